@@ -1,0 +1,101 @@
+// The plan, as tdrun-init sees it: parsed from the JSON of src/plan-types.ts (read that file for
+// what each field means). tdrun-init is static and single-threaded, so it may allocate freely, but
+// it is built with -fno-exceptions: every fallible call returns a Status instead of throwing.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace plan {
+
+struct Hook {
+  std::string path;
+  std::vector<std::string> args, env;
+  int timeout = 0;  // seconds, 0 = none
+};
+
+struct NamespaceJoin {
+  int type = 0;  // CLONE_NEW*
+  std::string path;
+};
+
+struct Mount {
+  std::string destination, source, type, data;
+  bool bind = false, recursive = false;
+  unsigned long flags = 0;
+  std::vector<unsigned long> propagation;
+  uint64_t recursiveAttrSet = 0, recursiveAttrClear = 0;
+  bool createAsFile = false;  // "createAs": "file"
+};
+
+struct Device {
+  std::string path;
+  char type = 'c';
+  int64_t major = 0, minor = 0;
+  unsigned mode = 0666;
+  unsigned uid = 0, gid = 0;
+};
+
+struct Capabilities {
+  std::vector<int> bounding, effective, inheritable, permitted, ambient;
+};
+
+struct Rlimit {
+  int type = 0;
+  uint64_t soft = 0, hard = 0;  // parsed from decimal strings
+};
+
+struct Process {
+  std::vector<std::string> args, env;
+  std::string cwd = "/";
+  unsigned uid = 0, gid = 0;
+  bool hasUmask = false;
+  unsigned umask = 022;
+  std::vector<unsigned> additionalGids;
+  bool terminal = false;
+  bool hasConsoleSize = false;
+  unsigned short consoleHeight = 0, consoleWidth = 0;
+  bool hasCapabilities = false;
+  Capabilities capabilities;
+  std::vector<Rlimit> rlimits;
+  bool noNewPrivileges = false;
+  bool hasOomScoreAdj = false;
+  int oomScoreAdj = 0;
+};
+
+struct Plan {
+  bool execMode = false;  // "mode": "exec"
+  std::string id;
+  int newNamespaces = 0;
+  std::vector<NamespaceJoin> joinNamespaces;
+  std::vector<std::string> timeOffsets;
+  bool becomeRootInUserns = false;
+  int preserveFds = 0;
+  std::string consoleSocket;  // empty = none
+  int consoleSocketFd = -1;
+  Process process;
+
+  std::string rootfs;
+  bool rootfsReadonly = false;
+  unsigned long rootfsPropagation = 0;
+  bool noPivot = false;
+  std::vector<Mount> mounts;
+  std::vector<Device> devices;
+  bool bindDevices = false;
+  bool defaultDevSymlinks = true;
+  std::vector<std::string> maskedPaths, readonlyPaths;
+  bool hasHostname = false, hasDomainname = false;
+  std::string hostname, domainname;
+  std::vector<std::pair<std::string, std::string>> sysctl;
+  // The start barrier: the init opens this fifo O_RDWR before pivot_root, sends Ready, then
+  // blocks in read() for one byte. `tdrun start` opens it O_WRONLY|O_NONBLOCK (ENXIO: the init
+  // is gone, a clear error instead of runc's hang), writes one byte and unlinks it.
+  std::string execFifo;
+  bool syncHooks = false;
+  std::vector<Hook> createContainerHooks, startContainerHooks;
+};
+
+// Parses the plan JSON. On failure returns false and fills `error` (e.g. "plan: /mounts/3/flags: not a number").
+bool parse(const std::string& json, Plan& out, std::string& error);
+
+}  // namespace plan

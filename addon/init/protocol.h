@@ -1,0 +1,40 @@
+// The wire protocol between the TypeScript orchestrator and tdrun-init.
+// Mirrored by src/protocol.ts; both sides are tested against the same numbers.
+//
+// Transport: a SOCK_STREAM socketpair. tdrun-init gets its end as the fd named in argv[1].
+// Every message is a 12-byte header { u32 type; i32 value; u32 length } (host byte order)
+// followed by `length` bytes of payload.
+//
+// create:                                        exec:
+//   parent -> PLAN (json)                          parent -> PLAN (json)
+//   [helper -> NEED_ID_MAPS(pid)                   helper -> CHILD_PID(pid)
+//    parent -> ID_MAPS_DONE]                       child  -> ERROR | EOF on execve (CLOEXEC)
+//   helper -> CHILD_PID(pid of the init)
+//   [init   -> RUN_RUNTIME_HOOKS
+//    parent -> RUNTIME_HOOKS_DONE(state json)]
+//   init   -> READY (blocked on the exec fifo)
+// Any step may instead answer ERROR { value = errno (0 if none), payload = what failed }.
+#pragma once
+#include <cstdint>
+
+namespace proto {
+
+enum class Msg : uint32_t {
+  Plan = 1,              // parent -> helper: payload is the plan JSON (src/plan.ts)
+  NeedIdMaps = 2,        // helper -> parent: value = pid whose uid_map/gid_map to write
+  IdMapsDone = 3,        // parent -> helper
+  ChildPid = 4,          // helper -> parent: value = host pid of the container init / exec process
+  RunRuntimeHooks = 5,   // init -> parent: run prestart + createRuntime hooks now
+  RuntimeHooksDone = 6,  // parent -> init: payload = state JSON for createContainer/startContainer hooks
+  Ready = 7,             // init -> parent: set up, waiting for `start`
+  Error = 8,             // helper/init -> parent: value = errno, payload = "what" (e.g. "mount proc on /proc")
+};
+
+struct Header {
+  uint32_t type;
+  int32_t value;
+  uint32_t length;
+};
+static_assert(sizeof(Header) == 12, "header is 12 bytes on the wire");
+
+}  // namespace proto

@@ -1,0 +1,42 @@
+// The one door between TypeScript and the C++ addon (addon/node/). Nothing else loads the .node
+// file. Every call here is a thin, synchronous syscall wrapper unless it says otherwise; failures
+// throw an Error with `.code` (e.g. 'ENOENT') and `.errno` (positive), like Node's own fs errors.
+import { createRequire } from 'node:module';
+import { addonPath } from './paths.ts';
+
+export interface ExitStatus {
+  /** exit code when the process exited, else null */
+  exitCode: number | null;
+  /** signal number when the process was killed by a signal, else null */
+  signal: number | null;
+}
+
+export interface Native {
+  /** posix_spawn(path, argv, env) with the child's fd i = fds[i] (every other fd closed), all
+   *  signal dispositions reset to default and an empty signal mask. Returns the child's pid. */
+  spawn(path: string, argv: string[], env: string[], fds: number[]): number;
+  /** AF_UNIX SOCK_STREAM socketpair, both ends O_CLOEXEC. */
+  socketpair(): [number, number];
+  /** flock(2). Returns false only when `wait` is false and the lock is held elsewhere. */
+  flock(fd: number, op: 'shared' | 'exclusive' | 'unlock', wait: boolean): boolean;
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants (the container init after tdrun-init's
+   *  first stage exits) become our children, so `run` and `exec` can collect their exit status. */
+  setChildSubreaper(): void;
+  /** waitpid(pid) on a libuv worker thread, so signal handlers keep running meanwhile. */
+  waitPid(pid: number): Promise<ExitStatus>;
+  /** Non-blocking waitpid(pid, WNOHANG): null while the child runs. */
+  tryWaitPid(pid: number): ExitStatus | null;
+  /** mkfifo(path, mode). */
+  mkfifo(path: string, mode: number): void;
+  /** Receive one fd sent with SCM_RIGHTS on a unix socket (blocking). */
+  recvFd(socketFd: number): number;
+  /** ioctl(TIOCSWINSZ). */
+  setWindowSize(fd: number, rows: number, cols: number): void;
+}
+
+let loaded: Native | undefined;
+
+export function native(): Native {
+  if (!loaded) loaded = createRequire(addonPath)(addonPath) as Native;
+  return loaded;
+}

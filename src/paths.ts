@@ -1,0 +1,9 @@
+// Where tdrun's own files are, wherever it is called from: the bundle (dist/tdrun.cjs) and the
+// sources (src/*.ts, under vitest) both sit one level below the project root.
+import { resolve } from 'node:path';
+
+export const projectRoot = resolve(import.meta.dirname, '..');
+export const addonPath = resolve(projectRoot, 'build/Release/tdrun.node');
+export const initHelperPath = resolve(projectRoot, 'build/Release/tdrun-init');
+export const probePath = resolve(projectRoot, 'build/Release/tdrun-probe');
+export const DEFAULT_ROOT = '/run/tdrun';

@@ -1,0 +1,144 @@
+// The plan: everything tdrun-init needs, resolved by TypeScript before anything is created.
+// It travels as JSON in the Plan message (src/protocol.ts) and is parsed by addon/init/plan.cc
+// into the struct in addon/init/plan.h. Keep the three in step.
+//
+// Rules: every path is absolute and cleaned; every flag is already a number (MS_*, CLONE_NEW*,
+// MOUNT_ATTR_*, CAP_*, RLIMIT_*); nothing in here needs the bundle or config.json any more.
+// 64-bit values that may exceed 2^53 (rlimits) travel as decimal strings.
+
+export interface PlanHook {
+  path: string;
+  args: string[];
+  env: string[];
+  /** seconds; 0 = no timeout */
+  timeout: number;
+}
+
+export interface PlanNamespaceJoin {
+  /** CLONE_NEW* constant of the namespace type */
+  type: number;
+  /** host path of the namespace file, e.g. /proc/123/ns/net or /var/run/netns/x */
+  path: string;
+}
+
+export interface PlanMount {
+  /** absolute path inside the container, cleaned (no "..", no trailing "/") */
+  destination: string;
+  /** for bind mounts: absolute host path (relative sources are resolved against the bundle); else as given */
+  source: string;
+  /** filesystem type for mount(2); "" for bind mounts */
+  type: string;
+  /** bind (or rbind) mount */
+  bind: boolean;
+  /** rbind: MS_REC on the bind */
+  recursive: boolean;
+  /** MS_* flags (ro, nosuid, nodev, noexec, sync, dirsync, remount, mand, atime family, strictatime...).
+   *  For bind mounts they are applied by a MS_REMOUNT|MS_BIND after the bind, as runc does. */
+  flags: number;
+  /** MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE, each possibly | MS_REC, applied in order after mounting */
+  propagation: number[];
+  /** filesystem-specific options, comma-joined (e.g. "mode=755,size=65536k") */
+  data: string;
+  /** MOUNT_ATTR_* bits to set / clear recursively with mount_setattr(AT_RECURSIVE) (rro, rnosuid, ...) */
+  recursiveAttrSet: number;
+  recursiveAttrClear: number;
+  /** "dir" or "file": what to create at the destination when it is missing (file when a bind source is not a directory) */
+  createAs: 'dir' | 'file';
+}
+
+export interface PlanDevice {
+  /** absolute path inside the container, e.g. /dev/null */
+  path: string;
+  type: 'c' | 'b' | 'p' | 'u';
+  major: number;
+  minor: number;
+  /** permission bits (e.g. 0o666) */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface PlanCapabilities {
+  bounding: number[];
+  effective: number[];
+  inheritable: number[];
+  permitted: number[];
+  ambient: number[];
+}
+
+export interface PlanRlimit {
+  /** RLIMIT_* number */
+  type: number;
+  soft: string;
+  hard: string;
+}
+
+export interface PlanProcess {
+  args: string[];
+  env: string[];
+  /** absolute path inside the container */
+  cwd: string;
+  uid: number;
+  gid: number;
+  /** null: leave the umask as inherited (runc uses 0022 when unset; plan carries 0o022 then) */
+  umask: number | null;
+  additionalGids: number[];
+  terminal: boolean;
+  consoleSize: { height: number; width: number } | null;
+  /** null: keep the capabilities the process has (config.json had no process.capabilities) */
+  capabilities: PlanCapabilities | null;
+  rlimits: PlanRlimit[];
+  noNewPrivileges: boolean;
+  oomScoreAdj: number | null;
+}
+
+export interface Plan {
+  mode: 'create' | 'exec';
+  /** container id, for messages only */
+  id: string;
+
+  /** CLONE_NEW* bits of the namespaces tdrun-init creates (CLONE_NEWUSER first, then the rest; pid/time take effect in the forked child) */
+  newNamespaces: number;
+  /** namespaces joined with setns(), in this order (user first, mount last) */
+  joinNamespaces: PlanNamespaceJoin[];
+  /** /proc/self/timens_offsets lines after unshare(CLONE_NEWTIME), e.g. "monotonic 10 0" */
+  timeOffsets: string[];
+  /** after joining/creating the user namespace, setresuid/setresgid(0) (true when the container has a user namespace) */
+  becomeRootInUserns: boolean;
+
+  /** fds 3 .. 3+preserveFds-1 are passed into the container untouched (--preserve-fds, LISTEN_FDS) */
+  preserveFds: number;
+  /** a connected-to path for the console socket (--console-socket), or null */
+  consoleSocket: string | null;
+  /** an fd (already in the helper) to send the pty master on instead of consoleSocket; -1 when none */
+  consoleSocketFd: number;
+
+  process: PlanProcess;
+
+  // ---- create only (empty / defaults for exec) ----
+  /** absolute host path of the root filesystem, symlinks resolved */
+  rootfs: string;
+  rootfsReadonly: boolean;
+  /** MS_* propagation applied to "/" of the new mount namespace before any mount (default MS_SLAVE|MS_REC) */
+  rootfsPropagation: number;
+  /** --no-pivot: MS_MOVE + chroot instead of pivot_root */
+  noPivot: boolean;
+  mounts: PlanMount[];
+  /** default devices (null, zero, full, random, urandom, tty) + linux.devices, one per path */
+  devices: PlanDevice[];
+  /** in a user namespace mknod fails: bind-mount the host's node instead */
+  bindDevices: boolean;
+  /** create /dev/fd, /dev/std{in,out,err}, /dev/ptmx symlinks (true unless /dev is a bind mount) */
+  defaultDevSymlinks: boolean;
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  hostname: string | null;
+  domainname: string | null;
+  /** written to /proc/sys/<key with . replaced by /> after pivot */
+  sysctl: { key: string; value: string }[];
+  /** absolute host path of the exec fifo the init blocks on until `start` */
+  execFifo: string;
+  /** true when the init must send RunRuntimeHooks before pivot_root and wait for the state JSON */
+  syncHooks: boolean;
+  hooks: { createContainer: PlanHook[]; startContainer: PlanHook[] };
+}
