@@ -1,0 +1,255 @@
+// N-API exports only; src/native.ts documents every function. Each is a thin wrapper around one
+// or two syscalls. No container work happens in this process: posix_spawn() starts tdrun-init,
+// a static single-threaded helper, because a child forked from multi-threaded Node may only make
+// async-signal-safe calls.
+#include <napi.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <spawn.h>
+#include <string>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+// Throws like Node's fs does: message "<syscall>: <strerror>", .code "EPERM", .errno positive.
+void throwErrno(Napi::Env env, int err, const char* syscall) {
+  std::string msg = std::string(syscall) + ": " + strerror(err);
+  Napi::Error error = Napi::Error::New(env, msg);
+  error.Set("errno", Napi::Number::New(env, err));
+  const char* name = strerrorname_np(err);
+  error.Set("code", Napi::String::New(env, name ? name : "UNKNOWN"));
+  error.Set("syscall", Napi::String::New(env, syscall));
+  error.ThrowAsJavaScriptException();
+}
+
+std::vector<std::string> stringArray(const Napi::Value& value) {
+  std::vector<std::string> out;
+  Napi::Array array = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+std::vector<char*> cStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+Napi::Value Spawn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::vector<std::string> argv = stringArray(info[1]);
+  std::vector<std::string> envp = stringArray(info[2]);
+  Napi::Array fdArray = info[3].As<Napi::Array>();
+  const int count = static_cast<int>(fdArray.Length());
+
+  // Move every source fd above the target range first, so a dup2 onto target i can never
+  // clobber a source still to be placed. The copies are O_CLOEXEC: gone in the child at exec.
+  std::vector<int> staged(count, -1);
+  auto closeStaged = [&] {
+    for (int fd : staged)
+      if (fd >= 0) close(fd);
+  };
+  for (int i = 0; i < count; i++) {
+    int source = fdArray.Get(i).As<Napi::Number>().Int32Value();
+    staged[i] = fcntl(source, F_DUPFD_CLOEXEC, count);
+    if (staged[i] < 0) {
+      int err = errno;
+      closeStaged();
+      throwErrno(env, err, "dup");
+      return env.Undefined();
+    }
+  }
+
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  for (int i = 0; i < count; i++) posix_spawn_file_actions_adddup2(&actions, staged[i], i);
+  posix_spawn_file_actions_addclosefrom_np(&actions, count);
+
+  // Node ignores SIGPIPE and engines hand us other dispositions: the container gets defaults.
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::vector<char*> cargv = cStrings(argv);
+  std::vector<char*> cenv = cStrings(envp);
+  pid_t pid = -1;
+  int err = posix_spawn(&pid, path.c_str(), &actions, &attr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  closeStaged();
+  if (err != 0) {
+    throwErrno(env, err, ("spawn " + path).c_str());
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, pid);
+}
+
+Napi::Value Socketpair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+    throwErrno(env, errno, "socketpair");
+    return env.Undefined();
+  }
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, fds[0]);
+  out.Set(1u, fds[1]);
+  return out;
+}
+
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  std::string op = info[1].As<Napi::String>().Utf8Value();
+  bool wait = info[2].As<Napi::Boolean>().Value();
+  int how = op == "shared" ? LOCK_SH : op == "exclusive" ? LOCK_EX : LOCK_UN;
+  if (!wait) how |= LOCK_NB;
+  int rc;
+  do rc = flock(fd, how);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    if (errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
+    throwErrno(env, errno, "flock");
+    return env.Undefined();
+  }
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throwErrno(info.Env(), errno, "prctl PR_SET_CHILD_SUBREAPER");
+  return info.Env().Undefined();
+}
+
+Napi::Object exitStatus(Napi::Env env, int status) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("exitCode", WIFEXITED(status) ? Napi::Number::New(env, WEXITSTATUS(status)) : env.Null());
+  out.Set("signal", WIFSIGNALED(status) ? Napi::Number::New(env, WTERMSIG(status)) : env.Null());
+  return out;
+}
+
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    pid_t rc;
+    do rc = waitpid(pid_, &status_, 0);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0) err_ = errno;
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (err_) {
+      Napi::Error error = Napi::Error::New(env, std::string("waitpid: ") + strerror(err_));
+      error.Set("errno", Napi::Number::New(env, err_));
+      error.Set("code", Napi::String::New(env, strerrorname_np(err_)));
+      deferred_.Reject(error.Value());
+      return;
+    }
+    deferred_.Resolve(exitStatus(env, status_));
+  }
+
+ private:
+  pid_t pid_;
+  int status_ = 0;
+  int err_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value WaitPid(const Napi::CallbackInfo& info) {
+  auto* worker = new WaitWorker(info.Env(), info[0].As<Napi::Number>().Int32Value());
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value TryWaitPid(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int status = 0;
+  pid_t rc;
+  do rc = waitpid(info[0].As<Napi::Number>().Int32Value(), &status, WNOHANG);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    throwErrno(env, errno, "waitpid");
+    return env.Undefined();
+  }
+  if (rc == 0) return env.Null();
+  return exitStatus(env, status);
+}
+
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  mode_t mode = info[1].As<Napi::Number>().Uint32Value();
+  if (mkfifo(path.c_str(), mode) < 0) throwErrno(info.Env(), errno, ("mkfifo " + path).c_str());
+  return info.Env().Undefined();
+}
+
+Napi::Value RecvFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  char byte;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    throwErrno(env, errno, "recvmsg");
+    return env.Undefined();
+  }
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  if (n == 0 || !cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) {
+    throwErrno(env, EBADMSG, "recvmsg (no fd received)");
+    return env.Undefined();
+  }
+  int fd;
+  memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+  return Napi::Number::New(env, fd);
+}
+
+Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
+  winsize size{};
+  size.ws_row = static_cast<unsigned short>(info[1].As<Napi::Number>().Uint32Value());
+  size.ws_col = static_cast<unsigned short>(info[2].As<Napi::Number>().Uint32Value());
+  if (ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSWINSZ, &size) < 0) throwErrno(info.Env(), errno, "ioctl TIOCSWINSZ");
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("socketpair", Napi::Function::New(env, Socketpair));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
+  exports.Set("waitPid", Napi::Function::New(env, WaitPid));
+  exports.Set("tryWaitPid", Napi::Function::New(env, TryWaitPid));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tdrun, Init)
