@@ -1,0 +1,56 @@
+// Diagnostics: the one-line runc-style error on stderr, plus the --log file that engines read.
+// containerd and podman show the msg of the last {"level":"error"} JSON line, so every error
+// reported here also lands in the log file when one is given.
+import { appendFileSync } from 'node:fs';
+
+interface LogSetup {
+  file?: string;
+  format: 'text' | 'json';
+  debug: boolean;
+}
+
+let setup: LogSetup = { format: 'text', debug: false };
+
+export function setupLog(opts: { file?: string; format: 'text' | 'json'; debug: boolean }): void {
+  setup = { file: opts.file || undefined, format: opts.format, debug: opts.debug };
+}
+
+export function isDebug(): boolean {
+  return setup.debug;
+}
+
+// text format: the log gets exactly the line printed on stderr
+function writeLog(level: 'error' | 'warning' | 'debug', msg: string, textLine: string): void {
+  if (!setup.file) return;
+  const line =
+    setup.format === 'json' ? JSON.stringify({ level, msg, time: new Date().toISOString() }) + '\n' : textLine;
+  try {
+    // O_APPEND keeps lines whole when several tdrun calls share one log file
+    appendFileSync(setup.file, line, { mode: 0o644 });
+  } catch (err) {
+    // the log is secondary: never let a bad --log path hide the real error on stderr
+    process.stderr.write(`tdrun: cannot write log ${setup.file}: ${(err as Error).message}\n`);
+    setup.file = undefined;
+  }
+}
+
+/** `tdrun: <op> <id>: <message>` on stderr, and the same msg (without "tdrun: ") in the log. */
+export function reportError(op: string, id: string | undefined, message: string): void {
+  const msg = id ? `${op} ${id}: ${message}` : `${op}: ${message}`;
+  const line = `tdrun: ${msg}\n`;
+  process.stderr.write(line);
+  writeLog('error', msg, line);
+}
+
+export function warn(message: string): void {
+  const line = `tdrun: warning: ${message}\n`;
+  process.stderr.write(line);
+  writeLog('warning', message, line);
+}
+
+export function debug(message: string): void {
+  if (!setup.debug) return;
+  const line = `tdrun: debug: ${message}\n`;
+  process.stderr.write(line);
+  writeLog('debug', message, line);
+}
