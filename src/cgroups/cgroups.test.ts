@@ -1,0 +1,121 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { parseCgroupSetup, resolvePlacement } from './setup.ts';
+import { deviceState, ruleLine } from './devices.ts';
+import {
+  applyResources, createCgroups, detectCgroups, freeze, isFrozen, listPids, placeProcess, removeCgroups, thaw,
+  type CgroupPlacement,
+} from './index.ts';
+
+const HYBRID_MOUNTINFO = [
+  '31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
+  '32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu',
+  '35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory',
+  '40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd',
+  '41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw',
+].join('\n');
+const HYBRID_SELF = '9:name=systemd:/\n4:memory:/a/b\n1:cpu:/\n0::/\n';
+
+describe('resolvePlacement (runc cgroupfs rules)', () => {
+  const setup = parseCgroupSetup(HYBRID_MOUNTINFO, HYBRID_SELF);
+  it('finds every hierarchy, named and unified', () => {
+    expect(setup.hierarchies.map((h) => h.key)).toEqual(['cpu', 'memory', 'name=systemd', 'unified']);
+  });
+  it('absolute paths start at the hierarchy root', () => {
+    expect(resolvePlacement(setup, '/x/y', 'c').paths).toEqual({
+      cpu: '/sys/fs/cgroup/cpu/x/y',
+      memory: '/sys/fs/cgroup/memory/x/y',
+      'name=systemd': '/sys/fs/cgroup/systemd/x/y',
+      unified: '/sys/fs/cgroup/unified/x/y',
+    });
+  });
+  it('relative paths and the default start at our own cgroup, as runc does', () => {
+    expect(resolvePlacement(setup, undefined, 'c1').paths.memory).toBe('/sys/fs/cgroup/memory/a/b/c1');
+    expect(resolvePlacement(setup, 'p/q', 'c1').paths.cpu).toBe('/sys/fs/cgroup/cpu/p/q');
+  });
+  it('refuses our own cgroup and its ancestors (runc freezes itself with "..")', () => {
+    for (const p of ['.', '..', '/', '/a', '../../..', 'x/..']) {
+      expect(() => resolvePlacement(setup, p, 'c1'), p).toThrow(/contains the runtime itself/);
+    }
+  });
+  it('refuses systemd slice paths', () => {
+    expect(() => resolvePlacement(setup, 'system.slice:docker:abc', 'c1')).toThrow(/systemd/);
+  });
+});
+
+describe('device rules', () => {
+  it('deny-all first, then runc defaults', () => {
+    const s = deviceState([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }]);
+    expect(s.defaultAllow).toBe(false);
+    expect(s.exceptions.map(ruleLine)).toEqual([
+      'c 1:3 rwm', 'c *:* m', 'b *:* m', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm', 'c 1:9 rwm',
+      'c 136:* rwm', 'c 5:2 rwm', 'c 10:200 rwm',
+    ]);
+  });
+  it('a later deny removes bits of an exact earlier allow', () => {
+    const s = deviceState([
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', major: 4, minor: 1, access: 'rwm' },
+      { allow: false, type: 'c', major: 4, minor: 1, access: 'w' },
+    ]);
+    expect(s.exceptions.map(ruleLine)).toContain('c 4:1 rm');
+  });
+  it('no rules: the default stays open, as runc leaves it', () => {
+    expect(deviceState(undefined).defaultAllow).toBe(true);
+  });
+});
+
+const root = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
+const name = `/tdrun-unit-${process.pid}`;
+
+describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
+  let placement: CgroupPlacement | undefined;
+  afterEach(() => {
+    if (placement) removeCgroups(placement);
+    placement = undefined;
+  });
+
+  it('creates, places, limits, freezes, lists and removes', async () => {
+    placement = resolvePlacement(detectCgroups(), `${name}/sub`, 'x');
+    const made = createCgroups(placement);
+    expect(made.created.length).toBe(2 * Object.keys(placement.paths).length);
+    applyResources(placement, {
+      devices: [{ allow: false, access: 'rwm' }],
+      memory: { limit: 262144, swap: 262144 * 2 },
+      pids: { limit: 10 },
+      cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0' },
+    });
+    const d = (k: string) => placement!.paths[Object.keys(placement!.paths).find((x) => x.split(',').includes(k))!];
+    expect(readFileSync(`${d('memory')}/memory.limit_in_bytes`, 'utf8').trim()).toBe('262144');
+    expect(readFileSync(`${d('pids')}/pids.max`, 'utf8').trim()).toBe('10');
+    expect(readFileSync(`${d('devices')}/devices.list`, 'utf8')).toContain('c 1:3 rwm');
+    expect(readFileSync(`${d('devices')}/devices.list`, 'utf8')).not.toContain('a *:*');
+    // growing memory and swap together needs memsw written first
+    applyResources(placement, { memory: { limit: 64 << 20, swap: 128 << 20 } }, { update: true });
+    expect(readFileSync(`${d('memory')}/memory.memsw.limit_in_bytes`, 'utf8').trim()).toBe(String(128 << 20));
+    const child = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+    await new Promise((r) => child.once('spawn', r));
+    placeProcess(placement, child.pid!);
+    expect(listPids(placement)).toEqual([child.pid]);
+    freeze(placement);
+    expect(isFrozen(placement)).toBe(true);
+    thaw(placement);
+    expect(isFrozen(placement)).toBe(false);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    made.rollback();
+    for (const dir of made.created) expect(existsSync(dir)).toBe(false);
+    placement = undefined;
+  });
+
+  it('names the setting that fails', () => {
+    placement = resolvePlacement(detectCgroups(), name, 'x');
+    createCgroups(placement);
+    expect(() => applyResources(placement, { hugepageLimits: [{ pageSize: '2MB', limit: 1 }] })).toThrow(
+      '/linux/resources/hugepageLimits: not supported by tdrun yet',
+    );
+    expect(() => applyResources(placement, { memory: { swappiness: 200 } })).toThrow('/linux/resources/memory/swappiness');
+    expect(() => applyResources(placement, { cpu: { shares: 1 << 20 } })).toThrow(/shares.*at most 262144/);
+  });
+});
