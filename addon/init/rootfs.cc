@@ -1,0 +1,318 @@
+#include "rootfs.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "rootfs_cgroup.h"
+#include "rootfs_util.h"
+
+namespace rootfs {
+
+namespace {
+
+// pivot_root needs the mount holding the new root not to be shared; "/" of the new namespace
+// already got plan.rootfsPropagation, but with "shared" the rootfs's parent mount still is.
+Status makeRootfsParentPrivate(const std::string& rootfs) {
+  std::vector<MountInfo> mounts;
+  if (!readMountInfo(mounts)) return fail(errno, "read /proc/self/mountinfo");
+  const MountInfo* parent = nullptr;
+  for (const auto& m : mounts) {
+    // Later entries of the same mount point are stacked on top, so >= keeps the visible one.
+    if (pathWithin(rootfs, m.mountPoint) && (!parent || m.mountPoint.size() >= parent->mountPoint.size())) {
+      parent = &m;
+    }
+  }
+  if (!parent || parent->optional.find("shared:") == std::string::npos) return ok();
+  if (mount("", parent->mountPoint.c_str(), nullptr, MS_PRIVATE, nullptr) < 0) {
+    return fail(errno, "make %s private", parent->mountPoint.c_str());
+  }
+  return ok();
+}
+
+std::string mountWhat(const plan::Mount& m) {
+  if (m.bind) return "mount " + m.source + " on " + m.destination + " (bind)";
+  return "mount " + (m.source.empty() ? m.type : m.source) + " on " + m.destination;
+}
+
+Status mountOne(int rootfd, const plan::Mount& m, const plan::Plan& p) {
+  if (!m.bind && m.type == "cgroup") return mountCgroupV1(rootfd, m, p);
+  const std::string what = mountWhat(m);
+  // procfs and sysfs are where later writes go (sysctl, oom_score_adj, the masks): a symlink as
+  // their mount point, even one staying inside the rootfs, would let the image choose the target.
+  const bool procLike = !m.bind && (m.type == "proc" || m.type == "sysfs");
+  Fd dst;
+  TRY(openInRoot(rootfd, m.destination, m.createAsFile ? Create::File : Create::Dir, !procLike, dst));
+  if (procLike) {
+    struct stat st;
+    if (fstat(dst.get(), &st) < 0) return fail(errno, "%s", what.c_str());
+    if (S_ISLNK(st.st_mode)) return fail(0, "%s: the destination is a symlink", what.c_str());
+    if (!S_ISDIR(st.st_mode)) return fail(ENOTDIR, "%s", what.c_str());
+  }
+  const unsigned long extra = m.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+  if (m.bind) {
+    const unsigned long bindFlags = MS_BIND | (m.recursive ? MS_REC : 0);
+    if (mount(m.source.c_str(), fdPath(dst.get()).c_str(), "", bindFlags, nullptr) < 0) {
+      return fail(errno, "%s", what.c_str());
+    }
+  } else if (mount(m.source.c_str(), fdPath(dst.get()).c_str(), m.type.c_str(), m.flags,
+                   m.data.empty() ? nullptr : m.data.c_str()) < 0) {
+    return fail(errno, "%s", what.c_str());
+  }
+  // The fd opened before mounting still names the covered directory; the new mount's root is
+  // found by resolving the destination again.
+  Fd top;
+  TRY(openInRoot(rootfd, m.destination, Create::None, !procLike, top));
+  const std::string target = fdPath(top.get());
+  if (procLike) {
+    struct statfs sfs;
+    if (fstatfs(top.get(), &sfs) < 0) return fail(errno, "%s", what.c_str());
+    const long want = m.type == "proc" ? PROC_SUPER_MAGIC : SYSFS_MAGIC;
+    if (static_cast<long>(sfs.f_type) != want) {
+      return fail(0, "%s: %s is not %s after mounting it", what.c_str(), m.destination.c_str(), m.type.c_str());
+    }
+  }
+  if (m.bind && extra) TRY(remountBind(target.c_str(), extra, false, what));
+  for (unsigned long prop : m.propagation) {
+    if (mount("", target.c_str(), nullptr, prop, nullptr) < 0) {
+      return fail(errno, "set propagation of %s", m.destination.c_str());
+    }
+  }
+  if (m.recursiveAttrSet || m.recursiveAttrClear) {
+    struct mount_attr attr = {};
+    attr.attr_set = m.recursiveAttrSet;
+    attr.attr_clr = m.recursiveAttrClear;
+    if (syscall(SYS_mount_setattr, top.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+      if (errno == ENOSYS) {
+        return fail(ENOSYS, "%s: recursive mount options (rro, rnosuid, ...) need mount_setattr (Linux 5.12)",
+                    what.c_str());
+      }
+      return fail(errno, "%s: set recursive mount options", what.c_str());
+    }
+  }
+  return ok();
+}
+
+// Splits "/dev/net/tun" into "/dev/net" and "tun".
+void splitPath(const std::string& path, std::string& dir, std::string& name) {
+  size_t s = path.rfind('/');
+  dir = s == 0 ? "/" : path.substr(0, s);
+  name = path.substr(s + 1);
+}
+
+// Clears the way for a new node: a file, node or symlink there is removed (unlinkat never
+// follows a symlink), a directory is an error.
+Status clearNode(int dirfd, const std::string& name, const std::string& shown, bool keepRegular, bool& kept) {
+  kept = false;
+  struct stat st;
+  if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (errno == ENOENT) return ok();
+    return fail(errno, "stat %s", shown.c_str());
+  }
+  if (S_ISDIR(st.st_mode)) return fail(EISDIR, "create %s", shown.c_str());
+  if (keepRegular && S_ISREG(st.st_mode)) {
+    kept = true;
+    return ok();
+  }
+  if (unlinkat(dirfd, name.c_str(), 0) < 0) return fail(errno, "remove %s", shown.c_str());
+  return ok();
+}
+
+Status createEmptyFile(int dirfd, const std::string& name, const std::string& shown) {
+  int f = openat(dirfd, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (f < 0) return fail(errno, "create %s", shown.c_str());
+  close(f);
+  return ok();
+}
+
+Status makeDevice(int rootfd, const plan::Device& d, bool bindFromHost) {
+  std::string dirPath, name;
+  splitPath(d.path, dirPath, name);
+  Fd dir;
+  TRY(openInRoot(rootfd, dirPath, Create::Dir, true, dir));
+  mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+  const dev_t dev = makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
+  bool kept = false;
+  TRY(clearNode(dir.get(), name, d.path, bindFromHost, kept));
+  if (bindFromHost) {
+    // The host node must be the device the config names, not whatever sits at that path.
+    struct stat st;
+    if (stat(d.path.c_str(), &st) < 0) return fail(errno, "bind device %s from the host", d.path.c_str());
+    if ((st.st_mode & S_IFMT) != type || (type != S_IFIFO && st.st_rdev != dev)) {
+      return fail(0, "bind device %s: the host's %s is not %c %lld:%lld", d.path.c_str(), d.path.c_str(), d.type,
+                  static_cast<long long>(d.major), static_cast<long long>(d.minor));
+    }
+    if (!kept) TRY(createEmptyFile(dir.get(), name, d.path));
+    Fd node(openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!node.valid()) return fail(errno, "open %s", d.path.c_str());
+    if (mount(d.path.c_str(), fdPath(node.get()).c_str(), "", MS_BIND, nullptr) < 0) {
+      return fail(errno, "mount %s on %s (bind)", d.path.c_str(), d.path.c_str());
+    }
+    return ok();
+  }
+  const mode_t oldMask = umask(0);
+  int r = mknodat(dir.get(), name.c_str(), type | (d.mode & 07777), type == S_IFIFO ? 0 : dev);
+  int e = errno;
+  umask(oldMask);
+  if (r < 0) return fail(e, "mknod %s", d.path.c_str());
+  if (fchownat(dir.get(), name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0) {
+    return fail(errno, "chown %s", d.path.c_str());
+  }
+  return ok();
+}
+
+Status devSymlinks(int rootfd) {
+  Fd dev;
+  TRY(openInRoot(rootfd, "/dev", Create::Dir, true, dev));
+  struct Link {
+    const char* target;
+    const char* name;
+  };
+  static const Link links[] = {
+      {"/proc/self/fd", "fd"},
+      {"/proc/self/fd/0", "stdin"},
+      {"/proc/self/fd/1", "stdout"},
+      {"/proc/self/fd/2", "stderr"},
+  };
+  for (const auto& l : links) {
+    // An image's own link (or node) there is kept, as runc keeps it.
+    if (symlinkat(l.target, dev.get(), l.name) < 0 && errno != EEXIST) {
+      return fail(errno, "symlink /dev/%s", l.name);
+    }
+  }
+  if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dev.get(), "core") < 0 && errno != EEXIST) {
+    return fail(errno, "symlink /dev/core");
+  }
+  // A ptmx node from the image would open the host's devpts instance, not the container's.
+  bool kept = false;
+  TRY(clearNode(dev.get(), "ptmx", "/dev/ptmx", false, kept));
+  if (symlinkat("pts/ptmx", dev.get(), "ptmx") < 0) return fail(errno, "symlink /dev/ptmx");
+  return ok();
+}
+
+// The init bind-mounts the pty slave here after pivot_root; it must be a plain file of ours, not
+// a symlink an image (or a racing process) planted to redirect that mount (CVE-2025-52565).
+Status consoleFile(int rootfd) {
+  Fd dev;
+  TRY(openInRoot(rootfd, "/dev", Create::Dir, true, dev));
+  bool kept = false;
+  TRY(clearNode(dev.get(), "console", "/dev/console", false, kept));
+  return createEmptyFile(dev.get(), "console", "/dev/console");
+}
+
+// mount(2) on /proc/self/fd/N after pivot_root goes through the container's /proc; it must be
+// the procfs mounted by prepare, not a directory or a tmpfs the image put there.
+Status checkProcFd(const char* what, const std::string& path) {
+  struct statfs sfs;
+  if (statfs("/proc/self/fd", &sfs) < 0) return fail(errno, "%s %s: /proc/self/fd", what, path.c_str());
+  if (sfs.f_type != PROC_SUPER_MAGIC) return fail(0, "%s %s: /proc is not procfs", what, path.c_str());
+  return ok();
+}
+
+Status maskPath(int rootfd, const std::string& path) {
+  Fd f;
+  Status s = openInRoot(rootfd, path, Create::None, true, f);
+  if (s.err == ENOENT) return ok();
+  TRY(s);
+  TRY(checkProcFd("mask", path));
+  struct stat st;
+  if (fstat(f.get(), &st) < 0) return fail(errno, "mask %s", path.c_str());
+  if (S_ISDIR(st.st_mode)) {
+    if (mount("tmpfs", fdPath(f.get()).c_str(), "tmpfs", MS_RDONLY, nullptr) < 0) {
+      return fail(errno, "mask %s", path.c_str());
+    }
+    return ok();
+  }
+  // A /dev/null replaced by a symlink or another device would expose (or let write to) what
+  // it points at instead of hiding the masked path (CVE-2025-31133).
+  Fd null;
+  TRY(openInRoot(rootfd, "/dev/null", Create::None, false, null));
+  struct stat ns;
+  if (fstat(null.get(), &ns) < 0) return fail(errno, "mask %s: /dev/null", path.c_str());
+  if (!S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3)) {
+    return fail(0, "mask %s: /dev/null is not the null device (char 1:3)", path.c_str());
+  }
+  if (mount(fdPath(null.get()).c_str(), fdPath(f.get()).c_str(), nullptr, MS_BIND, nullptr) < 0) {
+    return fail(errno, "mask %s", path.c_str());
+  }
+  return ok();
+}
+
+Status readonlyPath(int rootfd, const std::string& path) {
+  Fd f;
+  Status s = openInRoot(rootfd, path, Create::None, true, f);
+  if (s.err == ENOENT) return ok();
+  TRY(s);
+  TRY(checkProcFd("make read-only", path));
+  const std::string target = fdPath(f.get());
+  if (mount(target.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+    return fail(errno, "make %s read-only", path.c_str());
+  }
+  Fd top;
+  TRY(openInRoot(rootfd, path, Create::None, true, top));
+  return remountBind(fdPath(top.get()).c_str(), MS_RDONLY, true, "make " + path + " read-only");
+}
+
+}  // namespace
+
+Status prepare(const plan::Plan& p) {
+  const unsigned long rootProp = p.rootfsPropagation ? p.rootfsPropagation : MS_SLAVE | MS_REC;
+  if (mount("", "/", nullptr, rootProp, nullptr) < 0) return fail(errno, "set propagation of /");
+  TRY(makeRootfsParentPrivate(p.rootfs));
+  if (mount(p.rootfs.c_str(), p.rootfs.c_str(), "", MS_BIND | MS_REC, nullptr) < 0) {
+    return fail(errno, "bind mount the rootfs %s onto itself", p.rootfs.c_str());
+  }
+  // Opened after the bind, so every resolution below starts from the new mount.
+  Fd root(open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return fail(errno, "open the rootfs %s", p.rootfs.c_str());
+  for (const auto& m : p.mounts) TRY(mountOne(root.get(), m, p));
+  for (const auto& d : p.devices) TRY(makeDevice(root.get(), d, p.bindDevices));
+  if (p.defaultDevSymlinks) TRY(devSymlinks(root.get()));
+  if (p.process.terminal) TRY(consoleFile(root.get()));
+  return ok();
+}
+
+Status enter(const plan::Plan& p) {
+  if (p.noPivot) {
+    if (chdir(p.rootfs.c_str()) < 0) return fail(errno, "chdir %s", p.rootfs.c_str());
+    if (mount(p.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) return fail(errno, "move the rootfs to /");
+    if (chroot(".") < 0) return fail(errno, "chroot %s", p.rootfs.c_str());
+    if (chdir("/") < 0) return fail(errno, "chdir /");
+    return ok();
+  }
+  Fd oldRoot(open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!oldRoot.valid()) return fail(errno, "open /");
+  Fd newRoot(open(p.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!newRoot.valid()) return fail(errno, "open the rootfs %s", p.rootfs.c_str());
+  if (fchdir(newRoot.get()) < 0) return fail(errno, "chdir %s", p.rootfs.c_str());
+  // pivot_root(".", ".") stacks the old root on top of the new one; no directory for it needed.
+  if (syscall(SYS_pivot_root, ".", ".") < 0) return fail(errno, "pivot_root %s", p.rootfs.c_str());
+  if (fchdir(oldRoot.get()) < 0) return fail(errno, "chdir to the old root");
+  // Without this, detaching the old root would propagate the unmount to the host's mounts.
+  if (mount("", ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return fail(errno, "make the old root rslave");
+  if (umount2(".", MNT_DETACH) < 0) return fail(errno, "unmount the old root");
+  if (chdir("/") < 0) return fail(errno, "chdir /");
+  return ok();
+}
+
+Status finish(const plan::Plan& p) {
+  Fd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return fail(errno, "open /");
+  for (const auto& path : p.maskedPaths) TRY(maskPath(root.get(), path));
+  for (const auto& path : p.readonlyPaths) TRY(readonlyPath(root.get(), path));
+  if (p.rootfsReadonly) TRY(remountBind("/", MS_RDONLY, true, "remount / read-only"));
+  if (p.rootfsPropagation & MS_SHARED) {
+    if (mount("", "/", nullptr, p.rootfsPropagation, nullptr) < 0) return fail(errno, "set propagation of /");
+  }
+  return ok();
+}
+
+}  // namespace rootfs
