@@ -1,0 +1,197 @@
+// tdrun's entry point (bundled into dist/tdrun.cjs). runc-compatible command line.
+// Startup cost matters (engines call `state`, `start`, `kill`, `delete` all the time), so the
+// plain forms of those commands and `--version` are recognised by a small scanner without
+// loading yargs; everything else, including every malformed call, goes through the full yargs
+// tree, which is strict about unknown flags and commands. Command modules load lazily.
+import { DEFAULT_ROOT } from './paths.ts';
+import { fastParse, protectExecCommand, resolveRootless, scanGlobals, type Globals } from './commands/argv.ts';
+import { TdrunError, describe } from './errors.ts';
+import { reportError, setupLog } from './log.ts';
+
+const VERSION_TEXT = 'tdrun version 0.1.0\nspec: 1.3.0\n';
+
+type Handler = (args: any) => unknown;
+type Loader = () => Promise<{ command: Handler }>;
+
+const LOADERS: Record<string, Loader> = {
+  create: () => import('./commands/create.ts'),
+  start: () => import('./commands/start.ts'),
+  run: () => import('./commands/run.ts'),
+  state: () => import('./commands/state.ts'),
+  kill: () => import('./commands/kill.ts'),
+  delete: () => import('./commands/delete.ts'),
+  list: () => import('./commands/list.ts'),
+  spec: () => import('./commands/spec.ts'),
+  features: () => import('./commands/features.ts'),
+  exec: () => import('./commands/exec.ts'),
+  ps: () => import('./commands/ps.ts'),
+  pause: () => import('./commands/pause.ts'),
+  resume: () => import('./commands/resume.ts'),
+};
+
+/** Runs one command and exits with its status; every failure becomes one runc-style line. */
+async function dispatch(op: string, id: string | undefined, globals: Globals, args: Record<string, unknown>): Promise<never> {
+  setupLog({ file: globals.log, format: globals.logFormat, debug: globals.debug });
+  let code = 0;
+  try {
+    if (globals.systemdCgroup) throw new TdrunError('--systemd-cgroup', 'the systemd cgroup driver is not supported by tdrun');
+    const mod = await LOADERS[op]();
+    const result = await mod.command({ ...args, root: globals.root, rootless: resolveRootless(globals.rootless) });
+    if (typeof result === 'number') code = result;
+  } catch (err) {
+    reportError(op, id, describe(err));
+    code = 1;
+  }
+  // `run`/`exec` hold stdin and tty handles open; exit instead of waiting for them to close
+  process.exit(code);
+}
+
+async function parseFull(argv: string[]): Promise<void> {
+  const { default: yargs } = await import('yargs/yargs');
+  const globalsOf = (a: Record<string, unknown>): Globals => ({
+    root: a.root as string,
+    log: a.log as string | undefined,
+    logFormat: a.logFormat as Globals['logFormat'],
+    debug: a.debug as boolean,
+    systemdCgroup: a.systemdCgroup as boolean,
+    rootless: a.rootless as Globals['rootless'],
+  });
+  const go = (op: string) => (a: Record<string, unknown>) =>
+    dispatch(op, a.containerId as string | undefined, globalsOf(a), { ...a, id: a.containerId });
+  const id = (y: any) => y.positional('container-id', { type: 'string', describe: 'the container id' });
+  const createFlags = (y: any) =>
+    id(y)
+      .option('bundle', { alias: 'b', type: 'string', describe: 'path to the bundle directory (default: the current directory)' })
+      .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master' })
+      .option('pid-file', { type: 'string', describe: 'file to write the init pid to' })
+      .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (3..3+N-1) to the container' })
+      .option('no-pivot', { type: 'boolean', default: false, describe: 'move the rootfs and chroot instead of pivot_root' })
+      .option('no-new-keyring', { type: 'boolean', default: false, describe: 'do not create a session keyring (tdrun never does)' });
+
+  await yargs(protectExecCommand(argv))
+    .scriptName('tdrun')
+    .usage('$0 [global options] command [command options] [arguments...]')
+    .parserConfiguration({ 'populate--': true, 'boolean-negation': false })
+    .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state' })
+    .option('log', { type: 'string', describe: 'log file (default: stderr only)' })
+    .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log file format' })
+    .option('debug', { type: 'boolean', default: false, describe: 'debug output' })
+    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'systemd cgroup driver (not supported)' })
+    .option('rootless', { choices: ['auto', 'true', 'false'], default: 'auto', describe: 'rootless container handling' })
+    .version(false)
+    .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })
+    .help('help')
+    .alias('help', 'h')
+    .command('create <container-id>', 'create a container', createFlags, go('create'))
+    .command('start <container-id>', 'start the process of a created container', id, go('start'))
+    .command(
+      'run <container-id>',
+      'create and run a container',
+      (y: any) =>
+        createFlags(y)
+          .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'return once the container runs' })
+          .option('keep', { type: 'boolean', default: false, describe: 'do not delete the container after it exits' }),
+      go('run'),
+    )
+    .command('state <container-id>', 'output the state of a container', id, go('state'))
+    .command(
+      'kill <container-id> [signal]',
+      'send a signal (default SIGTERM) to the init process',
+      (y: any) =>
+        id(y)
+          .positional('signal', { type: 'string', describe: 'signal name or number' })
+          .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'signal every process of the container' }),
+      go('kill'),
+    )
+    .command(
+      'delete <container-id>',
+      'delete a container and its resources',
+      (y: any) => id(y).option('force', { alias: 'f', type: 'boolean', default: false, describe: 'kill it first if it runs' }),
+      go('delete'),
+    )
+    .command(
+      'list',
+      'list the containers under --root',
+      (y: any) =>
+        y
+          .option('format', { alias: 'f', choices: ['table', 'json'], default: 'table' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'ids only' }),
+      go('list'),
+    )
+    .command(
+      'spec',
+      'write a starting config.json',
+      (y: any) =>
+        y
+          .option('bundle', { alias: 'b', type: 'string', describe: 'bundle directory' })
+          .option('rootless', { type: 'boolean', default: false, describe: 'for a rootless container' }),
+      (a: Record<string, unknown>) =>
+        dispatch('spec', undefined, { ...globalsOf(a), rootless: 'false' }, { bundle: a.bundle, rootless: a.rootless === true }),
+    )
+    .command('features', 'show the supported features', (y: any) => y, go('features'))
+    .command(
+      'exec <container-id> [command..]',
+      'run one more process in a container',
+      (y: any) =>
+        id(y)
+          .positional('command', { type: 'string', array: true })
+          .option('process', { alias: 'p', type: 'string', describe: 'process.json' })
+          .option('console-socket', { type: 'string' })
+          .option('pid-file', { type: 'string' })
+          .option('detach', { alias: 'd', type: 'boolean', default: false })
+          .option('tty', { alias: 't', type: 'boolean', default: false })
+          .option('cwd', { type: 'string' })
+          .option('env', { alias: 'e', type: 'string', array: true, default: [] })
+          .option('user', { alias: 'u', type: 'string', describe: 'uid[:gid]' })
+          .option('additional-gids', { alias: 'g', type: 'string', array: true, default: [] })
+          .option('cap', { alias: 'c', type: 'string', array: true, default: [] })
+          .option('no-new-privs', { type: 'boolean', default: false })
+          .option('preserve-fds', { type: 'number', default: 0 })
+          .option('ignore-paused', { type: 'boolean', default: false })
+          .option('apparmor', { type: 'string' })
+          .option('process-label', { type: 'string' })
+          .option('cgroup', { type: 'string', array: true }),
+      (a: Record<string, unknown>) =>
+        go('exec')({ ...a, command: [...((a.command as string[]) ?? []), ...((a['--'] as string[]) ?? [])].map(String) }),
+    )
+    .command(
+      'ps <container-id>',
+      'list the processes of a container',
+      (y: any) => id(y).option('format', { alias: 'f', choices: ['table', 'json'], default: 'table' }),
+      go('ps'),
+    )
+    .command('pause <container-id>', 'freeze every process of a container', id, go('pause'))
+    .command('resume <container-id>', 'thaw a paused container', id, go('resume'))
+    .middleware((a: Record<string, unknown>) => {
+      if (a.version) {
+        process.stdout.write(VERSION_TEXT);
+        process.exit(0);
+      }
+    }, true)
+    .demandCommand(1, 'no command given')
+    .strict()
+    .wrap(null)
+    .fail((msg: string | null, err: Error | undefined) => {
+      if (err) throw err;
+      setupLog({ format: 'text', debug: false });
+      reportError('usage', undefined, msg ?? 'invalid arguments');
+      process.exit(1);
+    })
+    .parseAsync();
+}
+
+async function main(argv: string[]): Promise<void> {
+  const scanned = scanGlobals(argv);
+  if (scanned && (scanned.rest[0] === '--version' || scanned.rest[0] === '-v') && scanned.rest.length === 1) {
+    process.stdout.write(VERSION_TEXT);
+    return;
+  }
+  const fast = scanned && fastParse(scanned.rest);
+  if (scanned && fast) await dispatch(fast.op, fast.args.id as string, scanned.globals, fast.args);
+  await parseFull(argv);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  reportError('tdrun', undefined, describe(err));
+  process.exit(1);
+});

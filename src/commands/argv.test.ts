@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { fastParse, protectExecCommand, scanGlobals } from './argv.ts';
+
+describe('scanGlobals', () => {
+  it('reads both --x=v and --x v spellings, in any order', () => {
+    const s = scanGlobals(['--log-format=json', '--log', '/tmp/l.json', '--root', '/run/x', '--debug', 'state', 'c1']);
+    expect(s?.globals).toMatchObject({ root: '/run/x', log: '/tmp/l.json', logFormat: 'json', debug: true });
+    expect(s?.rest).toEqual(['state', 'c1']);
+  });
+  it('defaults the root to /run/tdrun', () => {
+    expect(scanGlobals(['state', 'c1'])?.globals.root).toBe('/run/tdrun');
+  });
+  it('gives up (so yargs reports) on unknown or malformed global flags', () => {
+    expect(scanGlobals(['--bogus', 'state', 'c1'])).toBeNull();
+    expect(scanGlobals(['--log-format', 'xml', 'state', 'c1'])).toBeNull();
+    expect(scanGlobals(['--rootless', 'maybe', 'state', 'c1'])).toBeNull();
+    expect(scanGlobals(['--root'])).toBeNull();
+  });
+});
+
+describe('fastParse', () => {
+  it('parses the shapes engines send', () => {
+    expect(fastParse(['state', 'c1'])).toEqual({ op: 'state', args: { id: 'c1' } });
+    expect(fastParse(['kill', 'c1', '9'])).toEqual({ op: 'kill', args: { id: 'c1', signal: '9', all: false } });
+    expect(fastParse(['kill', '--all', 'c1', '9'])).toEqual({ op: 'kill', args: { id: 'c1', signal: '9', all: true } });
+    expect(fastParse(['delete', '--force', 'c1'])).toEqual({ op: 'delete', args: { id: 'c1', force: true } });
+    expect(fastParse(['delete', 'c1', '-f'])).toEqual({ op: 'delete', args: { id: 'c1', force: true } });
+  });
+  it('leaves everything else to yargs', () => {
+    expect(fastParse(['state'])).toBeNull();
+    expect(fastParse(['state', 'a', 'b'])).toBeNull();
+    expect(fastParse(['state', '--help', 'c1'])).toBeNull();
+    expect(fastParse(['kill', '--bogus', 'c1'])).toBeNull();
+    expect(fastParse(['create', 'c1'])).toBeNull();
+    expect(fastParse([])).toBeNull();
+  });
+});
+
+describe('protectExecCommand', () => {
+  it('puts -- after the container id so the command keeps its flags', () => {
+    expect(protectExecCommand(['exec', 'c1', 'sh', '-c', 'echo hi'])).toEqual(['exec', 'c1', '--', 'sh', '-c', 'echo hi']);
+    expect(protectExecCommand(['--root', '/r', 'exec', '-e', 'A=1', '--user=1:1', '-t', 'c1', 'ls', '-l'])).toEqual([
+      '--root', '/r', 'exec', '-e', 'A=1', '--user=1:1', '-t', 'c1', '--', 'ls', '-l',
+    ]);
+  });
+  it('keeps engine calls and explicit -- as they are', () => {
+    const podman = ['--log-format=json', '--log', 'l', 'exec', '--pid-file', 'p', '--process', 'j', '--detach', 'c1'];
+    expect(protectExecCommand(podman)).toEqual([...podman, '--']);
+    expect(protectExecCommand(['exec', 'c1', '--', 'ls'])).toEqual(['exec', 'c1', '--', 'ls']);
+    expect(protectExecCommand(['state', 'c1'])).toEqual(['state', 'c1']);
+  });
+});

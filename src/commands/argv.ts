@@ -1,0 +1,108 @@
+// The cheap part of command-line parsing, shared by src/cli.ts: the scan of global flags, the
+// fast path for the simple command shapes engines send, and the protection of `exec`'s command.
+import { DEFAULT_ROOT } from '../paths.ts';
+
+export interface Globals {
+  root: string;
+  log?: string;
+  logFormat: 'text' | 'json';
+  debug: boolean;
+  systemdCgroup: boolean;
+  rootless: 'auto' | 'true' | 'false';
+}
+
+export function resolveRootless(value: Globals['rootless']): boolean {
+  if (value === 'auto') return process.geteuid?.() !== 0;
+  return value === 'true';
+}
+
+const GLOBAL_VALUE_FLAGS: Record<string, keyof Globals> = {
+  '--root': 'root',
+  '--log': 'log',
+  '--log-format': 'logFormat',
+  '--rootless': 'rootless',
+};
+
+export interface Scanned {
+  globals: Globals;
+  /** argv from the command name on */
+  rest: string[];
+}
+
+/** Reads leading global flags; null when anything is unusual (yargs then parses and reports). */
+export function scanGlobals(argv: string[]): Scanned | null {
+  const globals: Globals = { root: DEFAULT_ROOT, logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('-')) break;
+    if (arg === '--debug') globals.debug = true;
+    else if (arg === '--systemd-cgroup') globals.systemdCgroup = true;
+    else {
+      const eq = arg.indexOf('=');
+      const name = eq >= 0 ? arg.slice(0, eq) : arg;
+      const key = GLOBAL_VALUE_FLAGS[name];
+      if (!key) return null;
+      let value: string | undefined;
+      if (eq >= 0) value = arg.slice(eq + 1);
+      else value = argv[++i];
+      if (value === undefined) return null;
+      (globals as unknown as Record<string, string>)[key] = value;
+    }
+  }
+  if (globals.logFormat !== 'text' && globals.logFormat !== 'json') return null;
+  if (!['auto', 'true', 'false'].includes(globals.rootless)) return null;
+  return { globals, rest: argv.slice(i) };
+}
+
+// the simple shapes engines send: command, its boolean flags, then positionals
+const FAST: Record<string, { flags: Record<string, string>; min: number; max: number; names: string[] }> = {
+  state: { flags: {}, min: 1, max: 1, names: ['id'] },
+  start: { flags: {}, min: 1, max: 1, names: ['id'] },
+  pause: { flags: {}, min: 1, max: 1, names: ['id'] },
+  resume: { flags: {}, min: 1, max: 1, names: ['id'] },
+  kill: { flags: { '--all': 'all', '-a': 'all' }, min: 1, max: 2, names: ['id', 'signal'] },
+  delete: { flags: { '--force': 'force', '-f': 'force' }, min: 1, max: 1, names: ['id'] },
+};
+
+export function fastParse(rest: string[]): { op: string; args: Record<string, unknown> } | null {
+  const shape = FAST[rest[0]];
+  if (!shape) return null;
+  const args: Record<string, unknown> = {};
+  for (const key of Object.values(shape.flags)) args[key] = false;
+  const positionals: string[] = [];
+  for (const arg of rest.slice(1)) {
+    if (arg.startsWith('-') && !/^-?\d+$/.test(arg)) {
+      const key = shape.flags[arg];
+      if (!key) return null;
+      args[key] = true;
+    } else positionals.push(arg);
+  }
+  if (positionals.length < shape.min || positionals.length > shape.max) return null;
+  positionals.forEach((value, i) => (args[shape.names[i]] = value));
+  return { op: rest[0], args };
+}
+
+const EXEC_VALUE_FLAGS = new Set([
+  '--console-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g', '--process', '-p',
+  '--pid-file', '--process-label', '--apparmor', '--cap', '-c', '--preserve-fds', '--cgroup',
+]);
+
+/** `exec ID cmd -c x`: the command's own flags must not reach yargs. Puts a `--` after the id. */
+export function protectExecCommand(argv: string[]): string[] {
+  const scanned = scanGlobals(argv);
+  const start = scanned ? argv.length - scanned.rest.length : argv.indexOf('exec');
+  if (argv[start] !== 'exec') return argv;
+  for (let i = start + 1; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return argv;
+    if (arg.startsWith('-')) {
+      if (!arg.includes('=') && EXEC_VALUE_FLAGS.has(arg)) i++;
+      continue;
+    }
+    if (argv[i + 1] === '--') return argv;
+    return [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)];
+  }
+  return argv;
+}
+

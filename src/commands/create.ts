@@ -1,0 +1,32 @@
+// `tdrun create [--bundle DIR] [--console-socket S] [--pid-file F] [--preserve-fds N] [--no-pivot]
+// [--no-new-keyring] ID`
+import { createContainer } from '../container/create.ts';
+import { parseNonNegative, type GlobalArgs } from './common.ts';
+
+export interface CreateArgs extends GlobalArgs {
+  id: string;
+  bundle?: string;
+  consoleSocket?: string;
+  pidFile?: string;
+  preserveFds?: number | string;
+  noPivot: boolean;
+  /** tdrun never makes a new session keyring, so this flag asks for what it does anyway */
+  noNewKeyring: boolean;
+}
+
+export function createOptions(args: CreateArgs) {
+  return {
+    root: args.root,
+    id: args.id,
+    bundle: args.bundle ?? process.cwd(),
+    consoleSocket: args.consoleSocket || null,
+    pidFile: args.pidFile || null,
+    preserveFds: parseNonNegative('preserve-fds', args.preserveFds),
+    noPivot: args.noPivot,
+    rootless: args.rootless,
+  };
+}
+
+export async function command(args: CreateArgs): Promise<void> {
+  await createContainer({ ...createOptions(args), ownConsole: false });
+}

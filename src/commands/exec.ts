@@ -1,0 +1,95 @@
+// `tdrun exec [flags] ID [--] COMMAND [ARG...]` or `tdrun exec --process process.json ID`.
+// Without --process the container's own config.json process is the base, as in runc.
+import { resolve } from 'node:path';
+import { TdrunError } from '../errors.ts';
+import type { Process } from '../spec/types.ts';
+import { readRecord } from '../state/store.ts';
+import { execProcess } from '../container/exec.ts';
+import { parseNonNegative, type GlobalArgs } from './common.ts';
+
+export interface ExecArgs extends GlobalArgs {
+  id: string;
+  command: string[];
+  process?: string;
+  consoleSocket?: string;
+  pidFile?: string;
+  detach: boolean;
+  tty: boolean;
+  cwd?: string;
+  env: string[];
+  user?: string;
+  additionalGids: (string | number)[];
+  cap: string[];
+  noNewPrivs: boolean;
+  preserveFds?: number | string;
+  ignorePaused: boolean;
+  apparmor?: string;
+  processLabel?: string;
+  cgroup?: string[];
+}
+
+function parseId(flag: string, raw: string | number): number {
+  const n = Number(raw);
+  if (String(raw).trim() === '' || !Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new TdrunError(`--${flag} ${raw}`, 'must be a number between 0 and 4294967295');
+  return n;
+}
+
+async function processFromFlags(args: ExecArgs): Promise<Process> {
+  if (args.command.length === 0) throw new TdrunError('exec args cannot be empty');
+  const record = readRecord(args.root, args.id);
+  // config.json validation pulls in the plan-time modules; only this path needs them
+  const { loadConfig } = await import('../spec/load.ts');
+  const base = loadConfig(record.bundle).process;
+  if (!base) throw new TdrunError('config.json /process', 'missing in the container bundle');
+  const proc: Process = structuredClone(base);
+  proc.args = args.command;
+  proc.terminal = args.tty;
+  delete proc.consoleSize;
+  if (args.env.length) proc.env = [...(proc.env ?? []), ...args.env];
+  if (args.cwd) proc.cwd = args.cwd;
+  const user = { ...(proc.user ?? { uid: 0, gid: 0 }) };
+  if (args.user) {
+    const [uid, gid, ...rest] = args.user.split(':');
+    if (rest.length) throw new TdrunError(`--user ${args.user}`, 'must be uid[:gid]');
+    user.uid = parseId('user', uid);
+    if (gid !== undefined) user.gid = parseId('user', gid);
+  }
+  if (args.additionalGids.length) user.additionalGids = args.additionalGids.map((g) => parseId('additional-gids', g));
+  proc.user = user;
+  if (args.cap.length) {
+    const caps = proc.capabilities ?? {};
+    for (const cap of args.cap) {
+      for (const set of ['bounding', 'effective', 'permitted'] as const) caps[set] = [...(caps[set] ?? []), cap];
+      // ambient needs the cap inheritable too; only the config can grant that (as runc does)
+      if (caps.inheritable) caps.ambient = [...(caps.ambient ?? []), cap];
+    }
+    proc.capabilities = caps;
+  }
+  if (args.noNewPrivs) proc.noNewPrivileges = true;
+  return proc;
+}
+
+export async function command(args: ExecArgs): Promise<number> {
+  if (args.apparmor) throw new TdrunError('--apparmor', 'not supported by tdrun');
+  if (args.processLabel) throw new TdrunError('--process-label', 'not supported by tdrun');
+  if (args.cgroup?.length) throw new TdrunError('--cgroup', 'not supported by tdrun yet');
+  let proc: Process;
+  if (args.process) {
+    if (args.command.length) throw new TdrunError('exec', 'give either --process or a command, not both');
+    const { loadProcess } = await import('../spec/load.ts');
+    proc = loadProcess(resolve(args.process));
+  } else {
+    proc = await processFromFlags(args);
+  }
+  return execProcess({
+    root: args.root,
+    id: args.id,
+    process: proc,
+    consoleSocket: args.consoleSocket ? resolve(args.consoleSocket) : null,
+    pidFile: args.pidFile || null,
+    detach: args.detach,
+    preserveFds: parseNonNegative('preserve-fds', args.preserveFds),
+    ignorePaused: args.ignorePaused,
+  });
+}

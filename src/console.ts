@@ -1,0 +1,76 @@
+// The pty side of `run`/`exec` with a terminal and no --console-socket: tdrun itself receives
+// the pty master from tdrun-init and copies bytes between it and its own stdio, with our
+// terminal (if stdin is one) in raw mode so keys reach the container unprocessed.
+import { writeSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
+import { native } from './native.ts';
+
+export interface ConsoleSession {
+  /** Resolves when the container side of the pty is closed (every slave fd gone). */
+  closed: Promise<void>;
+  /** Copies our terminal's size onto the pty (SIGWINCH). */
+  resize(): void;
+  /** Puts our terminal back as it was and closes the master. */
+  restore(): void;
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) {
+    try {
+      off += writeSync(fd, data, off, data.length - off);
+    } catch (err) {
+      // libuv made the master non-blocking for reading; keystrokes are small, so wait it out
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+  }
+}
+
+export function attachConsole(master: number): ConsoleSession {
+  const stdin = process.stdin;
+  const rawMode = stdin.isTTY === true;
+  const resize = (): void => {
+    const out = process.stdout.isTTY ? process.stdout : undefined;
+    if (!out) return;
+    try {
+      native().setWindowSize(master, out.rows, out.columns);
+    } catch {
+      // the pty may already be gone while the container exits
+    }
+  };
+  resize();
+
+  const reader = new ReadStream(master);
+  const closed = new Promise<void>((resolve) => {
+    reader.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+    // reading a master whose slaves are all closed fails with EIO: that is the end of output
+    reader.on('error', () => resolve());
+    reader.on('end', () => resolve());
+    reader.on('close', () => resolve());
+  });
+
+  if (rawMode) stdin.setRawMode(true);
+  const onInput = (chunk: Buffer): void => {
+    try {
+      writeAll(master, chunk);
+    } catch {
+      stdin.off('data', onInput);
+    }
+  };
+  stdin.on('data', onInput);
+
+  let restored = false;
+  return {
+    closed,
+    resize,
+    restore() {
+      if (restored) return;
+      restored = true;
+      stdin.off('data', onInput);
+      if (rawMode) stdin.setRawMode(false);
+      stdin.pause();
+      // the tty handle owns the master fd: destroying it closes the fd
+      reader.destroy();
+    },
+  };
+}

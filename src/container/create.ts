@@ -1,0 +1,236 @@
+// `create`: from a bundle to an init that waits on the exec fifo, with nothing left behind on
+// any failure (every step registers its undo; a failure runs them in reverse order).
+import { join, resolve } from 'node:path';
+import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { native } from '../native.ts';
+import { Msg, sendMessage } from '../protocol.ts';
+import { TdrunError } from '../errors.ts';
+import { debug } from '../log.ts';
+import { loadConfig } from '../spec/load.ts';
+import type { IDMapping, Spec, State } from '../spec/types.ts';
+import { compileCreatePlan } from '../plan.ts';
+import {
+  containerDir,
+  createContainerDir,
+  removeContainerDir,
+  validateId,
+  writeRecord,
+  type ContainerRecord,
+} from '../state/store.ts';
+import { lockContainer } from '../state/lock.ts';
+import { readProcStartTime } from '../state/lifecycle.ts';
+import { applyResources, createCgroups, detectCgroups, placeProcess, resolvePlacement } from '../cgroups/index.ts';
+import { runHooks } from '../hooks.ts';
+import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  consoleSocket: string | null;
+  pidFile: string | null;
+  preserveFds: number;
+  noPivot: boolean;
+  rootless: boolean;
+  /** `run` with a terminal and no --console-socket: tdrun receives the pty master itself */
+  ownConsole: boolean;
+}
+
+export interface Created {
+  record: ContainerRecord;
+  /** the pty master when ownConsole was asked and the process has a terminal */
+  consoleMaster: number | null;
+}
+
+/** Writes a file so readers see either nothing or all of it (engines read the pid file at once). */
+export function writeFileAtomically(path: string, data: string): void {
+  const target = resolve(path);
+  const tmp = `${target}.tdrun-${process.pid}`;
+  writeFileSync(tmp, data, { mode: 0o644 });
+  try {
+    renameSync(tmp, target);
+  } catch (err) {
+    unlinkSync(tmp);
+    throw err;
+  }
+}
+
+/** systemd socket activation (LISTEN_FDS for this process) passes those fds on, as runc does. */
+export function listenFds(): number {
+  const n = Number(process.env.LISTEN_FDS ?? 0);
+  if (!Number.isInteger(n) || n <= 0) return 0;
+  if (process.env.LISTEN_PID && Number(process.env.LISTEN_PID) !== process.pid) return 0;
+  return n;
+}
+
+function mapLines(mappings: IDMapping[] | undefined): string {
+  return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+function writeIdMaps(pid: number, spec: Spec, rootless: boolean): void {
+  const uid = mapLines(spec.linux?.uidMappings);
+  const gid = mapLines(spec.linux?.gidMappings);
+  // an unprivileged writer may only map its own gid after setgroups is denied
+  if (rootless) writeFileSync(`/proc/${pid}/setgroups`, 'deny');
+  if (uid) writeFileSync(`/proc/${pid}/uid_map`, uid);
+  if (gid) writeFileSync(`/proc/${pid}/gid_map`, gid);
+}
+
+function ownerName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.geteuid?.() ?? '');
+  }
+}
+
+export async function createContainer(opts: CreateOptions): Promise<Created> {
+  const { root, id } = opts;
+  validateId(id);
+  const bundle = resolve(opts.bundle);
+  const spec = loadConfig(bundle, { noPivot: opts.noPivot });
+  const process_ = spec.process;
+  if (!process_) throw new TdrunError('config.json /process', 'required to create a container');
+
+  const listen = listenFds();
+  if (listen > 0) {
+    process_.env = [...(process_.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
+  }
+  const preserveFds = listen + opts.preserveFds;
+
+  const undo: (() => void | Promise<void>)[] = [];
+  const lock = lockContainer(root, id);
+  let consoleOurs = -1;
+  try {
+    createContainerDir(root, id);
+    undo.push(() => removeContainerDir(root, id));
+    const dir = containerDir(root, id);
+    const execFifo = join(dir, 'exec.fifo');
+    native().mkfifo(execFifo, 0o600);
+
+    const placement = resolvePlacement(detectCgroups(), spec.linux?.cgroupsPath, id);
+    const cgroups = createCgroups(placement);
+    undo.push(() => cgroups.rollback());
+    applyResources(placement, spec.linux?.resources);
+
+    const terminal = process_.terminal === true;
+    if (terminal && !opts.consoleSocket && !opts.ownConsole)
+      throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
+    const extra: number[] = [];
+    let consoleTheirs = -1;
+    if (opts.ownConsole && terminal && !opts.consoleSocket) {
+      [consoleOurs, consoleTheirs] = native().socketpair();
+      extra.push(consoleTheirs);
+    }
+    const plan = compileCreatePlan(spec, {
+      id,
+      bundle,
+      execFifo,
+      consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : null,
+      consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(preserveFds, 0) : -1,
+      preserveFds,
+      noPivot: opts.noPivot,
+    });
+
+    let helper;
+    try {
+      helper = spawnHelper(preserveFds, extra);
+    } finally {
+      if (consoleTheirs >= 0) closeQuietly(consoleTheirs);
+    }
+    const helperPid = helper.pid;
+    let helperReaped = false;
+    undo.push(async () => {
+      if (!helperReaped) await killAndReap(helperPid);
+    });
+    undo.push(() => closeQuietly(helper.sync));
+    placeProcess(placement, helperPid);
+    sendPlan(helper, plan);
+
+    const state = (status: State['status'], pid?: number): State => ({
+      ociVersion: spec.ociVersion,
+      id,
+      status,
+      ...(pid ? { pid } : {}),
+      bundle,
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
+    });
+
+    let initPid = 0;
+    for (;;) {
+      const msg = nextMessage(helper);
+      if (!msg) throw new TdrunError('init exited unexpectedly');
+      if (msg.type === Msg.NeedIdMaps) {
+        writeIdMaps(msg.value, spec, opts.rootless);
+        sendMessage(helper.sync, Msg.IdMapsDone);
+      } else if (msg.type === Msg.ChildPid) {
+        initPid = msg.value;
+        debug(`create ${id}: init pid ${initPid}`);
+        undo.push(async () => {
+          try {
+            process.kill(initPid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+          await waitGone([initPid]);
+        });
+        await native().waitPid(helperPid);
+        helperReaped = true;
+      } else if (msg.type === Msg.RunRuntimeHooks) {
+        const creating = state('creating', initPid);
+        await runHooks('prestart', spec.hooks?.prestart, creating);
+        await runHooks('createRuntime', spec.hooks?.createRuntime, creating);
+        sendMessage(helper.sync, Msg.RuntimeHooksDone, 0, JSON.stringify(creating));
+      } else if (msg.type === Msg.Ready) {
+        break;
+      } else {
+        throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);
+      }
+    }
+    if (!initPid) throw new TdrunError('tdrun-init reported ready without the init pid');
+    closeQuietly(helper.sync);
+
+    const initStartTime = readProcStartTime(initPid);
+    if (initStartTime === null) throw new TdrunError('init exited unexpectedly');
+    const rootfs = plan.rootfs;
+    const record: ContainerRecord = {
+      ociVersion: spec.ociVersion,
+      id,
+      pid: initPid,
+      bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      owner: ownerName(),
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
+      initStartTime,
+      execFifo,
+      cgroup: placement,
+      hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
+      namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
+      useTerminal: terminal,
+      rootless: opts.rootless,
+    };
+    writeRecord(root, record);
+    if (opts.pidFile) writeFileAtomically(opts.pidFile, String(initPid));
+
+    let consoleMaster: number | null = null;
+    if (consoleOurs >= 0) {
+      consoleMaster = native().recvFd(consoleOurs);
+      closeQuietly(consoleOurs);
+      consoleOurs = -1;
+    }
+    undo.length = 0;
+    return { record, consoleMaster };
+  } finally {
+    if (consoleOurs >= 0) closeQuietly(consoleOurs);
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        debug(`create ${id}: rollback step failed: ${String(err)}`);
+      }
+    }
+    lock.release();
+  }
+}

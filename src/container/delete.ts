@@ -1,0 +1,56 @@
+// `delete`: remove a stopped container (or with --force any container, killing it first).
+// Safe to run twice at once: the per-id lock serialises, and the second finds nothing.
+import { existsSync } from 'node:fs';
+import { TdrunError } from '../errors.ts';
+import { containerDir, readRecord, removeContainerDir, type ContainerRecord } from '../state/store.ts';
+import { lockContainer } from '../state/lock.ts';
+import { currentStatus, requireStatus, type Status } from '../state/lifecycle.ts';
+import { removeCgroups, thaw } from '../cgroups/index.ts';
+import { runHooksWarnOnly } from '../hooks.ts';
+import { containerPids } from './kill.ts';
+import { waitGone } from './spawn.ts';
+import { hookState } from './state.ts';
+
+async function killEverything(record: ContainerRecord, status: Status): Promise<void> {
+  const pids = containerPids(record, status !== 'stopped');
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  // a frozen task dies of SIGKILL only once thawed
+  if (status === 'paused') thaw(record.cgroup);
+  if (!(await waitGone(pids))) throw new TdrunError('processes of the container did not exit after SIGKILL');
+}
+
+export async function deleteContainer(root: string, id: string, force: boolean): Promise<void> {
+  const missing = (): void => {
+    if (!force) throw new TdrunError('container does not exist');
+  };
+  if (!existsSync(containerDir(root, id))) return missing();
+  const lock = lockContainer(root, id);
+  try {
+    let record: ContainerRecord;
+    try {
+      record = readRecord(root, id);
+    } catch (err) {
+      if (!existsSync(containerDir(root, id))) return missing();
+      // a directory without a readable record: only --force may clear it away
+      if (!force) throw err;
+      removeContainerDir(root, id);
+      return;
+    }
+    const status = currentStatus(record);
+    // like runc, a created (never started) container may be deleted without --force
+    if (!force && status !== 'created') requireStatus('delete', record, ['stopped']);
+    if (status !== 'stopped' || containerPids(record, false).length > 0) await killEverything(record, status);
+    removeCgroups(record.cgroup);
+    removeContainerDir(root, id);
+    // runtime-spec: poststop hooks run after the container is deleted, before delete returns
+    await runHooksWarnOnly('poststop', record.hooks?.poststop, hookState(record, 'stopped'));
+  } finally {
+    lock.release();
+  }
+}

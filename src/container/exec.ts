@@ -1,0 +1,99 @@
+// `exec`: one more process in a running container. tdrun-init joins the init's namespaces and
+// forks; the sync socket reaches EOF when the process's execve succeeded (CLOEXEC).
+import { native } from '../native.ts';
+import { TdrunError } from '../errors.ts';
+import type { Process } from '../spec/types.ts';
+import { compileExecPlan } from '../plan.ts';
+import type { LinuxNamespace } from '../spec/types.ts';
+import { readRecord } from '../state/store.ts';
+import { currentStatus } from '../state/lifecycle.ts';
+import { placeProcess } from '../cgroups/index.ts';
+import { Msg } from '../protocol.ts';
+import { attachConsole } from '../console.ts';
+import { exitStatusCode, forwardSignals } from '../signals.ts';
+import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
+import { writeFileAtomically } from './create.ts';
+import { drainConsole } from './run.ts';
+
+export interface ExecOptions {
+  root: string;
+  id: string;
+  process: Process;
+  consoleSocket: string | null;
+  pidFile: string | null;
+  detach: boolean;
+  preserveFds: number;
+  ignorePaused: boolean;
+}
+
+export async function execProcess(opts: ExecOptions): Promise<number> {
+  const record = readRecord(opts.root, opts.id);
+  const status = currentStatus(record);
+  if (status === 'stopped') throw new TdrunError('cannot exec in a stopped container');
+  if (status === 'paused' && !opts.ignorePaused) throw new TdrunError('cannot exec in a paused container');
+  const terminal = opts.process.terminal === true;
+  const ownConsole = terminal && !opts.consoleSocket;
+  if (ownConsole && opts.detach)
+    throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
+  if (!opts.detach) native().setChildSubreaper();
+
+  let consoleOurs = -1;
+  let consoleTheirs = -1;
+  if (ownConsole) [consoleOurs, consoleTheirs] = native().socketpair();
+  try {
+    const plan = compileExecPlan(opts.process, {
+      id: opts.id,
+      initPid: record.pid,
+      namespaces: record.namespaces as LinuxNamespace[],
+      consoleSocket: opts.consoleSocket,
+      consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(opts.preserveFds, 0) : -1,
+      preserveFds: opts.preserveFds,
+    });
+    let helper;
+    try {
+      helper = spawnHelper(opts.preserveFds, consoleTheirs >= 0 ? [consoleTheirs] : []);
+    } finally {
+      if (consoleTheirs >= 0) closeQuietly(consoleTheirs);
+    }
+    let pid = 0;
+    let helperReaped = false;
+    try {
+      placeProcess(record.cgroup, helper.pid);
+      sendPlan(helper, plan);
+      for (;;) {
+        const msg = nextMessage(helper);
+        if (!msg) break;
+        if (msg.type !== Msg.ChildPid) throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);
+        pid = msg.value;
+        await native().waitPid(helper.pid);
+        helperReaped = true;
+      }
+      if (!pid) throw new TdrunError('tdrun-init exited unexpectedly');
+    } catch (err) {
+      if (!helperReaped) await killAndReap(helper.pid);
+      // the exec child sends its error and exits; make sure of it and reap it if it is ours
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await waitGone([pid]);
+      }
+      throw err;
+    } finally {
+      closeQuietly(helper.sync);
+    }
+    if (opts.pidFile) writeFileAtomically(opts.pidFile, String(pid));
+    const master = ownConsole ? native().recvFd(consoleOurs) : null;
+    if (opts.detach) return 0;
+    const session = master !== null ? attachConsole(master) : null;
+    const stopForwarding = forwardSignals(pid, session ? () => session.resize() : undefined);
+    const exit = await native().waitPid(pid);
+    stopForwarding();
+    if (session) await drainConsole(session);
+    return exitStatusCode(exit);
+  } finally {
+    if (consoleOurs >= 0) closeQuietly(consoleOurs);
+  }
+}

@@ -1,0 +1,36 @@
+// `kill`: a signal to the init, or with --all to every process in the container's cgroups.
+import { TdrunError } from '../errors.ts';
+import { readRecord, type ContainerRecord } from '../state/store.ts';
+import { currentStatus } from '../state/lifecycle.ts';
+import { listPids, thaw } from '../cgroups/index.ts';
+
+function send(pid: number, signal: number): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    // a process that exits between listing and signalling is not an error
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/** Every live process of the container: the cgroup's pids and the init (it may share a cgroup
+ *  placement that lists it late, or none at all). */
+export function containerPids(record: ContainerRecord, initAlive: boolean): number[] {
+  const pids = new Set(listPids(record.cgroup));
+  if (initAlive) pids.add(record.pid);
+  return [...pids];
+}
+
+export function killContainer(root: string, id: string, signal: number, all: boolean): void {
+  const record = readRecord(root, id);
+  const status = currentStatus(record);
+  if (status === 'stopped') throw new TdrunError('container not running');
+  if (!all) {
+    // currentStatus checked the init's start time, so this pid is still our init, not a reused one
+    send(record.pid, signal);
+    return;
+  }
+  for (const pid of containerPids(record, true)) send(pid, signal);
+  // frozen tasks only act on SIGKILL once thawed; a paused container being killed stays dead
+  if (status === 'paused' && signal === 9) thaw(record.cgroup);
+}

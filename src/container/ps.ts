@@ -1,0 +1,42 @@
+// `ps`: the processes of a container, as host pids (json, what containerd parses) or a table.
+import { readFileSync } from 'node:fs';
+import { readRecord } from '../state/store.ts';
+import { currentStatus } from '../state/lifecycle.ts';
+import { TdrunError } from '../errors.ts';
+import { listPids } from '../cgroups/index.ts';
+
+export function containerProcesses(root: string, id: string): number[] {
+  const record = readRecord(root, id);
+  if (currentStatus(record) === 'stopped') throw new TdrunError('container not running');
+  return listPids(record.cgroup).sort((a, b) => a - b);
+}
+
+interface ProcRow {
+  uid: string;
+  pid: number;
+  ppid: string;
+  cmd: string;
+}
+
+function procRow(pid: number): ProcRow | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1] ?? '?';
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '?';
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+    return { uid, pid, ppid, cmd: cmdline || `[${comm}]` };
+  } catch {
+    // exited while we looked
+    return null;
+  }
+}
+
+export function processTable(pids: number[]): string {
+  const rows = pids.map(procRow).filter((r): r is ProcRow => r !== null);
+  const head = ['UID', 'PID', 'PPID', 'CMD'];
+  const cells = [head, ...rows.map((r) => [r.uid, String(r.pid), r.ppid, r.cmd])];
+  const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => c[i].length)));
+  return cells.map((c) => c.map((v, i) => (i < 3 ? v.padEnd(widths[i] + 3) : v)).join('')).join('\n') + '\n';
+}

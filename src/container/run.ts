@@ -1,0 +1,42 @@
+// `run`: create + start, then (unless detached) supervise the init like a shell would a child:
+// forward signals, pump the pty when tdrun holds it, wait, delete, exit with the init's status.
+import { native } from '../native.ts';
+import { attachConsole, type ConsoleSession } from '../console.ts';
+import { exitStatusCode, forwardSignals } from '../signals.ts';
+import { createContainer, type CreateOptions } from './create.ts';
+import { startContainer } from './start.ts';
+import { deleteContainer } from './delete.ts';
+
+export interface RunOptions extends Omit<CreateOptions, 'ownConsole'> {
+  detach: boolean;
+  keep: boolean;
+}
+
+/** Lets the last output of a container reach us after it exited, without waiting on a pty that
+ *  a leftover background process still holds open. */
+export async function drainConsole(session: ConsoleSession): Promise<void> {
+  await Promise.race([session.closed, new Promise((r) => setTimeout(r, 500))]);
+  session.restore();
+}
+
+export async function runContainer(opts: RunOptions): Promise<number> {
+  // the init is the helper's orphan: as a subreaper we inherit it and can wait for it
+  if (!opts.detach) native().setChildSubreaper();
+  const { record, consoleMaster } = await createContainer({ ...opts, ownConsole: !opts.detach });
+  const session = consoleMaster !== null ? attachConsole(consoleMaster) : null;
+  const stopForwarding = opts.detach ? () => {} : forwardSignals(record.pid, session ? () => session.resize() : undefined);
+  try {
+    await startContainer(opts.root, opts.id);
+  } catch (err) {
+    stopForwarding();
+    session?.restore();
+    await deleteContainer(opts.root, opts.id, true);
+    throw err;
+  }
+  if (opts.detach) return 0;
+  const status = await native().waitPid(record.pid);
+  stopForwarding();
+  if (session) await drainConsole(session);
+  if (!opts.keep) await deleteContainer(opts.root, opts.id, true);
+  return exitStatusCode(status);
+}

@@ -1,0 +1,43 @@
+// The runtime.md state of a container, in runc's JSON shape (plus its rootfs, created, owner).
+import type { State } from '../spec/types.ts';
+import type { ContainerRecord } from '../state/store.ts';
+import { currentStatus, type Status } from '../state/lifecycle.ts';
+
+export interface RuncState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: Status;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+export function runcState(record: ContainerRecord, status: Status = currentStatus(record)): RuncState {
+  return {
+    ociVersion: record.ociVersion,
+    id: record.id,
+    // runc reports pid 0 once the init is gone
+    pid: status === 'stopped' ? 0 : record.pid,
+    status,
+    bundle: record.bundle,
+    rootfs: record.rootfs,
+    created: record.created,
+    owner: record.owner,
+    ...(record.annotations && Object.keys(record.annotations).length ? { annotations: record.annotations } : {}),
+  };
+}
+
+/** The state hooks read on stdin. */
+export function hookState(record: ContainerRecord, status: Status): State {
+  return {
+    ociVersion: record.ociVersion,
+    id: record.id,
+    status,
+    ...(status !== 'stopped' ? { pid: record.pid } : {}),
+    bundle: record.bundle,
+    ...(record.annotations ? { annotations: record.annotations } : {}),
+  };
+}

@@ -1,0 +1,74 @@
+// Signal names and numbers as runc accepts them (`kill ID TERM`, `SIGTERM`, `15`), and the
+// forwarding of tdrun's own signals to a container process for `run` and `exec`.
+import { constants } from 'node:os';
+import { TdrunError } from './errors.ts';
+
+const SIGNALS = constants.signals as Record<string, number>;
+// Real-time signals: Linux reserves 32 and 33 for glibc, so SIGRTMIN is 34 as Go's unix package has it.
+const SIGRTMIN = 34;
+const SIGRTMAX = 64;
+
+/** Parses a signal given by name (with or without SIG, any case, SIGRTMIN+N) or by number. */
+export function parseSignal(raw: string): number {
+  const text = raw.trim();
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    if (n >= 1 && n <= SIGRTMAX) return n;
+    throw new TdrunError(`invalid signal number: ${raw}`);
+  }
+  let name = text.toUpperCase();
+  if (!name.startsWith('SIG')) name = `SIG${name}`;
+  const number = SIGNALS[name];
+  if (number !== undefined) return number;
+  const rt = /^SIGRT(MIN|MAX)(?:([+-])(\d+))?$/.exec(name);
+  if (rt) {
+    const base = rt[1] === 'MIN' ? SIGRTMIN : SIGRTMAX;
+    const offset = rt[3] ? Number(rt[3]) * (rt[2] === '-' ? -1 : 1) : 0;
+    const n = base + offset;
+    if (n >= SIGRTMIN && n <= SIGRTMAX) return n;
+  }
+  throw new TdrunError(`unknown signal "${raw}"`);
+}
+
+/** The name Node uses for a signal number, for process.on(). */
+export function signalName(n: number): NodeJS.Signals | undefined {
+  for (const [name, value] of Object.entries(SIGNALS)) if (value === n) return name as NodeJS.Signals;
+  return undefined;
+}
+
+// What a supervising `run`/`exec` passes on. SIGCHLD is ours (reaping), SIGKILL/SIGSTOP cannot
+// be caught, SIGWINCH only matters as a window-size change of the pty when there is one.
+export const FORWARDED: readonly NodeJS.Signals[] = [
+  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT',
+  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGVTALRM', 'SIGPROF', 'SIGPWR', 'SIGSYS', 'SIGWINCH',
+];
+
+/** Forwards tdrun's signals to pid until the returned function is called. SIGWINCH goes to
+ *  onWinch instead when given (the pty's size tells the container). */
+export function forwardSignals(pid: number, onWinch?: () => void): () => void {
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  for (const sig of FORWARDED) {
+    if (sig === 'SIGWINCH' && !onWinch) continue;
+    const handler =
+      sig === 'SIGWINCH' && onWinch
+        ? onWinch
+        : () => {
+            try {
+              process.kill(pid, sig);
+            } catch {
+              // the process is already gone; its exit status arrives through waitPid
+            }
+          };
+    handlers.set(sig, handler);
+    process.on(sig, handler);
+  }
+  return () => {
+    for (const [sig, handler] of handlers) process.off(sig, handler);
+  };
+}
+
+/** runc's exit status for a waited process: its code, or 128+N when killed by signal N. */
+export function exitStatusCode(status: { exitCode: number | null; signal: number | null }): number {
+  if (status.signal !== null) return 128 + status.signal;
+  return status.exitCode ?? 0;
+}
