@@ -1,0 +1,297 @@
+// config.json -> Plan (src/plan-types.ts): every name becomes the kernel's number, every path is
+// resolved on the host, so tdrun-init only runs syscalls. Expects a config that loadConfig
+// (src/spec/load.ts) accepted; what only the host can tell (a missing rootfs) is checked here.
+import { realpathSync, statSync } from 'node:fs';
+import { posix, resolve } from 'node:path';
+import { TdrunError, errnoText } from './errors.ts';
+import { warn } from './log.ts';
+import type { Plan, PlanCapabilities, PlanDevice, PlanHook, PlanMount, PlanProcess } from './plan-types.ts';
+import { CAPABILITIES, CLONE_NEW, JOIN_ORDER, PROC_NS_NAME, RLIMITS } from './spec/kernel.ts';
+import {
+  MS,
+  bindOptions,
+  flagOptions,
+  propagationOptions,
+  recursiveOptions,
+  unsupportedOptions,
+} from './spec/mount-options.ts';
+import { noPivotPropagation, processRules } from './spec/rules.ts';
+import type { Hook, LinuxNamespace, Mount, Process, Spec } from './spec/types.ts';
+
+export interface CreatePlanOptions {
+  id: string;
+  bundle: string;
+  execFifo: string;
+  consoleSocket: string | null;
+  consoleSocketFd: number;
+  preserveFds: number;
+  noPivot: boolean;
+}
+
+export interface ExecPlanOptions {
+  id: string;
+  initPid: number;
+  /** the container's namespaces (from its config) */
+  namespaces: LinuxNamespace[];
+  consoleSocket: string | null;
+  consoleSocketFd: number;
+  preserveFds: number;
+}
+
+const RLIM_INFINITY = (1n << 64n) - 1n;
+
+/** JSON numbers above 2^53 arrive rounded; RLIM_INFINITY (2^64-1) rounds up to 2^64. */
+function u64String(n: number): string {
+  const v = BigInt(n);
+  return (v > RLIM_INFINITY ? RLIM_INFINITY : v).toString();
+}
+
+const warnedCapabilities = new Set<string>();
+
+function capabilityNumbers(names: string[] | undefined): number[] {
+  const numbers: number[] = [];
+  for (const name of names ?? []) {
+    const n = CAPABILITIES.indexOf(name);
+    if (n >= 0) {
+      if (!numbers.includes(n)) numbers.push(n);
+    } else if (!warnedCapabilities.has(name)) {
+      // runc ignores capabilities this kernel generation does not know, with a warning
+      warnedCapabilities.add(name);
+      warn(`unknown capability ${name} ignored`);
+    }
+  }
+  return numbers;
+}
+
+/** `name`: how messages call the process ("config.json", or "process" for exec, whose pointers
+ *  then start below /process). */
+function compileProcess(process: Process, name: 'config.json' | 'process'): PlanProcess {
+  const first = processRules(process).find((p) => !p.warning);
+  if (first) {
+    const pointer = name === 'process' ? first.pointer.replace(/^\/process/, '') : first.pointer;
+    throw new TdrunError(`${name} ${pointer}`, first.message);
+  }
+  const caps = process.capabilities;
+  const capabilities: PlanCapabilities | null = caps
+    ? {
+        bounding: capabilityNumbers(caps.bounding),
+        effective: capabilityNumbers(caps.effective),
+        inheritable: capabilityNumbers(caps.inheritable),
+        permitted: capabilityNumbers(caps.permitted),
+        ambient: capabilityNumbers(caps.ambient),
+      }
+    : null;
+  return {
+    args: process.args ?? [],
+    env: process.env ?? [],
+    cwd: posix.normalize(process.cwd),
+    uid: process.user?.uid ?? 0,
+    gid: process.user?.gid ?? 0,
+    umask: process.user?.umask ?? 0o022,
+    additionalGids: process.user?.additionalGids ?? [],
+    terminal: process.terminal ?? false,
+    consoleSize: process.consoleSize ? { height: process.consoleSize.height, width: process.consoleSize.width } : null,
+    capabilities,
+    rlimits: (process.rlimits ?? []).map((r) => ({ type: RLIMITS[r.type], soft: u64String(r.soft), hard: u64String(r.hard) })),
+    noNewPrivileges: process.noNewPrivileges ?? false,
+    oomScoreAdj: process.oomScoreAdj ?? null,
+  };
+}
+
+/** Absolute, no "." or "..", no trailing "/". Relative destinations are taken from "/", as runc does. */
+function cleanDestination(destination: string): string {
+  const clean = posix.normalize(posix.join('/', destination));
+  return clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean;
+}
+
+export function compileMount(m: Mount, bundle: string, index: number): PlanMount {
+  let flags = 0;
+  let bind = m.type === 'bind';
+  let recursive = false;
+  let attrSet = 0;
+  let attrClear = 0;
+  const propagation: number[] = [];
+  const data: string[] = [];
+  (m.options ?? []).forEach((option, j) => {
+    const flag = flagOptions[option];
+    const rec = recursiveOptions[option];
+    if (flag) flags = (flags & ~flag.clear) | flag.set;
+    else if (option in bindOptions) {
+      bind = true;
+      recursive ||= bindOptions[option].recursive;
+    } else if (option in propagationOptions) propagation.push(propagationOptions[option]);
+    else if (rec) {
+      attrSet = (attrSet & ~rec.clear) | rec.set;
+      attrClear = (attrClear & ~rec.set) | rec.clear;
+    } else if (option in unsupportedOptions) {
+      throw new TdrunError(`config.json /mounts/${index}/options/${j}`, unsupportedOptions[option]);
+    } else data.push(option);
+  });
+  let source = m.source ?? '';
+  let createAs: 'dir' | 'file' = 'dir';
+  if (bind) {
+    if (!source) throw new TdrunError(`config.json /mounts/${index}/source`, 'a bind mount needs a source');
+    source = resolve(bundle, source);
+    try {
+      if (!statSync(source).isDirectory()) createAs = 'file';
+    } catch {
+      // a missing source is reported by tdrun-init with the mount it belongs to
+    }
+  } else if (!m.type) {
+    throw new TdrunError(`config.json /mounts/${index}/type`, 'is required for a mount that is not a bind mount');
+  }
+  return {
+    destination: cleanDestination(m.destination),
+    source,
+    type: bind ? '' : (m.type ?? ''),
+    bind,
+    recursive,
+    flags,
+    propagation,
+    data: data.join(','),
+    recursiveAttrSet: attrSet,
+    recursiveAttrClear: attrClear,
+    createAs,
+  };
+}
+
+const DEFAULT_DEVICES: readonly [string, number, number][] = [
+  ['/dev/null', 1, 3],
+  ['/dev/zero', 1, 5],
+  ['/dev/full', 1, 7],
+  ['/dev/random', 1, 8],
+  ['/dev/urandom', 1, 9],
+  ['/dev/tty', 5, 0],
+];
+
+function compileDevices(spec: Spec): PlanDevice[] {
+  const byPath = new Map<string, PlanDevice>();
+  for (const [path, major, minor] of DEFAULT_DEVICES) {
+    byPath.set(path, { path, type: 'c', major, minor, mode: 0o666, uid: 0, gid: 0 });
+  }
+  for (const d of spec.linux?.devices ?? []) {
+    byPath.set(d.path, {
+      path: d.path,
+      type: d.type,
+      major: d.major ?? 0,
+      minor: d.minor ?? 0,
+      // fileMode may carry the S_IF* type bits too; mknod takes the type from `type`
+      mode: (d.fileMode ?? 0o666) & 0o7777,
+      uid: d.uid ?? 0,
+      gid: d.gid ?? 0,
+    });
+  }
+  return [...byPath.values()];
+}
+
+function compileHooks(hooks: Hook[] | undefined): PlanHook[] {
+  return (hooks ?? []).map((h) => ({
+    path: h.path,
+    // like Go's exec.Cmd, an empty argv runs the hook with its path as argv[0]
+    args: h.args?.length ? h.args : [h.path],
+    env: h.env ?? [],
+    timeout: h.timeout ?? 0,
+  }));
+}
+
+function sortedNamespaces(namespaces: LinuxNamespace[]): LinuxNamespace[] {
+  return [...namespaces].sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
+}
+
+function resolveRootfs(spec: Spec, bundle: string): string {
+  const path = spec.root?.path;
+  if (!path) throw new TdrunError('config.json /root/path', 'is required');
+  let real: string;
+  try {
+    real = realpathSync(resolve(bundle, path));
+  } catch (err) {
+    throw new TdrunError(`root.path ${path}`, errnoText((err as NodeJS.ErrnoException).code ?? 'EINVAL'));
+  }
+  if (!statSync(real).isDirectory()) throw new TdrunError(`root.path ${path}`, errnoText('ENOTDIR'));
+  return real;
+}
+
+export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
+  if (!spec.process) throw new TdrunError('config.json /process', 'is required');
+  const noPivotProblem = noPivotPropagation(spec, { noPivot: opts.noPivot })[0];
+  if (noPivotProblem) throw new TdrunError(`config.json ${noPivotProblem.pointer}`, noPivotProblem.message);
+  const bundle = resolve(opts.bundle);
+  const namespaces = sortedNamespaces(spec.linux?.namespaces ?? []);
+  let newNamespaces = 0;
+  const joinNamespaces = [];
+  for (const ns of namespaces) {
+    if (ns.path) joinNamespaces.push({ type: CLONE_NEW[ns.type], path: ns.path });
+    else newNamespaces |= CLONE_NEW[ns.type];
+  }
+  const hasUserns = namespaces.some((ns) => ns.type === 'user');
+  const timeOffsets = Object.entries(spec.linux?.timeOffsets ?? {}).map(
+    ([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`,
+  );
+  const mounts = (spec.mounts ?? []).map((m, i) => compileMount(m, bundle, i));
+  const hooks = spec.hooks ?? {};
+  const rootfsPropagation = spec.linux?.rootfsPropagation;
+  return {
+    mode: 'create',
+    id: opts.id,
+    newNamespaces,
+    joinNamespaces,
+    timeOffsets,
+    becomeRootInUserns: hasUserns,
+    preserveFds: opts.preserveFds,
+    consoleSocket: opts.consoleSocket,
+    consoleSocketFd: opts.consoleSocketFd,
+    process: compileProcess(spec.process, 'config.json'),
+    rootfs: resolveRootfs(spec, bundle),
+    rootfsReadonly: spec.root?.readonly ?? false,
+    rootfsPropagation: rootfsPropagation ? propagationOptions[rootfsPropagation] : MS.SLAVE | MS.REC,
+    noPivot: opts.noPivot,
+    mounts,
+    devices: compileDevices(spec),
+    bindDevices: hasUserns,
+    defaultDevSymlinks: !mounts.some((m) => m.destination === '/dev' && m.bind),
+    maskedPaths: spec.linux?.maskedPaths ?? [],
+    readonlyPaths: spec.linux?.readonlyPaths ?? [],
+    hostname: spec.hostname || null,
+    domainname: spec.domainname || null,
+    sysctl: Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]) => ({ key, value })),
+    execFifo: opts.execFifo,
+    syncHooks: [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length),
+    hooks: { createContainer: compileHooks(hooks.createContainer), startContainer: compileHooks(hooks.startContainer) },
+  };
+}
+
+export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
+  const namespaces = sortedNamespaces(opts.namespaces);
+  return {
+    mode: 'exec',
+    id: opts.id,
+    newNamespaces: 0,
+    // the init's own namespace files: the same namespaces whether the config created or joined them
+    joinNamespaces: namespaces.map((ns) => ({
+      type: CLONE_NEW[ns.type],
+      path: `/proc/${opts.initPid}/ns/${PROC_NS_NAME[ns.type]}`,
+    })),
+    timeOffsets: [],
+    becomeRootInUserns: namespaces.some((ns) => ns.type === 'user'),
+    preserveFds: opts.preserveFds,
+    consoleSocket: opts.consoleSocket,
+    consoleSocketFd: opts.consoleSocketFd,
+    process: compileProcess(process, 'process'),
+    rootfs: '',
+    rootfsReadonly: false,
+    rootfsPropagation: 0,
+    noPivot: false,
+    mounts: [],
+    devices: [],
+    bindDevices: false,
+    defaultDevSymlinks: false,
+    maskedPaths: [],
+    readonlyPaths: [],
+    hostname: null,
+    domainname: null,
+    sysctl: [],
+    execFifo: '',
+    syncHooks: false,
+    hooks: { createContainer: [], startContainer: [] },
+  };
+}

@@ -1,0 +1,363 @@
+// Cross-field rules of config.json: what the schema cannot say because it relates fields, or
+// because tdrun (like runc) refuses a shape the spec allows. Each rule is a named function that
+// returns problems, so tests can exercise it alone; `pointer` is the JSON pointer of the field
+// to blame. A warning lets the config run (as runc would) and is printed; an error stops create.
+import { statSync } from 'node:fs';
+import { posix } from 'node:path';
+import type { Hook, LinuxNamespace, NamespaceType, Process, Spec } from './types.ts';
+import { RLIMITS } from './kernel.ts';
+import { unsupportedOptions } from './mount-options.ts';
+
+export interface Problem {
+  pointer: string;
+  message: string;
+  warning?: boolean;
+}
+
+export interface RuleContext {
+  /** --no-pivot */
+  noPivot: boolean;
+}
+
+export type Rule = (spec: Spec, ctx: RuleContext) => Problem[];
+
+const NOT_YET = 'not supported by tdrun yet';
+
+function namespaceOf(spec: Spec, type: NamespaceType): LinuxNamespace | undefined {
+  return spec.linux?.namespaces?.find((ns) => ns.type === type);
+}
+
+function hasNewNamespace(spec: Spec, type: NamespaceType): boolean {
+  const ns = namespaceOf(spec, type);
+  return ns !== undefined && !ns.path;
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = statSync(a);
+    const sb = statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** A namespace of the container's own: new, or joined by a path that is not tdrun's own namespace
+ *  (a missing path is reported when it is joined, with the errno). */
+function hasOwnNamespace(spec: Spec, type: NamespaceType, procName: string): boolean {
+  const ns = namespaceOf(spec, type);
+  if (!ns) return false;
+  return !ns.path || !sameFile(ns.path, `/proc/self/ns/${procName}`);
+}
+
+function escape(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** A set value: present and not one of the spec's "unset" spellings. */
+function isSet(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === '' || value === 0) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.values(value as object).some(isSet);
+  return true;
+}
+
+export function ociVersion(spec: Spec): Problem[] {
+  const m = /^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/.exec(spec.ociVersion);
+  if (!m) return [{ pointer: '/ociVersion', message: `"${spec.ociVersion}" is not a version (x.y.z)` }];
+  if (m[1] !== '1') {
+    return [{ pointer: '/ociVersion', message: `version ${spec.ociVersion} is not supported (tdrun implements 1.x)` }];
+  }
+  return [];
+}
+
+export function rootAndProcessRequired(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  if (!spec.root) problems.push({ pointer: '/root', message: 'is required' });
+  if (!spec.process) problems.push({ pointer: '/process', message: 'is required' });
+  return problems;
+}
+
+export function processArgs(spec: Spec): Problem[] {
+  if (spec.process && !spec.process.args?.length) {
+    return [{ pointer: '/process/args', message: 'must not be empty' }];
+  }
+  return [];
+}
+
+export function processCwd(spec: Spec): Problem[] {
+  if (spec.process && !posix.isAbsolute(spec.process.cwd)) {
+    return [{ pointer: '/process/cwd', message: `"${spec.process.cwd}" is not an absolute path` }];
+  }
+  return [];
+}
+
+export function processUser(spec: Spec): Problem[] {
+  if (spec.process?.user?.username) {
+    return [{ pointer: '/process/user/username', message: 'user names are not resolved; give uid and gid' }];
+  }
+  return [];
+}
+
+export function capabilityNames(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  const caps = spec.process?.capabilities ?? {};
+  for (const [set, names] of Object.entries(caps)) {
+    if (!Array.isArray(names)) continue;
+    names.forEach((name: string, i: number) => {
+      if (!/^CAP_[A-Z0-9_]+$/.test(name)) {
+        problems.push({ pointer: `/process/capabilities/${set}/${i}`, message: `"${name}" is not a capability name (CAP_*)` });
+      }
+    });
+  }
+  return problems;
+}
+
+export function rlimitTypes(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  (spec.process?.rlimits ?? []).forEach((r, i) => {
+    if (!(r.type in RLIMITS)) problems.push({ pointer: `/process/rlimits/${i}/type`, message: `unknown rlimit ${r.type}` });
+    else if (seen.has(r.type)) problems.push({ pointer: `/process/rlimits/${i}/type`, message: `${r.type} listed twice` });
+    else if (r.soft > r.hard) {
+      problems.push({ pointer: `/process/rlimits/${i}/soft`, message: `${r.type} soft limit is above the hard limit` });
+    }
+    seen.add(r.type);
+  });
+  return problems;
+}
+
+export function mountNamespaceRequired(spec: Spec): Problem[] {
+  // without one, pivot_root and every mount would happen in tdrun's own mount namespace
+  if (!spec.linux?.namespaces?.some((ns) => ns.type === 'mount')) {
+    return [{ pointer: '/linux/namespaces', message: 'a mount namespace is required' }];
+  }
+  return [];
+}
+
+export function duplicateNamespaces(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  (spec.linux?.namespaces ?? []).forEach((ns, i) => {
+    if (seen.has(ns.type)) problems.push({ pointer: `/linux/namespaces/${i}/type`, message: `namespace "${ns.type}" listed twice` });
+    seen.add(ns.type);
+  });
+  return problems;
+}
+
+export function namespacePaths(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  (spec.linux?.namespaces ?? []).forEach((ns, i) => {
+    if (ns.path !== undefined && !posix.isAbsolute(ns.path)) {
+      problems.push({ pointer: `/linux/namespaces/${i}/path`, message: `"${ns.path}" is not an absolute path` });
+    }
+  });
+  return problems;
+}
+
+export function userNamespaceMappings(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  const newUserns = hasNewNamespace(spec, 'user');
+  for (const key of ['uidMappings', 'gidMappings'] as const) {
+    const mappings = spec.linux?.[key] ?? [];
+    if (mappings.length && !newUserns) {
+      problems.push({ pointer: `/linux/${key}`, message: 'id mappings need a new user namespace' });
+    } else if (newUserns && !mappings.length) {
+      problems.push({ pointer: `/linux/${key}`, message: 'a new user namespace needs id mappings' });
+    }
+    mappings.forEach((m, i) => {
+      if (m.size === 0) problems.push({ pointer: `/linux/${key}/${i}/size`, message: 'must not be 0' });
+    });
+  }
+  return problems;
+}
+
+export function timeOffsets(spec: Spec): Problem[] {
+  const offsets = spec.linux?.timeOffsets;
+  if (!offsets || !Object.keys(offsets).length) return [];
+  if (!hasNewNamespace(spec, 'time')) {
+    return [{ pointer: '/linux/timeOffsets', message: 'time offsets need a new time namespace' }];
+  }
+  const problems: Problem[] = [];
+  for (const [clock, offset] of Object.entries(offsets)) {
+    if (clock !== 'monotonic' && clock !== 'boottime') {
+      problems.push({ pointer: `/linux/timeOffsets/${escape(clock)}`, message: `unknown clock (monotonic or boottime)` });
+    } else if ((offset.nanosecs ?? 0) > 999999999) {
+      problems.push({ pointer: `/linux/timeOffsets/${clock}/nanosecs`, message: 'must be below 1000000000' });
+    }
+  }
+  return problems;
+}
+
+export function mountDestinations(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  (spec.mounts ?? []).forEach((m, i) => {
+    const pointer = `/mounts/${i}/destination`;
+    if (m.destination === '') problems.push({ pointer, message: 'must not be empty' });
+    else if (!posix.isAbsolute(m.destination)) {
+      problems.push({ pointer, warning: true, message: `"${m.destination}" is relative; taken as "/${m.destination}"` });
+    }
+  });
+  return problems;
+}
+
+export function mountOptions(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  (spec.mounts ?? []).forEach((m, i) => {
+    (m.options ?? []).forEach((option, j) => {
+      const why = unsupportedOptions[option];
+      if (why) problems.push({ pointer: `/mounts/${i}/options/${j}`, message: why });
+    });
+    const bind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+    if (bind && !m.source) problems.push({ pointer: `/mounts/${i}/source`, message: 'a bind mount needs a source' });
+    for (const key of ['uidMappings', 'gidMappings'] as const) {
+      if (m[key]?.length) problems.push({ pointer: `/mounts/${i}/${key}`, message: `idmapped mounts are ${NOT_YET}` });
+    }
+  });
+  return problems;
+}
+
+export function noPivotPropagation(spec: Spec, ctx: RuleContext): Problem[] {
+  const p = spec.linux?.rootfsPropagation;
+  if (ctx.noPivot && (p === 'private' || p === 'rprivate')) {
+    // Without pivot_root the host's root stays reachable under the chroot; a private rootfs
+    // would let mounts made there escape the propagation tdrun relies on to clean them up.
+    return [{ pointer: '/linux/rootfsPropagation', message: `"${p}" is not safe without pivot_root (--no-pivot)` }];
+  }
+  return [];
+}
+
+const IPC_SYSCTLS = new Set([
+  'kernel.msgmax',
+  'kernel.msgmnb',
+  'kernel.msgmni',
+  'kernel.sem',
+  'kernel.shmall',
+  'kernel.shmmax',
+  'kernel.shmmni',
+  'kernel.shm_rmid_forced',
+]);
+
+export function sysctlNamespaces(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
+    const pointer = `/linux/sysctl/${escape(key)}`;
+    if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) {
+      if (!hasOwnNamespace(spec, 'ipc', 'ipc')) problems.push({ pointer, message: 'needs an ipc namespace of the container' });
+    } else if (key.startsWith('net.')) {
+      if (!hasOwnNamespace(spec, 'network', 'net')) problems.push({ pointer, message: 'needs a network namespace of the container' });
+    } else if (key === 'kernel.hostname' || key === 'kernel.domainname') {
+      if (!hasOwnNamespace(spec, 'uts', 'uts')) problems.push({ pointer, message: 'needs a uts namespace of the container' });
+    } else {
+      problems.push({ pointer, message: 'not in a namespace of the container: it would change the host' });
+    }
+  }
+  return problems;
+}
+
+export function hostnameNeedsUts(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  for (const key of ['hostname', 'domainname'] as const) {
+    if (spec[key] && !hasOwnNamespace(spec, 'uts', 'uts')) {
+      problems.push({ pointer: `/${key}`, message: `setting the ${key} needs a uts namespace of the container` });
+    }
+  }
+  return problems;
+}
+
+export function cgroupsPath(spec: Spec): Problem[] {
+  const path = spec.linux?.cgroupsPath;
+  if (path === undefined) return [];
+  const pointer = '/linux/cgroupsPath';
+  const parts = path.split('/').filter((p) => p !== '');
+  if (parts.length === 0) return [{ pointer, message: `"${path}" does not name a cgroup` }];
+  if (parts.some((p) => p === '.' || p === '..')) {
+    return [{ pointer, message: `"${path}" must not contain "." or ".." components` }];
+  }
+  return [];
+}
+
+export function devicePaths(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  (spec.linux?.devices ?? []).forEach((d, i) => {
+    const clean = posix.normalize(d.path);
+    if (!d.path.startsWith('/dev/') || clean !== d.path || clean === '/dev/') {
+      problems.push({ pointer: `/linux/devices/${i}/path`, message: `"${d.path}" is not a clean path under /dev` });
+    }
+    if (d.type !== 'p' && (d.major === undefined || d.minor === undefined)) {
+      problems.push({ pointer: `/linux/devices/${i}`, message: `a "${d.type}" device needs major and minor` });
+    }
+  });
+  return problems;
+}
+
+export function absolutePaths(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  for (const key of ['maskedPaths', 'readonlyPaths'] as const) {
+    (spec.linux?.[key] ?? []).forEach((p, i) => {
+      if (!posix.isAbsolute(p)) problems.push({ pointer: `/linux/${key}/${i}`, message: `"${p}" is not an absolute path` });
+    });
+  }
+  for (const [kind, hooks] of Object.entries(spec.hooks ?? {}) as [string, Hook[] | undefined][]) {
+    (hooks ?? []).forEach((h, i) => {
+      if (!posix.isAbsolute(h.path)) problems.push({ pointer: `/hooks/${kind}/${i}/path`, message: `"${h.path}" is not an absolute path` });
+    });
+  }
+  return problems;
+}
+
+/** Settings tdrun cannot apply: refused, never dropped. linux.resources is judged by the cgroup
+ *  code (src/cgroups), which knows the host's controllers and also serves `update`. */
+export function unsupportedSettings(spec: Spec): Problem[] {
+  const settings: [string, unknown][] = [
+    ['/linux/seccomp', spec.linux?.seccomp],
+    ['/linux/mountLabel', spec.linux?.mountLabel],
+    ['/linux/intelRdt', spec.linux?.intelRdt],
+    ['/linux/personality', spec.linux?.personality],
+    ['/linux/netDevices', spec.linux?.netDevices],
+    ['/linux/memoryPolicy', spec.linux?.memoryPolicy],
+    ['/process/apparmorProfile', spec.process?.apparmorProfile],
+    ['/process/selinuxLabel', spec.process?.selinuxLabel],
+    ['/process/ioPriority', spec.process?.ioPriority],
+    ['/process/scheduler', spec.process?.scheduler],
+    ['/process/execCPUAffinity', spec.process?.execCPUAffinity],
+  ];
+  return settings.filter(([, value]) => isSet(value)).map(([pointer]) => ({ pointer, message: NOT_YET }));
+}
+
+/** Every rule `loadConfig` runs, in the order problems are reported. */
+export const rules: readonly Rule[] = [
+  ociVersion,
+  rootAndProcessRequired,
+  processArgs,
+  processCwd,
+  processUser,
+  capabilityNames,
+  rlimitTypes,
+  mountNamespaceRequired,
+  duplicateNamespaces,
+  namespacePaths,
+  userNamespaceMappings,
+  timeOffsets,
+  mountDestinations,
+  mountOptions,
+  noPivotPropagation,
+  sysctlNamespaces,
+  hostnameNeedsUts,
+  cgroupsPath,
+  devicePaths,
+  absolutePaths,
+  unsupportedSettings,
+];
+
+export function checkRules(spec: Spec, ctx: RuleContext): Problem[] {
+  return rules.flatMap((rule) => rule(spec, ctx));
+}
+
+/** The rules about process alone, for an exec's process.json (pointers start with /process). */
+export function processRules(process: Process): Problem[] {
+  const spec: Spec = { ociVersion: '1.3.0', process };
+  const ctx: RuleContext = { noPivot: false };
+  const list: Rule[] = [processArgs, processCwd, processUser, capabilityNames, rlimitTypes, unsupportedSettings];
+  return list.flatMap((rule) => rule(spec, ctx));
+}
