@@ -1,0 +1,87 @@
+// A container's status, worked out from the kernel on every call (never stored): the init's
+// /proc entry, the exec fifo and the freezer. Cheap enough for every `state`.
+import { existsSync, readFileSync } from 'node:fs';
+import { TdrunError } from '../errors.ts';
+import { dirFor, UNIFIED } from '../cgroups/setup.ts';
+import { readFrozen } from '../cgroups/freezer.ts';
+import type { ContainerRecord } from './store.ts';
+
+export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
+
+interface ProcStat {
+  state: string;
+  startTime: number;
+}
+
+function readProcStat(pid: number): ProcStat | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return null;
+    throw err;
+  }
+  // comm (field 2) may contain spaces and parentheses: fields restart after the last ')'
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: rest[0], startTime: Number(rest[22 - 3]) };
+}
+
+/** /proc/<pid>/stat field 22 (start time in clock ticks since boot), or null when there is no such process. */
+export function readProcStartTime(pid: number): number | null {
+  return readProcStat(pid)?.startTime ?? null;
+}
+
+function frozen(record: ContainerRecord): boolean {
+  const placement = record.cgroup;
+  if (!placement) return false;
+  const v1 = dirFor(placement, 'freezer');
+  try {
+    if (v1) return readFrozen(v1, false);
+    const unified = placement.paths[UNIFIED];
+    if (unified && Object.keys(placement.paths).length === 1) return readFrozen(unified, true);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  return false;
+}
+
+export function currentStatus(record: ContainerRecord): Status {
+  if (!record.pid || record.pid <= 0) return 'creating';
+  const stat = readProcStat(record.pid);
+  // a zombie init has exited; a different start time means the pid now belongs to someone else
+  if (!stat || stat.state === 'Z' || stat.state === 'X' || stat.startTime !== record.initStartTime) return 'stopped';
+  if (frozen(record)) return 'paused';
+  if (existsSync(record.execFifo)) return 'created';
+  return 'running';
+}
+
+function refusal(op: string, id: string, status: Status): string {
+  switch (op) {
+    case 'start':
+      if (status === 'stopped') return 'cannot start a container that has stopped';
+      if (status === 'running') return 'cannot start an already running container';
+      return `cannot start a container in the ${status} state`;
+    case 'delete':
+      return `cannot delete container ${id} that is not stopped: ${status}`;
+    case 'pause':
+    case 'kill':
+      return 'container not running';
+    case 'resume':
+      return 'container not paused';
+    case 'exec':
+      if (status === 'paused') return 'cannot exec in a paused container';
+      return `cannot exec in a ${status} container`;
+    default:
+      return `cannot ${op} a container in the ${status} state`;
+  }
+}
+
+/** Throws runc's wording when the container is not in one of `allowed`; returns the status. */
+export function requireStatus(op: string, record: ContainerRecord, allowed: Status[]): Status {
+  const status = currentStatus(record);
+  if (!allowed.includes(status)) throw new TdrunError(refusal(op, record.id, status));
+  return status;
+}

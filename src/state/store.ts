@@ -1,0 +1,114 @@
+// The state store: one directory per container under the runtime root (default /run/tdrun),
+// holding state.json (the ContainerRecord) and the exec fifo.
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Hook } from '../spec/types.ts';
+import type { CgroupPlacement } from '../cgroups/setup.ts';
+import { TdrunError, describe } from '../errors.ts';
+
+export interface ContainerRecord {
+  ociVersion: string;
+  id: string;
+  /** host pid of the container's init */
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  /** RFC 3339 */
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** /proc/<pid>/stat field 22, to tell our init from a later process that reuses its pid */
+  initStartTime: number;
+  execFifo: string;
+  cgroup: CgroupPlacement;
+  hooks?: { poststart?: Hook[]; poststop?: Hook[] };
+  namespaces: { type: string; path?: string }[];
+  useTerminal?: boolean;
+  rootless?: boolean;
+}
+
+const STATE_FILE = 'state.json';
+// runc's rule, a Go regexp whose "+-\." is the range '+'..'.' (so "," is allowed too)
+const ID_RE = /^[\w+-.]+$/;
+
+export function validateId(id: string): void {
+  if (!ID_RE.test(id) || id === '.' || id === '..') throw new TdrunError('invalid container id');
+}
+
+export function containerDir(root: string, id: string): string {
+  validateId(id);
+  return join(root, id);
+}
+
+/** Makes the container's directory, failing if the id is taken; returns its path. */
+export function createContainerDir(root: string, id: string): string {
+  const dir = containerDir(root, id);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, 0o711);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TdrunError(`container with id exists: ${id}`);
+    throw new TdrunError(`create state directory`, describe(err));
+  }
+  return dir;
+}
+
+export function readRecord(root: string, id: string): ContainerRecord {
+  const file = join(containerDir(root, id), STATE_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    // a directory without state.json is a create still running or one that died: not a container yet
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new TdrunError('container does not exist');
+    }
+    throw new TdrunError('read state', describe(err));
+  }
+  try {
+    return JSON.parse(text) as ContainerRecord;
+  } catch (err) {
+    throw new TdrunError(`read state ${file}`, (err as Error).message);
+  }
+}
+
+/**
+ * Replaces state.json atomically: a temp file in the same directory, then rename(2), so a reader
+ * sees the old or the new record, never half of one. No fsync: the root is on tmpfs (/run) and
+ * does not outlive a reboot anyway, and a crash of tdrun itself cannot tear a renamed file.
+ */
+export function writeRecord(root: string, record: ContainerRecord): void {
+  const dir = containerDir(root, record.id);
+  const tmp = join(dir, `.${STATE_FILE}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+    renameSync(tmp, join(dir, STATE_FILE));
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // the temp file was never made or already renamed: nothing to clean
+    }
+    throw new TdrunError('write state', describe(err));
+  }
+}
+
+export function removeContainerDir(root: string, id: string): void {
+  try {
+    rmSync(containerDir(root, id), { recursive: true, force: true });
+  } catch (err) {
+    throw new TdrunError('remove state directory', describe(err));
+  }
+}
+
+/** Ids of the containers under root (directories with a valid id; "@locks" is not one). */
+export function listIds(root: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(root, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new TdrunError(`list ${root}`, describe(err));
+  }
+  return entries.filter((e) => e.isDirectory() && ID_RE.test(e.name) && e.name !== '.' && e.name !== '..').map((e) => e.name).sort();
+}
