@@ -1,0 +1,68 @@
+#include "namespaces.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include "process.h"
+#include "sync.h"
+
+namespace ns {
+namespace {
+
+std::string names(int flags) {
+  static const struct {
+    int flag;
+    const char* name;
+  } table[] = {{CLONE_NEWUSER, "user"}, {CLONE_NEWNS, "mount"}, {CLONE_NEWPID, "pid"},    {CLONE_NEWNET, "network"},
+               {CLONE_NEWIPC, "ipc"},   {CLONE_NEWUTS, "uts"},   {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWTIME, "time"}};
+  std::string out;
+  for (auto& t : table)
+    if (flags & t.flag) out += (out.empty() ? "" : ",") + std::string(t.name);
+  int rest = flags & ~(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWTIME);
+  if (rest) out += (out.empty() ? "" : ",") + std::to_string(rest);
+  return out;
+}
+
+Status join(const plan::Plan& p) {
+  std::vector<int> fds;
+  Status s;
+  for (auto& j : p.joinNamespaces) {
+    int fd = open(j.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      s = fail(errno, "open %s", j.path.c_str());
+      break;
+    }
+    fds.push_back(fd);
+  }
+  for (size_t i = 0; s.ok() && i < fds.size(); ++i)
+    if (setns(fds[i], p.joinNamespaces[i].type) != 0) s = fail(errno, "setns %s", p.joinNamespaces[i].path.c_str());
+  for (int fd : fds) close(fd);
+  return s;
+}
+
+}  // namespace
+
+Status enter(const plan::Plan& p, int syncFd) {
+  TRY(join(p));
+  if (p.newNamespaces & CLONE_NEWUSER) {
+    if (unshare(CLONE_NEWUSER) != 0) return fail(errno, "unshare user namespace");
+    TRY(syncmsg::send(syncFd, proto::Msg::NeedIdMaps, getpid()));
+    TRY(syncmsg::expect(syncFd, proto::Msg::IdMapsDone));
+  }
+  if (p.becomeRootInUserns) {
+    if (setresgid(0, 0, 0) != 0) return fail(errno, "setresgid 0 in the user namespace");
+    if (setresuid(0, 0, 0) != 0) return fail(errno, "setresuid 0 in the user namespace");
+  }
+  int rest = p.newNamespaces & ~CLONE_NEWUSER;
+  if (rest && unshare(rest) != 0) return fail(errno, "unshare %s namespaces", names(rest).c_str());
+  if (p.timeOffsets.size()) {
+    // One write: the kernel takes all offsets at once, and only before a process enters the namespace.
+    std::string lines;
+    for (auto& l : p.timeOffsets) lines += l + "\n";
+    TRY(process::writeProc("self/timens_offsets", lines));
+  }
+  return ok();
+}
+
+}  // namespace ns

@@ -1,0 +1,34 @@
+// The process settings of plan.process, applied in the order the kernel needs: rlimits and
+// oom_score_adj while still privileged, then cwd, user and groups, umask, capabilities and
+// no_new_privs; then the fd hygiene and signal reset right before execve.
+#pragma once
+#include <string>
+
+#include "plan.h"
+#include "status.h"
+
+namespace process {
+
+// Opens `rel` (e.g. "self/oom_score_adj", "sys/net/ipv4/ip_forward") below the procfs mounted on
+// /proc, refusing to leave that mount (RESOLVE_NO_XDEV), so a bind mount or symlink planted over a
+// procfs file cannot redirect the access (CVE-2025-52881). Returns the fd, or a Status naming the path.
+Status openProc(const std::string& rel, int flags, int& fd);
+Status writeProc(const std::string& rel, const std::string& data);
+
+// chdir + getcwd check: the cwd must be reachable from the process root (CVE-2024-21626).
+Status enterCwd(const std::string& cwd);
+
+// Everything in process settings up to the capabilities; `resolved` gets args[0] looked up in
+// the PATH of process.env. Must run in the container's namespaces (after pivot_root for create).
+Status apply(const plan::Process& p, std::string& resolved);
+
+// Marks every fd from 3+preserveFds on close-on-exec, clears it on the preserved ones.
+Status sealFds(int preserveFds);
+
+// Default dispositions for every signal and an empty signal mask.
+void resetSignals();
+
+// execve(resolved, args, env) after resetSignals; returns only on failure.
+Status exec(const std::string& resolved, const plan::Process& p);
+
+}  // namespace process
