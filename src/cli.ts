@@ -27,6 +27,7 @@ const LOADERS: Record<string, Loader> = {
   ps: () => import('./commands/ps.ts'),
   pause: () => import('./commands/pause.ts'),
   resume: () => import('./commands/resume.ts'),
+  update: () => import('./commands/update.ts'),
 };
 
 /** Runs one command and exits with its status; every failure becomes one runc-style line. */
@@ -34,6 +35,8 @@ async function dispatch(op: string, id: string | undefined, globals: Globals, ar
   setupLog({ file: globals.log, format: globals.logFormat, debug: globals.debug });
   let code = 0;
   try {
+    if (!['auto', 'true', 'false'].includes(globals.rootless))
+      throw new TdrunError(`--rootless ${globals.rootless}`, 'must be auto, true or false');
     if (globals.systemdCgroup) throw new TdrunError('--systemd-cgroup', 'the systemd cgroup driver is not supported by tdrun');
     const mod = await LOADERS[op]();
     const result = await mod.command({ ...args, root: globals.root, rootless: resolveRootless(globals.rootless) });
@@ -54,7 +57,7 @@ async function parseFull(argv: string[]): Promise<void> {
     logFormat: a.logFormat as Globals['logFormat'],
     debug: a.debug as boolean,
     systemdCgroup: a.systemdCgroup as boolean,
-    rootless: a.rootless as Globals['rootless'],
+    rootless: (a.rootless ?? 'auto') as Globals['rootless'],
   });
   const go = (op: string) => (a: Record<string, unknown>) =>
     dispatch(op, a.containerId as string | undefined, globalsOf(a), { ...a, id: a.containerId });
@@ -77,7 +80,9 @@ async function parseFull(argv: string[]): Promise<void> {
     .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log file format' })
     .option('debug', { type: 'boolean', default: false, describe: 'debug output' })
     .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'systemd cgroup driver (not supported)' })
-    .option('rootless', { choices: ['auto', 'true', 'false'], default: 'auto', describe: 'rootless container handling' })
+    // no `choices` and no default: `spec --rootless` reuses the name as a flag (value ""), so
+    // dispatch checks the value and defaults it
+    .option('rootless', { type: 'string', describe: 'rootless container handling: auto (default), true or false' })
     .version(false)
     .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })
     .help('help')
@@ -121,12 +126,13 @@ async function parseFull(argv: string[]): Promise<void> {
     .command(
       'spec',
       'write a starting config.json',
-      (y: any) =>
-        y
-          .option('bundle', { alias: 'b', type: 'string', describe: 'bundle directory' })
-          .option('rootless', { type: 'boolean', default: false, describe: 'for a rootless container' }),
+      (y: any) => y.option('bundle', { alias: 'b', type: 'string', describe: 'bundle directory' }),
+      // `--rootless` here is runc's flag for a rootless config: any value but "false" asks for it
       (a: Record<string, unknown>) =>
-        dispatch('spec', undefined, { ...globalsOf(a), rootless: 'false' }, { bundle: a.bundle, rootless: a.rootless === true }),
+        dispatch('spec', undefined, { ...globalsOf(a), rootless: 'auto' }, {
+          bundle: a.bundle,
+          rootlessSpec: a.rootless !== undefined && a.rootless !== 'false',
+        }),
     )
     .command('features', 'show the supported features', (y: any) => y, go('features'))
     .command(
@@ -162,6 +168,18 @@ async function parseFull(argv: string[]): Promise<void> {
     )
     .command('pause <container-id>', 'freeze every process of a container', id, go('pause'))
     .command('resume <container-id>', 'thaw a paused container', id, go('resume'))
+    .command(
+      'update <container-id>',
+      'change the resource limits of a container',
+      (y: any) =>
+        id(y).option('resources', {
+          alias: 'r',
+          type: 'string',
+          demandOption: true,
+          describe: "LinuxResources JSON file, or '-' for standard input",
+        }),
+      go('update'),
+    )
     .middleware((a: Record<string, unknown>) => {
       if (a.version) {
         process.stdout.write(VERSION_TEXT);
@@ -174,7 +192,7 @@ async function parseFull(argv: string[]): Promise<void> {
     .fail((msg: string | null, err: Error | undefined) => {
       if (err) throw err;
       setupLog({ format: 'text', debug: false });
-      reportError('usage', undefined, msg ?? 'invalid arguments');
+      reportError('usage', undefined, (msg ?? 'invalid arguments').replace(/\s*\n\s*/g, ' '));
       process.exit(1);
     })
     .parseAsync();
