@@ -43,6 +43,10 @@ std::string mountWhat(const plan::Mount& m) {
   return "mount " + (m.source.empty() ? m.type : m.source) + " on " + m.destination;
 }
 
+// A read-only /dev filesystem is mounted writable and made read-only by finish, once the device
+// nodes, links and the console are in place (as runc does).
+bool isReadonlyDev(const plan::Mount& m) { return !m.bind && m.destination == "/dev" && (m.flags & MS_RDONLY); }
+
 Status mountOne(int rootfd, const plan::Mount& m, const plan::Plan& p) {
   if (!m.bind && m.type == "cgroup") return mountCgroupV1(rootfd, m, p);
   const std::string what = mountWhat(m);
@@ -63,8 +67,8 @@ Status mountOne(int rootfd, const plan::Mount& m, const plan::Plan& p) {
     if (mount(m.source.c_str(), fdPath(dst.get()).c_str(), "", bindFlags, nullptr) < 0) {
       return fail(errno, "%s", what.c_str());
     }
-  } else if (mount(m.source.c_str(), fdPath(dst.get()).c_str(), m.type.c_str(), m.flags,
-                   m.data.empty() ? nullptr : m.data.c_str()) < 0) {
+  } else if (mount(m.source.c_str(), fdPath(dst.get()).c_str(), m.type.c_str(),
+                   isReadonlyDev(m) ? m.flags & ~MS_RDONLY : m.flags, m.data.empty() ? nullptr : m.data.c_str()) < 0) {
     return fail(errno, "%s", what.c_str());
   }
   // The fd opened before mounting still names the covered directory; the new mount's root is
@@ -308,6 +312,14 @@ Status finish(const plan::Plan& p) {
   if (!root.valid()) return fail(errno, "open /");
   for (const auto& path : p.maskedPaths) TRY(maskPath(root.get(), path));
   for (const auto& path : p.readonlyPaths) TRY(readonlyPath(root.get(), path));
+  for (const auto& m : p.mounts) {
+    if (!isReadonlyDev(m)) continue;
+    Fd dev;
+    TRY(openInRoot(root.get(), "/dev", Create::None, true, dev));
+    TRY(checkProcFd("make read-only", "/dev"));
+    TRY(remountBind(fdPath(dev.get()).c_str(), m.flags & ~(MS_REMOUNT | MS_BIND | MS_REC), true,
+                    "make /dev read-only"));
+  }
   if (p.rootfsReadonly) TRY(remountBind("/", MS_RDONLY, true, "remount / read-only"));
   if (p.rootfsPropagation & MS_SHARED) {
     if (mount("", "/", nullptr, p.rootfsPropagation, nullptr) < 0) return fail(errno, "set propagation of /");
