@@ -1,7 +1,8 @@
 // tdrun-probe: runs inside test containers and prints, as one JSON object on stdout, what the
 // process sees of itself. Static and dependency-free so it works in any rootfs (busybox or empty).
 // Verbs (argv[1]): none or "probe" (everything), stat PATH..., read FILE, write FILE DATA,
-// ls DIR, sleep SECONDS, exit N, kill-self SIG, env.
+// ls DIR, sleep SECONDS, exit N, kill-self SIG, env, open FILE (O_RDWR), clocks (monotonic and
+// boottime seconds, for time namespace offsets).
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <termios.h>
+#include <ctime>
 #include <unistd.h>
 #include <algorithm>
 #include <vector>
@@ -390,9 +392,29 @@ int probeLs(const char *path) {
   return 0;
 }
 
+// open(2) only: the devices cgroup decides at open time, whatever the device does on read.
+int probeOpen(const char *path) {
+  int fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    printf("%s\n", errObj(errno).c_str());
+    return 1;
+  }
+  close(fd);
+  printf("{\"ok\":true}\n");
+  return 0;
+}
+
+int probeClocks() {
+  struct timespec mono, boot;
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  printf("{\"monotonic\":%lld,\"boottime\":%lld}\n", static_cast<long long>(mono.tv_sec), static_cast<long long>(boot.tv_sec));
+  return 0;
+}
+
 int usage() {
   fputs("usage: probe [probe | stat PATH... | read FILE | write FILE DATA | ls DIR | sleep SECONDS |"
-        " exit N | kill-self SIG | env]\n",
+        " exit N | kill-self SIG | env | open FILE | clocks]\n",
         stderr);
   return 2;
 }
@@ -406,6 +428,8 @@ int main(int argc, char **argv) {
   if (verb == "read" && argc == 3) return probeRead(argv[2]);
   if (verb == "write" && argc == 4) return probeWrite(argv[2], argv[3]);
   if (verb == "ls" && argc == 3) return probeLs(argv[2]);
+  if (verb == "open" && argc == 3) return probeOpen(argv[2]);
+  if (verb == "clocks" && argc == 2) return probeClocks();
   if (verb == "env" && argc == 2) {
     printf("%s\n", envJson().c_str());
     return 0;

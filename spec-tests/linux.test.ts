@@ -1,0 +1,284 @@
+// config-linux.md: namespaces, user namespace mappings, time offsets, devices, maskedPaths,
+// readonlyPaths, sysctl, cgroupsPath, the devices cgroup.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeBundle, runProbe } from './lib/bundle.ts';
+import { startSleeper } from './lib/containers.ts';
+import { cgroupMounts, nsOf, v1Mount } from './lib/host.ts';
+import { Runtime, skipReason } from './lib/runtime.ts';
+
+const why = skipReason();
+const rt = new Runtime('linux');
+afterAll(() => rt.cleanup());
+
+const NS_FILE: Record<string, string> = { pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', mount: 'mnt', cgroup: 'cgroup', user: 'user', time: 'time' };
+const hasTimeNs = (() => {
+  try {
+    return nsOf('self', 'time').startsWith('time:');
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!!why)('config-linux.md#namespaces', () => {
+  it('config-linux.md#namespaces: each listed type without path MUST be a new namespace; unlisted types MUST be inherited', async () => {
+    const { json, result } = await runProbe(rt, (c) => {
+      c.linux.namespaces = ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'].map((type) => ({ type }));
+    });
+    expect(result.code, result.stderr).toBe(0);
+    for (const type of ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup']) expect(json.namespaces[NS_FILE[type]], type).not.toBe(nsOf('self', NS_FILE[type]));
+    expect(json.namespaces.user).toBe(nsOf('self', 'user'));
+    if (hasTimeNs) expect(json.namespaces.time).toBe(nsOf('self', 'time'));
+    expect(json.pid).toBe(1);
+  });
+
+  it('config-linux.md#namespaces: without a pid or network namespace entry the host ones MUST be used', async () => {
+    const { json, result } = await runProbe(rt, (c) => {
+      c.linux.namespaces = [{ type: 'mount' }];
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.namespaces.pid).toBe(nsOf('self', 'pid'));
+    expect(json.namespaces.net).toBe(nsOf('self', 'net'));
+    expect(json.namespaces.uts).toBe(nsOf('self', 'uts'));
+    expect(json.pid).not.toBe(1);
+  });
+
+  it('config-linux.md#namespaces: path MUST be joined (B joins A\'s net, ipc and uts by /proc/<pid>/ns path)', async () => {
+    const a = await startSleeper(rt, (c) => (c.hostname = 'host-a'));
+    const pidA = (await rt.state(a.id)).pid;
+    const { json, result } = await runProbe(rt, (c) => {
+      delete c.hostname;
+      c.linux.namespaces = c.linux.namespaces.map((n: any) =>
+        ['network', 'ipc', 'uts'].includes(n.type) ? { type: n.type, path: `/proc/${pidA}/ns/${NS_FILE[n.type]}` } : n,
+      );
+    });
+    expect(result.code, result.stderr).toBe(0);
+    for (const f of ['net', 'ipc', 'uts']) expect(json.namespaces[f], f).toBe(nsOf(pidA, f));
+    expect(json.namespaces.mnt).not.toBe(nsOf(pidA, 'mnt'));
+    expect(json.namespaces.pid).not.toBe(nsOf(pidA, 'pid'));
+    expect(json.hostname).toBe('host-a');
+  });
+
+  it('config-linux.md#namespaces: a path to a namespace of another type MUST generate an error', async () => {
+    const a = await startSleeper(rt);
+    const pidA = (await rt.state(a.id)).pid;
+    const id = rt.id('wrongns');
+    const b = makeBundle(rt, id, (c) => {
+      c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: `/proc/${pidA}/ns/ipc` } : n));
+    });
+    const r = await rt.run(['create', '-b', b.dir, id]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^tdrun: create ${id}: .*ns/ipc`, 'm'));
+    expect((await rt.run(['state', id])).code).not.toBe(0);
+  });
+
+  it('config-linux.md#namespaces: a duplicated namespace type MUST generate an error', async () => {
+    const id = rt.id('dupns');
+    const b = makeBundle(rt, id, (c) => c.linux.namespaces.push({ type: 'ipc' }));
+    const r = await rt.run(['create', '-b', b.dir, id]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/\/linux\/namespaces/);
+  });
+
+  it('config-linux.md#user-namespace-mappings: uid/gid mappings MUST be the user namespace\'s maps', async () => {
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const edit = (c: any) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = map;
+      c.linux.gidMappings = map;
+    };
+    const uid = await runProbe(rt, edit, ['read', '/proc/self/uid_map']);
+    expect(uid.result.code, uid.result.stderr).toBe(0);
+    expect(uid.json.data.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+    const gid = await runProbe(rt, edit, ['read', '/proc/self/gid_map']);
+    expect(gid.json.data.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+    const all = await runProbe(rt, edit);
+    expect(all.json.uid).toBe(0);
+    expect(all.json.namespaces.user).not.toBe(nsOf('self', 'user'));
+  });
+
+  it.skipIf(!hasTimeNs)('config-linux.md#offset-for-time-namespace: monotonic and boottime offsets MUST apply', async () => {
+    const days = 86400;
+    const edit = (c: any) => {
+      c.linux.namespaces.push({ type: 'time' });
+      c.linux.timeOffsets = { monotonic: { secs: 100 * days, nanosecs: 0 }, boottime: { secs: 30 * days, nanosecs: 0 } };
+    };
+    const hostUptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    const { json, result } = await runProbe(rt, edit, ['clocks']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.boottime - hostUptime).toBeGreaterThan(30 * days - 60);
+    expect(json.boottime - hostUptime).toBeLessThan(30 * days + 60);
+    expect(json.monotonic).toBeGreaterThan(100 * days);
+    const sleeper = await startSleeper(rt, edit);
+    const pid = (await rt.state(sleeper.id)).pid;
+    const offsets = readFileSync(`/proc/${pid}/timens_offsets`, 'utf8');
+    expect(offsets).toMatch(new RegExp(`monotonic\\s+${100 * days}\\s+0`));
+    expect(offsets).toMatch(new RegExp(`boottime\\s+${30 * days}\\s+0`));
+  });
+
+  it('config-linux.md#namespaces: timeOffsets without a time namespace MUST generate an error', async () => {
+    const id = rt.id('notime');
+    const b = makeBundle(rt, id, (c) => (c.linux.timeOffsets = { monotonic: { secs: 10, nanosecs: 0 } }));
+    const r = await rt.run(['create', '-b', b.dir, id]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/timeOffsets/);
+  });
+});
+
+describe.skipIf(!!why)('config-linux.md#devices', () => {
+  it('config-linux.md#default-devices: null, zero, full, random, urandom, tty MUST exist with the right numbers', async () => {
+    const want: Record<string, [number, number]> = { null: [1, 3], zero: [1, 5], full: [1, 7], random: [1, 8], urandom: [1, 9], tty: [5, 0] };
+    const { json, result } = await runProbe(rt, undefined, ['stat', ...Object.keys(want).map((d) => `/dev/${d}`)]);
+    expect(result.code, result.stderr).toBe(0);
+    for (const s of json) {
+      const [maj, min] = want[s.path.slice(5)];
+      expect(s.type, s.path).toBe('char');
+      expect([s.major, s.minor], s.path).toEqual([maj, min]);
+      expect(s.mode, s.path).toBe('0666');
+    }
+  });
+
+  it('config-linux.md#dev-symbolic-links: /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr MUST link to /proc/self/fd', async () => {
+    const { json } = await runProbe(rt, undefined, ['stat', '/dev/fd', '/dev/stdin', '/dev/stdout', '/dev/stderr']);
+    expect(json.map((s: any) => [s.path, s.type, s.target])).toEqual([
+      ['/dev/fd', 'symlink', '/proc/self/fd'],
+      ['/dev/stdin', 'symlink', '/proc/self/fd/0'],
+      ['/dev/stdout', 'symlink', '/proc/self/fd/1'],
+      ['/dev/stderr', 'symlink', '/proc/self/fd/2'],
+    ]);
+  });
+
+  it('config-linux.md#default-devices: /dev/ptmx MUST be the container\'s devpts ptmx; /dev/pts and /dev/shm are mounted', async () => {
+    const { json } = await runProbe(rt);
+    const byPoint = (p: string) => json.mounts.filter((m: any) => m.mountpoint === p).at(-1);
+    expect(byPoint('/dev/pts')?.fstype).toBe('devpts');
+    expect(byPoint('/dev/pts')?.superOptions).toContain('ptmxmode=666');
+    expect(byPoint('/dev/shm')?.fstype).toBe('tmpfs');
+    expect(byPoint('/proc')?.fstype).toBe('proc');
+    expect(byPoint('/sys')?.fstype).toBe('sysfs');
+    const st = await runProbe(rt, undefined, ['stat', '/dev/ptmx', '/dev/pts/ptmx']);
+    const ptmx = st.json[0];
+    if (ptmx.type === 'symlink') expect(ptmx.target).toBe('pts/ptmx');
+    else expect([ptmx.type, ptmx.major, ptmx.minor, st.json[1].exists]).toEqual(['char', 5, 2, true]);
+  });
+
+  it('config-linux.md#devices: linux.devices MUST be created with type, numbers, fileMode, uid and gid', async () => {
+    const { json, result } = await runProbe(rt, (c) => {
+      c.linux.devices = [
+        { path: '/dev/mynull', type: 'c', major: 1, minor: 3, fileMode: 0o640, uid: 12, gid: 34 },
+        { path: '/dev/sub/myzero', type: 'c', major: 1, minor: 5 },
+        { path: '/dev/myfifo', type: 'p' },
+      ];
+    }, ['stat', '/dev/mynull', '/dev/sub/myzero', '/dev/myfifo']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(json[0]).toMatchObject({ type: 'char', major: 1, minor: 3, mode: '0640', uid: 12, gid: 34 });
+    expect(json[1]).toMatchObject({ type: 'char', major: 1, minor: 5 });
+    expect(json[2]).toMatchObject({ type: 'fifo' });
+  });
+
+  it('config-linux.md#allowed-device-list: devices cgroup rules MUST be applied in order (deny all, then allow one)', async () => {
+    const dev = { path: '/dev/loop-control', type: 'c', major: 10, minor: 237 };
+    const denied = await runProbe(rt, (c) => {
+      c.linux.devices = [dev];
+      c.linux.resources = { devices: [{ allow: false, access: 'rwm' }] };
+    }, ['open', '/dev/loop-control']);
+    expect(denied.json.errno, denied.result.stderr).toBe(1); // EPERM from the devices cgroup
+    const allowed = await runProbe(rt, (c) => {
+      c.linux.devices = [dev];
+      c.linux.resources = { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 237, access: 'rw' }] };
+    }, ['open', '/dev/loop-control']);
+    expect(allowed.json, allowed.result.stderr).toEqual({ ok: true });
+    const defaults = await runProbe(rt, (c) => (c.linux.resources = { devices: [{ allow: false, access: 'rwm' }] }), ['open', '/dev/null']);
+    expect(defaults.json, 'default devices stay allowed').toEqual({ ok: true });
+  });
+});
+
+describe.skipIf(!!why)('config-linux.md#masked-and-readonly-paths', () => {
+  it('config-linux.md#masked-paths: masked files MUST read empty and masked dirs MUST be empty', async () => {
+    const edit = (c: any, b: { rootfs: string }) => {
+      writeFileSync(join(b.rootfs, 'etc/secret'), 'top secret');
+      mkdirSync(join(b.rootfs, 'secretdir'));
+      writeFileSync(join(b.rootfs, 'secretdir/file'), 'x');
+      c.linux.maskedPaths = [...c.linux.maskedPaths, '/etc/secret', '/secretdir', '/does/not/exist'];
+    };
+    const file = await runProbe(rt, edit, ['read', '/etc/secret']);
+    expect(file.json, file.result.stderr).toEqual({ data: '' });
+    const dir = await runProbe(rt, edit, ['ls', '/secretdir']);
+    expect(dir.json).toEqual([]);
+    const proc = await runProbe(rt, edit, ['read', '/proc/timer_list']);
+    expect(proc.json).toEqual({ data: '' });
+  });
+
+  it('config-linux.md#readonly-paths: readonly paths MUST be read-only; the rest stays writable', async () => {
+    const edit = (c: any, b: { rootfs: string }) => {
+      c.root.readonly = false;
+      mkdirSync(join(b.rootfs, 'data'));
+      c.linux.readonlyPaths = [...c.linux.readonlyPaths, '/data'];
+    };
+    const ro = await runProbe(rt, edit, ['write', '/data/x', 'v']);
+    expect(ro.json.errno, ro.result.stderr).toBe(30);
+    const rw = await runProbe(rt, edit, ['write', '/x', 'v']);
+    expect(rw.json).toEqual({ ok: true });
+    const sys = await runProbe(rt, edit, ['write', '/proc/sys/kernel/hostname', 'x']);
+    expect(sys.json.errno).toBe(30);
+  });
+});
+
+describe.skipIf(!!why)('config-linux.md#sysctl', () => {
+  it('config-linux.md#sysctl: kernel parameters MUST be set in the container', async () => {
+    const edit = (c: any) => (c.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.domainname': 'sysctl.example' });
+    const fwd = await runProbe(rt, edit, ['read', '/proc/sys/net/ipv4/ip_forward']);
+    expect(fwd.json, fwd.result.stderr).toEqual({ data: '1\n' });
+    const all = await runProbe(rt, edit);
+    expect(all.json.domainname).toBe('sysctl.example');
+    expect(readFileSync('/proc/sys/kernel/domainname', 'utf8')).not.toBe('sysctl.example\n');
+  });
+
+  it('config-linux.md#sysctl: net.* without a new network namespace MUST generate an error', async () => {
+    const id = rt.id('sysctlnet');
+    const b = makeBundle(rt, id, (c) => {
+      c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'network');
+      c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+    });
+    const r = await rt.run(['create', '-b', b.dir, id]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/sysctl/);
+  });
+});
+
+describe.skipIf(!!why)('config-linux.md#cgroups', () => {
+  it('config-linux.md#cgroups-path: an absolute cgroupsPath MUST place the process there in every hierarchy', async () => {
+    const cg = `/tdrun-spec-cg-${process.pid}`;
+    const b = await startSleeper(rt, (c) => (c.linux.cgroupsPath = cg));
+    const pid = (await rt.state(b.id)).pid;
+    const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').filter(Boolean);
+    const v1 = cgroupMounts().filter((m) => !m.controllers.includes('unified'));
+    expect(v1.length).toBeGreaterThan(0);
+    for (const l of lines) {
+      const [, ctrl, path] = l.split(':');
+      if (ctrl === '') continue;
+      expect(path, l).toBe(cg);
+    }
+    for (const m of v1) expect(readFileSync(join(m.mountpoint, cg, 'cgroup.procs'), 'utf8').split('\n'), m.mountpoint).toContain(String(pid));
+  });
+
+  it('config-linux.md#cgroup-namespace: with a new cgroup namespace the process sees its cgroup as /', async () => {
+    const { json } = await runProbe(rt, (c) => (c.linux.cgroupsPath = `/tdrun-spec-cgns-${process.pid}`));
+    for (const l of json.cgroup as string[]) if (l.split(':')[1] !== '') expect(l.split(':')[2], l).toBe('/');
+  });
+
+  it('config-linux.md#cgroups-path: "." ".." and paths with ".." MUST be refused (never the runtime\'s own cgroup)', async () => {
+    for (const bad of ['..', '.', '/../x', 'a/../../b']) {
+      const id = rt.id('badcg');
+      const b = makeBundle(rt, id, (c) => {
+        c.linux.cgroupsPath = bad;
+        c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'pid');
+      });
+      const r = await rt.run(['create', '-b', b.dir, id], { timeoutMs: 15_000 });
+      expect(r.code, bad).not.toBe(0);
+      expect(r.stderr, bad).toMatch(/cgroupsPath/);
+    }
+    expect(v1Mount('freezer')).toBeDefined();
+  });
+});
