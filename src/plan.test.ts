@@ -1,0 +1,308 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { compileCreatePlan, compileExecPlan, compileMount } from './plan.ts';
+import { defaultSpec } from './spec/default-config.ts';
+import { MOUNT_ATTR, MS } from './spec/mount-options.ts';
+import type { Spec } from './spec/types.ts';
+
+let bundle: string;
+
+beforeAll(() => {
+  bundle = mkdtempSync(join(tmpdir(), 'tdrun-plan-'));
+  mkdirSync(join(bundle, 'rootfs-real'));
+  symlinkSync('rootfs-real', join(bundle, 'rootfs'));
+  writeFileSync(join(bundle, 'file'), '');
+});
+
+afterAll(() => rmSync(bundle, { recursive: true, force: true }));
+
+const opts = () => ({
+  id: 'c1',
+  bundle,
+  execFifo: '/run/tdrun/c1/exec.fifo',
+  consoleSocket: null,
+  consoleSocketFd: -1,
+  preserveFds: 0,
+  noPivot: false,
+});
+
+const mount = (options: string[], extra: object = {}) =>
+  compileMount({ destination: '/m', type: 'tmpfs', source: 'tmpfs', options, ...extra }, bundle, 0);
+
+describe('mount options', () => {
+  it('MS_* flags, in order, later options undoing earlier ones', () => {
+    expect(mount(['ro', 'nosuid', 'nodev', 'noexec']).flags).toBe(MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    expect(mount(['ro', 'rw']).flags).toBe(0);
+    expect(mount(['nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec']).flags).toBe(0);
+    expect(mount(['sync', 'dirsync', 'remount', 'mand']).flags).toBe(MS.SYNCHRONOUS | MS.DIRSYNC | MS.REMOUNT | MS.MANDLOCK);
+    expect(mount(['sync', 'async', 'mand', 'nomand']).flags).toBe(0);
+    expect(mount(['noatime', 'atime', 'nodiratime']).flags).toBe(MS.NODIRATIME);
+    expect(mount(['relatime', 'norelatime', 'strictatime']).flags).toBe(MS.STRICTATIME);
+    expect(mount(['strictatime', 'nostrictatime', 'diratime', 'lazytime']).flags).toBe(MS.LAZYTIME);
+    expect(mount(['defaults']).flags).toBe(0);
+  });
+
+  it('unknown options are filesystem data', () => {
+    const m = mount(['nosuid', 'mode=755', 'size=65536k', 'newinstance']);
+    expect(m.data).toBe('mode=755,size=65536k,newinstance');
+    expect(m.flags).toBe(MS.NOSUID);
+  });
+
+  it('propagation options are a list applied in order', () => {
+    expect(mount(['rprivate', 'shared', 'rslave', 'unbindable', 'runbindable', 'private', 'rshared', 'slave']).propagation).toEqual([
+      MS.PRIVATE | MS.REC,
+      MS.SHARED,
+      MS.SLAVE | MS.REC,
+      MS.UNBINDABLE,
+      MS.UNBINDABLE | MS.REC,
+      MS.PRIVATE,
+      MS.SHARED | MS.REC,
+      MS.SLAVE,
+    ]);
+  });
+
+  it('recursive options become MOUNT_ATTR_* set and clear masks', () => {
+    const a = MOUNT_ATTR;
+    expect(mount(['rro', 'rnosuid', 'rnodev', 'rnoexec', 'rnodiratime', 'rnosymfollow'])).toMatchObject({
+      recursiveAttrSet: a.RDONLY | a.NOSUID | a.NODEV | a.NOEXEC | a.NODIRATIME | a.NOSYMFOLLOW,
+      recursiveAttrClear: 0,
+    });
+    expect(mount(['rrw', 'rsuid', 'rdev', 'rexec', 'rdiratime', 'rsymfollow'])).toMatchObject({
+      recursiveAttrSet: 0,
+      recursiveAttrClear: a.RDONLY | a.NOSUID | a.NODEV | a.NOEXEC | a.NODIRATIME | a.NOSYMFOLLOW,
+    });
+    expect(mount(['rro', 'rrw'])).toMatchObject({ recursiveAttrSet: 0, recursiveAttrClear: a.RDONLY });
+    // atime modes always clear the whole mask (the kernel refuses a partial one)
+    expect(mount(['rnoatime'])).toMatchObject({ recursiveAttrSet: a.NOATIME, recursiveAttrClear: a.ATIME_MASK });
+    expect(mount(['rstrictatime'])).toMatchObject({ recursiveAttrSet: a.STRICTATIME, recursiveAttrClear: a.ATIME_MASK });
+    expect(mount(['rnoatime', 'rrelatime'])).toMatchObject({ recursiveAttrSet: 0, recursiveAttrClear: a.ATIME_MASK });
+    for (const o of ['ratime', 'rnostrictatime']) expect(mount([o])).toMatchObject({ recursiveAttrSet: 0, recursiveAttrClear: a.ATIME_MASK });
+    expect(mount(['rnorelatime'])).toMatchObject({ recursiveAttrSet: a.STRICTATIME, recursiveAttrClear: a.ATIME_MASK });
+  });
+
+  it('tmpcopyup and idmapped mounts are clear errors', () => {
+    expect(() => mount(['tmpcopyup'])).toThrow('config.json /mounts/0/options/0: copying the destination');
+    expect(() => mount(['nosuid', 'idmap'])).toThrow('config.json /mounts/0/options/1: idmapped mounts are not supported');
+    expect(() => mount(['ridmap'])).toThrow(/idmapped/);
+  });
+
+  it('bind mounts: by type or option, sources relative to the bundle, files created as files', () => {
+    const byType = compileMount({ destination: '/x/', type: 'bind', source: 'rootfs-real', options: ['ro'] }, bundle, 0);
+    expect(byType).toMatchObject({ bind: true, recursive: false, type: '', source: join(bundle, 'rootfs-real'), createAs: 'dir', flags: MS.RDONLY, destination: '/x' });
+    const byOption = compileMount({ destination: 'etc/f', type: 'none', source: 'file', options: ['rbind'] }, bundle, 0);
+    expect(byOption).toMatchObject({ bind: true, recursive: true, type: '', source: join(bundle, 'file'), createAs: 'file', destination: '/etc/f' });
+    const abs = compileMount({ destination: '/a/../b', source: '/nonexistent', options: ['bind'] }, bundle, 0);
+    expect(abs).toMatchObject({ source: '/nonexistent', createAs: 'dir', destination: '/b' });
+    expect(() => compileMount({ destination: '/y' }, bundle, 3)).toThrow('config.json /mounts/3/type: is required');
+  });
+});
+
+describe('compileCreatePlan', () => {
+  const spec = (patch: (s: Spec) => void = () => {}): Spec => {
+    const s = defaultSpec({ rootless: false });
+    patch(s);
+    return s;
+  };
+
+  it('resolves the rootfs against the bundle, symlinks followed', () => {
+    const plan = compileCreatePlan(spec(), opts());
+    expect(plan.rootfs).toBe(join(bundle, 'rootfs-real'));
+    expect(plan.rootfsReadonly).toBe(true);
+    expect(() => compileCreatePlan(spec((s) => (s.root!.path = 'missing')), opts())).toThrow(
+      'root.path missing: no such file or directory',
+    );
+    expect(() => compileCreatePlan(spec((s) => (s.root!.path = 'file')), opts())).toThrow('root.path file: not a directory');
+  });
+
+  it('namespaces: new ones as CLONE_NEW* bits, joined ones user first and mount last', () => {
+    const plan = compileCreatePlan(
+      spec((s) => {
+        s.linux!.namespaces = [
+          { type: 'mount', path: '/proc/1/ns/mnt' },
+          { type: 'pid' },
+          { type: 'network', path: '/var/run/netns/n' },
+          { type: 'user', path: '/proc/1/ns/user' },
+          { type: 'time' },
+          { type: 'cgroup' },
+        ];
+        s.linux!.timeOffsets = { monotonic: { secs: 10 }, boottime: { secs: -5, nanosecs: 7 } };
+      }),
+      opts(),
+    );
+    expect(plan.newNamespaces).toBe(0x20000000 | 0x80 | 0x02000000);
+    expect(plan.joinNamespaces).toEqual([
+      { type: 0x10000000, path: '/proc/1/ns/user' },
+      { type: 0x40000000, path: '/var/run/netns/n' },
+      { type: 0x00020000, path: '/proc/1/ns/mnt' },
+    ]);
+    expect(plan.becomeRootInUserns).toBe(true);
+    expect(plan.bindDevices).toBe(true);
+    expect(plan.timeOffsets).toEqual(['monotonic 10 0', 'boottime -5 7']);
+  });
+
+  it('the default spec: no user namespace, rslave root, hostname, runc-like process', () => {
+    const plan = compileCreatePlan(spec(), opts());
+    expect(plan.mode).toBe('create');
+    expect(plan.becomeRootInUserns).toBe(false);
+    expect(plan.bindDevices).toBe(false);
+    expect(plan.rootfsPropagation).toBe(MS.SLAVE | MS.REC);
+    expect(plan.hostname).toBe('tdrun');
+    expect(plan.domainname).toBeNull();
+    expect(plan.defaultDevSymlinks).toBe(true);
+    expect(plan.execFifo).toBe('/run/tdrun/c1/exec.fifo');
+    expect(plan.process).toEqual({
+      args: ['sh'],
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
+      cwd: '/',
+      uid: 0,
+      gid: 0,
+      umask: 0o022,
+      additionalGids: [],
+      terminal: true,
+      consoleSize: null,
+      capabilities: { bounding: [29, 5, 10], effective: [29, 5, 10], inheritable: [], permitted: [29, 5, 10], ambient: [] },
+      rlimits: [{ type: 7, soft: '1024', hard: '1024' }],
+      noNewPrivileges: true,
+      oomScoreAdj: null,
+    });
+    expect(plan.mounts.map((m) => m.destination)).toEqual(['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup']);
+  });
+
+  it('rootfsPropagation maps to MS_* flags', () => {
+    expect(compileCreatePlan(spec((s) => (s.linux!.rootfsPropagation = 'shared')), opts()).rootfsPropagation).toBe(MS.SHARED);
+    expect(compileCreatePlan(spec((s) => (s.linux!.rootfsPropagation = 'rprivate')), opts()).rootfsPropagation).toBe(MS.PRIVATE | MS.REC);
+    expect(() => compileCreatePlan(spec((s) => (s.linux!.rootfsPropagation = 'rprivate')), { ...opts(), noPivot: true })).toThrow(
+      /rootfsPropagation/,
+    );
+  });
+
+  it('devices: the defaults, then the config, one per path', () => {
+    const plan = compileCreatePlan(
+      spec((s) => {
+        s.linux!.devices = [
+          { type: 'c', path: '/dev/fuse', major: 10, minor: 229, fileMode: 0o20600, uid: 1, gid: 2 },
+          { type: 'c', path: '/dev/null', major: 1, minor: 3, fileMode: 0o600 },
+          { type: 'p', path: '/dev/fifo' },
+        ];
+      }),
+      opts(),
+    );
+    expect(plan.devices.map((d) => `${d.path} ${d.type} ${d.major}:${d.minor} ${d.mode.toString(8)} ${d.uid}:${d.gid}`)).toEqual([
+      '/dev/null c 1:3 600 0:0',
+      '/dev/zero c 1:5 666 0:0',
+      '/dev/full c 1:7 666 0:0',
+      '/dev/random c 1:8 666 0:0',
+      '/dev/urandom c 1:9 666 0:0',
+      '/dev/tty c 5:0 666 0:0',
+      '/dev/fuse c 10:229 600 1:2',
+      '/dev/fifo p 0:0 666 0:0',
+    ]);
+  });
+
+  it('capabilities: unknown names warned about once and skipped; rlimits as decimal strings', () => {
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const plan = compileCreatePlan(
+        spec((s) => {
+          s.process!.capabilities = { bounding: ['CAP_CHOWN', 'CAP_FROM_THE_FUTURE', 'CAP_CHECKPOINT_RESTORE'], ambient: ['CAP_FROM_THE_FUTURE'] };
+          s.process!.rlimits = [
+            { type: 'RLIMIT_CORE', soft: 18446744073709551615, hard: 18446744073709551615 },
+            { type: 'RLIMIT_NOFILE', soft: 1024, hard: 4096 },
+          ];
+        }),
+        opts(),
+      );
+      expect(plan.process.capabilities).toEqual({ bounding: [0, 40], effective: [], inheritable: [], permitted: [], ambient: [] });
+      expect(write.mock.calls.filter((c) => String(c[0]).includes('unknown capability CAP_FROM_THE_FUTURE ignored'))).toHaveLength(1);
+      expect(plan.process.rlimits).toEqual([
+        { type: 4, soft: '18446744073709551615', hard: '18446744073709551615' },
+        { type: 7, soft: '1024', hard: '4096' },
+      ]);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('no capabilities in the config: keep what the process has', () => {
+    expect(compileCreatePlan(spec((s) => delete s.process!.capabilities), opts()).process.capabilities).toBeNull();
+  });
+
+  it('user, umask, console size, oom score', () => {
+    const p = compileCreatePlan(
+      spec((s) => {
+        s.process!.user = { uid: 1000, gid: 100, umask: 0o077, additionalGids: [5, 6] };
+        s.process!.consoleSize = { height: 24, width: 80 };
+        s.process!.oomScoreAdj = -500;
+      }),
+      opts(),
+    ).process;
+    expect(p).toMatchObject({ uid: 1000, gid: 100, umask: 0o077, additionalGids: [5, 6], consoleSize: { height: 24, width: 80 }, oomScoreAdj: -500 });
+  });
+
+  it('hooks: syncHooks when any hook runs before start; init hooks compiled', () => {
+    expect(compileCreatePlan(spec(), opts()).syncHooks).toBe(false);
+    expect(compileCreatePlan(spec((s) => (s.hooks = { poststart: [{ path: '/bin/true' }] })), opts()).syncHooks).toBe(false);
+    for (const kind of ['prestart', 'createRuntime', 'createContainer', 'startContainer'] as const) {
+      expect(compileCreatePlan(spec((s) => (s.hooks = { [kind]: [{ path: '/bin/true' }] })), opts()).syncHooks, kind).toBe(true);
+    }
+    const plan = compileCreatePlan(
+      spec((s) => (s.hooks = { createContainer: [{ path: '/bin/hook', args: ['hook', 'a'], env: ['X=1'], timeout: 5 }], startContainer: [{ path: '/bin/true' }] })),
+      opts(),
+    );
+    expect(plan.hooks).toEqual({
+      createContainer: [{ path: '/bin/hook', args: ['hook', 'a'], env: ['X=1'], timeout: 5 }],
+      startContainer: [{ path: '/bin/true', args: ['/bin/true'], env: [], timeout: 0 }],
+    });
+  });
+
+  it('sysctl, masked and readonly paths copied; a bind-mounted /dev gets no default symlinks', () => {
+    const plan = compileCreatePlan(
+      spec((s) => {
+        s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+        s.mounts![1] = { destination: '/dev', type: 'bind', source: '/dev', options: ['rbind'] };
+      }),
+      opts(),
+    );
+    expect(plan.sysctl).toEqual([{ key: 'net.ipv4.ip_forward', value: '1' }]);
+    expect(plan.maskedPaths).toContain('/proc/kcore');
+    expect(plan.readonlyPaths).toContain('/proc/sys');
+    expect(plan.defaultDevSymlinks).toBe(false);
+  });
+});
+
+describe('compileExecPlan', () => {
+  it("joins every namespace of the container through the init's /proc entries", () => {
+    const plan = compileExecPlan(
+      { cwd: '/tmp', args: ['ps'], user: { uid: 1, gid: 1 }, terminal: false },
+      {
+        id: 'c1',
+        initPid: 4242,
+        namespaces: [{ type: 'mount' }, { type: 'network', path: '/var/run/netns/n' }, { type: 'pid' }, { type: 'user' }, { type: 'time' }],
+        consoleSocket: '/tmp/sock',
+        consoleSocketFd: -1,
+        preserveFds: 2,
+      },
+    );
+    expect(plan.mode).toBe('exec');
+    expect(plan.newNamespaces).toBe(0);
+    expect(plan.joinNamespaces).toEqual([
+      { type: 0x10000000, path: '/proc/4242/ns/user' },
+      { type: 0x40000000, path: '/proc/4242/ns/net' },
+      { type: 0x20000000, path: '/proc/4242/ns/pid' },
+      { type: 0x80, path: '/proc/4242/ns/time' },
+      { type: 0x00020000, path: '/proc/4242/ns/mnt' },
+    ]);
+    expect(plan.becomeRootInUserns).toBe(true);
+    expect(plan).toMatchObject({ preserveFds: 2, consoleSocket: '/tmp/sock', mounts: [], devices: [], syncHooks: false, execFifo: '' });
+    expect(plan.process).toMatchObject({ args: ['ps'], cwd: '/tmp', uid: 1, gid: 1, umask: 0o022 });
+  });
+
+  it('refuses a process it cannot run', () => {
+    const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0 };
+    expect(() => compileExecPlan({ cwd: 'rel', args: ['x'] }, o)).toThrow('process /cwd: "rel" is not an absolute path');
+    expect(() => compileExecPlan({ cwd: '/', args: [] }, o)).toThrow('process /args: must not be empty');
+    expect(() => compileExecPlan({ cwd: '/', args: ['x'], apparmorProfile: 'p' }, o)).toThrow('process /apparmorProfile: not supported');
+  });
+});
