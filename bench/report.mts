@@ -1,0 +1,186 @@
+// Turns what bench/run.sh measured (OUT/results.tsv, OUT/meta.env, hyperfine JSON exports) into
+// the markdown table: absolute numbers per runtime, tdrun/runc ratios, the issue's targets.
+//   node bench/report.mts OUT
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Cell = { value: number; detail: string } | { error: string } | undefined;
+
+const out = process.argv[2];
+if (!out) {
+  console.error('usage: report.mts OUT_DIR');
+  process.exit(2);
+}
+
+const meta = new Map<string, string>();
+for (const line of readFileSync(join(out, 'meta.env'), 'utf8').split('\n')) {
+  const eq = line.indexOf('=');
+  if (eq > 0) meta.set(line.slice(0, eq), line.slice(eq + 1));
+}
+
+// metric -> runtime -> cell; hyperfine medians become milliseconds.
+const cells = new Map<string, Map<string, Cell>>();
+for (const line of readFileSync(join(out, 'results.tsv'), 'utf8').split('\n')) {
+  if (!line) continue;
+  const [metric, runtime, kind, value, detail = ''] = line.split('\t');
+  let cell: Cell;
+  if (kind === 'hf') {
+    const json = JSON.parse(readFileSync(value, 'utf8')) as { results: { median: number }[] };
+    cell = { value: json.results[0].median * 1000, detail };
+  } else if (kind === 'num') {
+    cell = { value: Number(value), detail };
+  } else {
+    cell = { error: value || 'failed (no message)' };
+  }
+  if (!cells.has(metric)) cells.set(metric, new Map());
+  cells.get(metric)!.set(runtime, cell);
+}
+const get = (metric: string, runtime: string): Cell => cells.get(metric)?.get(runtime);
+const tdrunAbsent = get('all', 'tdrun');
+
+const runtimes = ['tdrun', 'runc', ...(meta.get('bin.crun') && !meta.get('crun_note') ? ['crun'] : [])];
+const notes: string[] = [];
+const note = (text: string): string => {
+  notes.push(text);
+  return `[${notes.length}]`;
+};
+
+type Unit = 'ms' | 'us-wall' | 'kib';
+const fmt = (value: number, unit: Unit): string => {
+  if (unit === 'ms') return `${value.toFixed(1)} ms`;
+  if (unit === 'us-wall') return value >= 1e6 ? `${(value / 1e6).toFixed(2)} s` : `${(value / 1e3).toFixed(0)} ms`;
+  return value >= 1024 && value % 1024 === 0 ? `${value / 1024} MiB` : `${value} KiB`;
+};
+const show = (cell: Cell, runtime: string, unit: Unit, withDetail: boolean): string => {
+  if (runtime === 'tdrun' && tdrunAbsent && 'error' in tdrunAbsent) return 'n/a';
+  if (!cell) return '—';
+  if ('error' in cell) return `failed ${note(`${runtime}: ${cell.error}`)}`;
+  return withDetail && cell.detail ? `${fmt(cell.value, unit)} (${cell.detail})` : fmt(cell.value, unit);
+};
+const num = (cell: Cell): number | undefined => (cell && 'value' in cell ? cell.value : undefined);
+const ratio = (metric: string): number | undefined => {
+  const t = num(get(metric, 'tdrun'));
+  const r = num(get(metric, 'runc'));
+  return t !== undefined && r !== undefined && r > 0 ? t / r : undefined;
+};
+const failures = (cell: Cell): number | undefined => {
+  const m = cell && 'detail' in cell ? /^(\d+)\//.exec(cell.detail) : null;
+  return m ? Number(m[1]) : undefined;
+};
+
+const nodeMs = num(get('node', 'ref'));
+
+interface Row {
+  label: string;
+  metric: string;
+  unit: Unit;
+  detail?: boolean;
+  target: string;
+  met?: () => boolean | undefined;
+}
+const maxRatio = (metric: string, limit: number) => () => {
+  const r = ratio(metric);
+  return r === undefined ? undefined : r <= limit;
+};
+const rows: Row[] = [
+  { label: '`run` /bin/true (median)', metric: 'run', unit: 'ms', target: '≤ 1.5x', met: maxRatio('run', 1.5) },
+  {
+    label: 'create → start → wait exit → delete (median)',
+    metric: 'cycle',
+    unit: 'ms',
+    target: '≤ 2.0x',
+    met: maxRatio('cycle', 2.0),
+  },
+  {
+    label: '`state` of a created container (median)',
+    metric: 'state',
+    unit: 'ms',
+    target: nodeMs === undefined ? '≤ node -e 0 + 3 ms' : `≤ node -e 0 + 3 ms (${(nodeMs + 3).toFixed(1)} ms)`,
+    met: () => {
+      const t = num(get('state', 'tdrun'));
+      return t === undefined || nodeMs === undefined ? undefined : t <= nodeMs + 3;
+    },
+  },
+  { label: '`--version` (median)', metric: 'version', unit: 'ms', target: '—' },
+  {
+    label: 'created container: init VmRSS',
+    metric: 'rss',
+    unit: 'kib',
+    target: '≤ 1 MiB',
+    met: () => {
+      const t = num(get('rss', 'tdrun'));
+      return t === undefined ? undefined : t <= 1024;
+    },
+  },
+  {
+    label: 'smallest memory limit for `run` /bin/true',
+    metric: 'memmin',
+    unit: 'kib',
+    target: '≤ 512 KiB',
+    met: () => {
+      const t = num(get('memmin', 'tdrun'));
+      return t === undefined ? undefined : t <= 512;
+    },
+  },
+  { label: `${meta.get('seq')} sequential \`run\`s (wall; failures)`, metric: 'seq', unit: 'us-wall', detail: true, target: '—' },
+  {
+    label: `${meta.get('par')} parallel \`run\`s (wall, median of ${meta.get('par_rounds')} rounds; failures)`,
+    metric: 'par',
+    unit: 'us-wall',
+    detail: true,
+    target: '0 failures, ≤ 1.5x',
+    met: () => {
+      const cell = get('par', 'tdrun');
+      const r = ratio('par');
+      const f = failures(cell);
+      return r === undefined || f === undefined ? undefined : f === 0 && r <= 1.5;
+    },
+  },
+  {
+    label: '`exec` /bin/true into a running container (median)',
+    metric: 'exec',
+    unit: 'ms',
+    target: '≤ 1.5x',
+    met: maxRatio('exec', 1.5),
+  },
+];
+
+const lines: string[] = [];
+lines.push(
+  `tdrun bench, ${meta.get('date')}: ${meta.get('nproc')} CPUs, kernel ${meta.get('kernel')}, ` +
+    `Debian ${meta.get('debian')}; hyperfine medians of ${meta.get('runs')} runs after 3 warmups ` +
+    `(\`state\`, \`--version\`, \`node -e 0\`: ${meta.get('state_runs')} runs)`,
+);
+lines.push('');
+for (const rt of ['tdrun', 'runc', 'crun']) {
+  if (meta.has(`bin.${rt}`)) lines.push(`- ${rt}: \`${meta.get(`bin.${rt}`)}\` ${meta.get(`version.${rt}`) || ''}`.trimEnd());
+}
+if (meta.get('crun_note')) lines.push(`- ${meta.get('crun_note')}`);
+if (tdrunAbsent && 'error' in tdrunAbsent) lines.push(`- tdrun: not measured: ${tdrunAbsent.error}`);
+lines.push('');
+lines.push(`| measure | ${runtimes.join(' | ')} | tdrun/runc | target | met |`);
+lines.push(`|---|${runtimes.map(() => '---:').join('|')}|---:|---|---|`);
+for (const row of rows) {
+  const values = runtimes.map((rt) => show(get(row.metric, rt), rt, row.unit, row.detail ?? false));
+  const r = ratio(row.metric);
+  const met = row.met?.();
+  const verdict = row.met === undefined ? '—' : met === undefined ? 'not met (no number)' : met ? 'met' : 'not met';
+  lines.push(`| ${row.label} | ${values.join(' | ')} | ${r === undefined ? '—' : `${r.toFixed(2)}x`} | ${row.target} | ${verdict} |`);
+}
+lines.push('');
+lines.push(
+  `Reference: \`node -e 0\` (Node ${meta.get('node')}, node_modules/node/bin/node): ` +
+    (nodeMs === undefined ? show(get('node', 'ref'), 'node', 'ms', false) : `${nodeMs.toFixed(1)} ms`),
+);
+for (const rt of runtimes) {
+  const mem = get('memmin', rt);
+  if (mem && 'value' in mem && mem.detail) lines.push(`- ${rt}, next smaller memory limit: ${mem.detail}`);
+  const par = get('par_why', rt);
+  if (par && 'error' in par) lines.push(`- ${rt}, a parallel \`run\` failed with: ${par.error}`);
+}
+if (meta.get('swap') !== 'true') lines.push('- memory limits set without memory.swap: this kernel has no swap accounting');
+if (notes.length) {
+  lines.push('');
+  notes.forEach((text, i) => lines.push(`[${i + 1}] ${text}`));
+}
+console.log(lines.join('\n'));
