@@ -109,13 +109,29 @@ describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
     placement = undefined;
   });
 
+  it('rollback removes only what it made', () => {
+    const parent = resolvePlacement(detectCgroups(), name, 'x');
+    createCgroups(parent);
+    const child = resolvePlacement(detectCgroups(), `${name}/child`, 'x');
+    const made = createCgroups(child);
+    expect(made.created).toEqual(Object.values(child.paths));
+    made.rollback();
+    for (const dir of Object.values(child.paths)) expect(existsSync(dir)).toBe(false);
+    for (const dir of Object.values(parent.paths)) expect(existsSync(dir)).toBe(true);
+    placement = parent;
+  });
+
   it('names the setting that fails', () => {
-    placement = resolvePlacement(detectCgroups(), name, 'x');
-    createCgroups(placement);
-    expect(() => applyResources(placement, { hugepageLimits: [{ pageSize: '2MB', limit: 1 }] })).toThrow(
+    const p = (placement = resolvePlacement(detectCgroups(), name, 'x'));
+    createCgroups(p);
+    expect(() => applyResources(p, { hugepageLimits: [{ pageSize: '2MB', limit: 1 }] })).toThrow(
       '/linux/resources/hugepageLimits: not supported by tdrun yet',
     );
-    expect(() => applyResources(placement, { memory: { swappiness: 200 } })).toThrow('/linux/resources/memory/swappiness');
-    expect(() => applyResources(placement, { cpu: { shares: 1 << 20 } })).toThrow(/shares.*at most 262144/);
+    expect(() => applyResources(p, { memory: { swappiness: 200 } })).toThrow('/linux/resources/memory/swappiness');
+    expect(() => applyResources(p, { cpu: { shares: 1 << 20 } })).toThrow(/shares.*at most 262144/);
+    if (Number(readFileSync('/proc/sys/kernel/osrelease', 'utf8').split('.')[0]) >= 6) {
+      expect(() => applyResources(p, { memory: { kernel: 1 << 20 } })).toThrow('/linux/resources/memory/kernel: this kernel ignores');
+    }
+    expect(() => applyResources(p, { memory: { limit: 1 << 20, swap: 1 << 19 } })).toThrow('/linux/resources/memory/swap: 524288: must be at least');
   });
 });

@@ -56,6 +56,10 @@ export function applyMemoryV1(dir: string, mem: LinuxMemory | undefined): void {
   }
   if (mem.kernel !== undefined) {
     writeCgroupFile(dir, 'memory.kmem.limit_in_bytes', v1Value(mem.kernel), `${P}/kernel`);
+    // since Linux 5.16 the write succeeds and changes nothing: say so rather than pretend
+    if (mem.kernel >= 0 && readV1Limit(dir, 'memory.kmem.limit_in_bytes') === Infinity) {
+      throw new TdrunError(`${P}/kernel`, 'this kernel ignores kernel memory limits (deprecated since Linux 5.16)');
+    }
   }
   if (mem.kernelTCP !== undefined) {
     writeCgroupFile(dir, 'memory.kmem.tcp.limit_in_bytes', v1Value(mem.kernelTCP), `${P}/kernelTCP`);
