@@ -36,8 +36,10 @@ Status setNames(const plan::Plan& p) {
   return ok();
 }
 
+// Opened by stage 1, with the host's credentials and view, before any namespace is entered: the
+// fifo need not be reachable or accessible from the container's user and mount namespaces. The
+// init inherits the fd. O_RDWR: the open does not wait for a writer; the init's read() is the barrier.
 Status openExecFifo(const plan::Plan& p, int& fd) {
-  // O_RDWR: the open does not wait for a writer; the read() below is the barrier.
   fd = open(p.execFifo.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return fail(errno, "open exec fifo %s", p.execFifo.c_str());
   struct stat st;
@@ -47,7 +49,7 @@ Status openExecFifo(const plan::Plan& p, int& fd) {
 }
 
 // The container's init (create): in its namespaces, PID 1 when it has a pid namespace.
-Status initContainer(const plan::Plan& p, int syncFd, int consoleSock) {
+Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo) {
   if (setsid() < 0) return fail(errno, "setsid");
   TRY(rootfs::prepare(p));
   std::string state;
@@ -56,8 +58,6 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock) {
     TRY(syncmsg::expect(syncFd, proto::Msg::RuntimeHooksDone, &state));
   }
   TRY(hooks::run("createContainer", p.createContainerHooks, state));
-  int fifo;
-  TRY(openExecFifo(p, fifo));
   TRY(rootfs::enter(p));
   // Before rootfs::finish: /proc/sys is usually among the readonly paths.
   TRY(sysctls(p));
@@ -101,8 +101,9 @@ Status run(int syncFd) {
   }
   if (!p.execMode && p.preserveFds && 3 + p.preserveFds != syncFd)
     return fail(0, "sync socket is fd %d but preserveFds %d puts it at %d", syncFd, p.preserveFds, 3 + p.preserveFds);
-  int consoleSock = -1;
+  int consoleSock = -1, fifo = -1;
   if (p.process.terminal) TRY(console::connect(p, consoleSock));
+  if (!p.execMode) TRY(openExecFifo(p, fifo));
   TRY(ns::enter(p, syncFd));
 
   // The child waits for EOF on this pipe, i.e. until ChildPid is on the wire: the parent must
@@ -127,7 +128,7 @@ Status run(int syncFd) {
   while (read(barrier[0], &c, 1) < 0 && errno == EINTR) {
   }
   close(barrier[0]);
-  return p.execMode ? execProcess(p, consoleSock) : initContainer(p, syncFd, consoleSock);
+  return p.execMode ? execProcess(p, consoleSock) : initContainer(p, syncFd, consoleSock, fifo);
 }
 
 }  // namespace

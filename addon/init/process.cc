@@ -78,10 +78,11 @@ Status lookPath(const plan::Process& p, std::string& out) {
   return fail(0, "exec: \"%s\": executable file not found in $PATH", name.c_str());
 }
 
-// runc hands the container user its stdio: a user other than root can then reopen its own
-// /dev/stdout or write to a console it did not create. /dev/null is shared, so it is left alone.
-// EINVAL (owner not mapped in this user namespace) and EPERM leave the fd usable as inherited.
-Status chownStdio(unsigned uid, unsigned gid) {
+// runc hands the container user its stdio (the owner only, the group stays): a user other than
+// root can then reopen its own /dev/stdout or write to a console it did not create. /dev/null is
+// shared, so it is left alone. EINVAL (owner not mapped in this user namespace) and EPERM leave
+// the fd usable as inherited.
+Status chownStdio(unsigned uid) {
   for (int fd = 0; fd <= 2; ++fd) {
     struct stat st;
     if (fstat(fd, &st) != 0) {
@@ -89,7 +90,7 @@ Status chownStdio(unsigned uid, unsigned gid) {
       return fail(errno, "fstat fd %d", fd);
     }
     if (st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))) continue;
-    if (fchown(fd, uid, gid) != 0 && errno != EINVAL && errno != EPERM) return fail(errno, "chown fd %d to %u:%u", fd, uid, gid);
+    if (fchown(fd, uid, -1) != 0 && errno != EINVAL && errno != EPERM) return fail(errno, "chown fd %d to uid %u", fd, uid);
   }
   return ok();
 }
@@ -210,7 +211,7 @@ Status apply(const plan::Process& p, std::string& resolved) {
     cwdLater = true;
   }
 
-  TRY(chownStdio(p.uid, p.gid));
+  TRY(chownStdio(p.uid));
   if (p.hasCapabilities) {
     TRY(dropBounding(p.capabilities));
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_KEEPCAPS 1");
@@ -242,13 +243,18 @@ Status sealFds(int preserveFds) {
 }
 
 void resetSignals() {
-  struct sigaction sa = {};
-  sa.sa_handler = SIG_DFL;
+  // The raw syscalls: glibc's wrappers refuse its reserved signals 32 and 33, which an engine
+  // may still have left ignored, and the container must not inherit that either.
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    uint64_t mask;
+  } dfl = {SIG_DFL, 0, nullptr, 0};
   for (int sig = 1; sig < NSIG; ++sig)
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, nullptr);  // EINVAL for libc-reserved signals
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
+  uint64_t none = 0;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
 }
 
 Status exec(const std::string& resolved, const plan::Process& p) {
