@@ -74,7 +74,7 @@ async function parseFull(argv: string[]): Promise<void> {
   await yargs(protectExecCommand(argv))
     .scriptName('tdrun')
     .usage('$0 [global options] command [command options] [arguments...]')
-    .parserConfiguration({ 'populate--': true, 'boolean-negation': false })
+    .parserConfiguration({ 'populate--': true, 'boolean-negation': false, 'greedy-arrays': false })
     .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state' })
     .option('log', { type: 'string', describe: 'log file (default: stderr only)' })
     .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log file format' })
