@@ -35,6 +35,7 @@ describe.skipIf(!!why)('config-linux.md#namespaces', () => {
 
   it('config-linux.md#namespaces: without a pid or network namespace entry the host ones MUST be used', async () => {
     const { json, result } = await runProbe(rt, (c) => {
+      delete c.hostname;
       c.linux.namespaces = [{ type: 'mount' }];
     });
     expect(result.code, result.stderr).toBe(0);
