@@ -41,8 +41,9 @@ const tdrunAbsent = get('all', 'tdrun');
 const runtimes = ['tdrun', 'runc', ...(meta.get('bin.crun') && !meta.get('crun_note') ? ['crun'] : [])];
 const notes: string[] = [];
 const note = (text: string): string => {
-  notes.push(text);
-  return `[${notes.length}]`;
+  const seen = notes.indexOf(text);
+  if (seen < 0) notes.push(text);
+  return `[${seen < 0 ? notes.length : seen + 1}]`;
 };
 
 type Unit = 'ms' | 'us-wall' | 'kib';
@@ -54,7 +55,7 @@ const fmt = (value: number, unit: Unit): string => {
 const show = (cell: Cell, runtime: string, unit: Unit, withDetail: boolean): string => {
   if (runtime === 'tdrun' && tdrunAbsent && 'error' in tdrunAbsent) return 'n/a';
   if (!cell) return '—';
-  if ('error' in cell) return `failed ${note(`${runtime}: ${cell.error}`)}`;
+  if ('error' in cell) return `failed ${note(`${runtime} column: ${cell.error}`)}`;
   return withDetail && cell.detail ? `${fmt(cell.value, unit)} (${cell.detail})` : fmt(cell.value, unit);
 };
 const num = (cell: Cell): number | undefined => (cell && 'value' in cell ? cell.value : undefined);
@@ -156,6 +157,7 @@ for (const rt of ['tdrun', 'runc', 'crun']) {
   if (meta.has(`bin.${rt}`)) lines.push(`- ${rt}: \`${meta.get(`bin.${rt}`)}\` ${meta.get(`version.${rt}`) || ''}`.trimEnd());
 }
 if (meta.get('crun_note')) lines.push(`- ${meta.get('crun_note')}`);
+if (meta.get('config_edit')) lines.push(`- config.json edited for this run: \`${meta.get('config_edit')}\``);
 if (tdrunAbsent && 'error' in tdrunAbsent) lines.push(`- tdrun: not measured: ${tdrunAbsent.error}`);
 lines.push('');
 lines.push(`| measure | ${runtimes.join(' | ')} | tdrun/runc | target | met |`);

@@ -1,9 +1,11 @@
 #!/bin/bash
 # Side-by-side benchmarks of tdrun against runc (and crun where it runs) on one busybox bundle.
 # Prints a markdown table (also saved to bench/.work/results.md). See bench/README.md.
-#   bench/run.sh [--tdrun PATH] [--runc PATH] [--quick]
+#   bench/run.sh [--tdrun PATH] [--runc PATH] [--quick] [--edit JS]
 # --tdrun defaults to <repo>/bin/tdrun ($TDRUN also works); pass a runc binary to try the bench
 # itself with runc in both columns. --quick cuts the run counts for trying the script out.
+# --edit applies a JS statement over `c` to the base config.json (and so every variant), e.g.
+# 'delete c.process.capabilities.ambient'; the table's header shows it.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -12,13 +14,14 @@ node=$repo/node_modules/node/bin/node
 
 tdrun_bin=${TDRUN:-$repo/bin/tdrun}
 runc_bin=$(command -v runc || true)
-runs=30 state_runs=50 seq_count=100 par_count=20 par_rounds=3
+runs=30 state_runs=50 seq_count=100 par_count=20 par_rounds=3 config_edit=
 while [ $# -gt 0 ]; do
   case $1 in
     --tdrun) tdrun_bin=$2; shift 2 ;;
     --runc) runc_bin=$2; shift 2 ;;
     --quick) runs=10 state_runs=10 seq_count=20 par_rounds=1; shift ;;
-    *) echo "usage: bench/run.sh [--tdrun PATH] [--runc PATH] [--quick]" >&2; exit 2 ;;
+    --edit) config_edit=$2; shift 2 ;;
+    *) echo "usage: bench/run.sh [--tdrun PATH] [--runc PATH] [--quick] [--edit JS]" >&2; exit 2 ;;
   esac
 done
 
@@ -91,6 +94,9 @@ edit_config() {
     fs.writeFileSync(f + ".new", JSON.stringify(c, null, 2)); fs.renameSync(f + ".new", f);' "$1" "$2"
 }
 edit_config "$bundle/config.json" 'c.process.terminal = false; c.process.args = ["/bin/true"];'
+if [ -n "$config_edit" ]; then
+  edit_config "$bundle/config.json" "$config_edit" || die "--edit $config_edit failed"
+fi
 # Other bundles share the (read-only) rootfs through an absolute root.path.
 derive_bundle() {
   mkdir -p "$1"
@@ -167,8 +173,12 @@ hf() {
   else
     [ -n "${reset:-}" ] && eval "$reset" >/dev/null 2>&1
     "$@" </dev/null >/dev/null 2>"$out/$metric.$name.err"
-    local why
-    why=$(last_line "$out/$metric.$name.err")
+    local why err=$out/$metric.$name.err
+    why=$(last_line "$err")
+    # The cycle harness names the failed step after the runtime's own message: show both.
+    if grep -q '^cycle: ' "$err"; then
+      why="$(grep '^cycle: ' "$err" | head -n 1 | cut -c 1-100): $(grep -v '^cycle: ' "$err" | last_line /dev/stdin)"
+    fi
     record "$metric" "$name" err "${why:-$(last_line "$log")}"
   fi
 }
@@ -222,23 +232,23 @@ for name in "${measured[@]}"; do
   fi
   R "$name" delete --force "$id" >/dev/null 2>&1
 
-  smallest= tried=
+  # Every size is tried (a failure at one size need not mean all smaller ones fail); the error
+  # kept is that of the size just below the smallest success, or of 16 MiB if none succeeded.
+  smallest= mem_why=
   for kib in "${mem_sizes[@]}"; do
     id=${prefix}mem$kib
-    if R "$name" run --bundle "$work/bundle-mem-$kib" "$id" </dev/null >/dev/null 2>"$out/mem.$name.err"; then
-      smallest=$kib tried+="$kib:ok "
-    else
-      tried+="$kib:fail "
-      [ -n "$smallest" ] && [ -z "${mem_why:-}" ] && mem_why="$kib KiB: $(last_line "$out/mem.$name.err")"
+    if R "$name" run --bundle "$work/bundle-mem-$kib" "$id" </dev/null >/dev/null 2>"$out/mem.$name.$kib.err"; then
+      smallest=$kib mem_why=
+    elif [ -z "$mem_why" ]; then
+      mem_why="$kib KiB: $(last_line "$out/mem.$name.$kib.err")"
     fi
     R "$name" delete --force "$id" >/dev/null 2>&1
   done
   if [ -n "$smallest" ]; then
-    record memmin "$name" num "$smallest" "${mem_why:-}"
+    record memmin "$name" num "$smallest" "$mem_why"
   else
-    record memmin "$name" err "16 MiB already fails: $(last_line "$out/mem.$name.err")"
+    record memmin "$name" err "fails at every size, $mem_why"
   fi
-  mem_why=
 
   failures=0
   start=$(date +%s%N)
@@ -281,6 +291,7 @@ done
   done
   echo "crun_note=$crun_note"
   echo "swap=$swap_ok"
+  echo "config_edit=$config_edit"
   echo "runs=$runs"
   echo "state_runs=$state_runs"
   echo "seq=$seq_count"
