@@ -191,7 +191,9 @@ async function parseFull(argv: string[]): Promise<void> {
     .wrap(null)
     .fail((msg: string | null, err: Error | undefined) => {
       if (err) throw err;
-      setupLog({ format: 'text', debug: false });
+      // engines read the reason from --log: honour it when the global flags themselves were fine
+      const globals = scanGlobals(argv)?.globals;
+      setupLog({ file: globals?.log, format: globals?.logFormat ?? 'text', debug: false });
       reportError('usage', undefined, (msg ?? 'invalid arguments').replace(/\s*\n\s*/g, ' '));
       process.exit(1);
     })

@@ -50,3 +50,22 @@ describe('protectExecCommand', () => {
     expect(protectExecCommand(['state', 'c1'])).toEqual(['state', 'c1']);
   });
 });
+
+describe('fastParse with value flags', () => {
+  it('takes ps --format json and list -f json -q', () => {
+    expect(fastParse(['ps', '--format', 'json', 'c1'])).toEqual({ op: 'ps', args: { id: 'c1', format: 'json' } });
+    expect(fastParse(['ps', '--format=json', 'c1'])).toEqual({ op: 'ps', args: { id: 'c1', format: 'json' } });
+    expect(fastParse(['ps', 'c1'])).toEqual({ op: 'ps', args: { id: 'c1', format: 'table' } });
+    expect(fastParse(['list', '-f', 'json', '-q'])).toEqual({ op: 'list', args: { format: 'json', quiet: true } });
+    expect(fastParse(['list'])).toEqual({ op: 'list', args: { format: 'table', quiet: false } });
+  });
+  it('leaves bad values and stray arguments to yargs', () => {
+    expect(fastParse(['ps', '--format', 'xml', 'c1'])).toBeNull();
+    expect(fastParse(['ps', '--format'])).toBeNull();
+    expect(fastParse(['list', 'extra'])).toBeNull();
+    expect(fastParse(['delete', '--force=1', 'c1'])).toBeNull();
+  });
+  it('stops the global scan at --version', () => {
+    expect(scanGlobals(['--root', '/r', '--version'])?.rest).toEqual(['--version']);
+  });
+});

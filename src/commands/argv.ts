@@ -35,7 +35,7 @@ export function scanGlobals(argv: string[]): Scanned | null {
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('-')) break;
+    if (!arg.startsWith('-') || arg === '--version' || arg === '-v') break;
     if (arg === '--debug') globals.debug = true;
     else if (arg === '--systemd-cgroup') globals.systemdCgroup = true;
     else {
@@ -55,28 +55,62 @@ export function scanGlobals(argv: string[]): Scanned | null {
   return { globals, rest: argv.slice(i) };
 }
 
-// the simple shapes engines send: command, its boolean flags, then positionals
-const FAST: Record<string, { flags: Record<string, string>; min: number; max: number; names: string[] }> = {
-  state: { flags: {}, min: 1, max: 1, names: ['id'] },
-  start: { flags: {}, min: 1, max: 1, names: ['id'] },
-  pause: { flags: {}, min: 1, max: 1, names: ['id'] },
-  resume: { flags: {}, min: 1, max: 1, names: ['id'] },
+// the simple shapes engines send: the command, its flags, then positionals
+interface FastShape {
+  /** boolean flags: spelling -> argument name */
+  flags?: Record<string, string>;
+  /** flags with a value from a fixed list: spelling -> [argument name, allowed values] */
+  choices?: Record<string, [string, string[]]>;
+  defaults?: Record<string, unknown>;
+  min: number;
+  max: number;
+  names: string[];
+}
+
+const FORMAT: [string, string[]] = ['format', ['table', 'json']];
+const FAST: Record<string, FastShape> = {
+  state: { min: 1, max: 1, names: ['id'] },
+  start: { min: 1, max: 1, names: ['id'] },
+  pause: { min: 1, max: 1, names: ['id'] },
+  resume: { min: 1, max: 1, names: ['id'] },
   kill: { flags: { '--all': 'all', '-a': 'all' }, min: 1, max: 2, names: ['id', 'signal'] },
   delete: { flags: { '--force': 'force', '-f': 'force' }, min: 1, max: 1, names: ['id'] },
+  ps: { choices: { '--format': FORMAT, '-f': FORMAT }, defaults: { format: 'table' }, min: 1, max: 1, names: ['id'] },
+  list: {
+    flags: { '--quiet': 'quiet', '-q': 'quiet' },
+    choices: { '--format': FORMAT, '-f': FORMAT },
+    defaults: { format: 'table' },
+    min: 0,
+    max: 0,
+    names: [],
+  },
 };
 
 export function fastParse(rest: string[]): { op: string; args: Record<string, unknown> } | null {
   const shape = FAST[rest[0]];
   if (!shape) return null;
-  const args: Record<string, unknown> = {};
-  for (const key of Object.values(shape.flags)) args[key] = false;
+  const flags = shape.flags ?? {};
+  const choices = shape.choices ?? {};
+  const args: Record<string, unknown> = { ...shape.defaults };
+  for (const key of Object.values(flags)) args[key] = false;
   const positionals: string[] = [];
-  for (const arg of rest.slice(1)) {
-    if (arg.startsWith('-') && !/^-?\d+$/.test(arg)) {
-      const key = shape.flags[arg];
-      if (!key) return null;
-      args[key] = true;
-    } else positionals.push(arg);
+  for (let i = 1; i < rest.length; i++) {
+    const arg = rest[i];
+    if (!arg.startsWith('-') || /^-?\d+$/.test(arg)) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
+    if (flags[name] && name === arg) {
+      args[flags[name]] = true;
+      continue;
+    }
+    const choice = choices[name];
+    if (!choice) return null;
+    const value = name === arg ? rest[++i] : arg.slice(eq + 1);
+    if (value === undefined || !choice[1].includes(value)) return null;
+    args[choice[0]] = value;
   }
   if (positionals.length < shape.min || positionals.length > shape.max) return null;
   positionals.forEach((value, i) => (args[shape.names[i]] = value));
