@@ -49,7 +49,7 @@ cleanup() {
   for pid in "${bg_pids[@]}"; do kill "$pid" 2>/dev/null; done
   wait 2>/dev/null
   for name in "${names[@]}"; do
-    for dir in "${root[$name]}"/*/; do
+    for dir in "${root[$name]}/$prefix"*/; do
       [ -d "$dir" ] || continue
       id=$(basename "$dir")
       "${bin[$name]}" --root "${root[$name]}" delete --force "$id" >/dev/null 2>&1
