@@ -99,8 +99,9 @@ Status run(int syncFd) {
     TRY(syncmsg::expect(syncFd, proto::Msg::Plan, &json));
     if (!plan::parse(json, p, error)) return fail(0, "%s", error.c_str());
   }
-  if (!p.execMode && p.preserveFds && 3 + p.preserveFds != syncFd)
-    return fail(0, "sync socket is fd %d but preserveFds %d puts it at %d", syncFd, p.preserveFds, 3 + p.preserveFds);
+  // The spawn contract: preserved fds are 3..3+P-1 and the sync socket right after them.
+  if (3 + p.preserveFds != syncFd)
+    return fail(0, "the sync socket is fd %d, but preserveFds %d puts it at %d", syncFd, p.preserveFds, 3 + p.preserveFds);
   int consoleSock = -1, fifo = -1;
   if (p.process.terminal) TRY(console::connect(p, consoleSock));
   if (!p.execMode) TRY(openExecFifo(p, fifo));
