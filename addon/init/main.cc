@@ -2,7 +2,9 @@
 // from the sync socket, enters the namespaces, forks the container's process and, in that
 // process, does everything up to execve of process.args. See protocol.h for the message flow.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +104,14 @@ Status run(int syncFd) {
   // The spawn contract: preserved fds are 3..3+P-1 and the sync socket right after them.
   if (3 + p.preserveFds != syncFd)
     return fail(0, "the sync socket is fd %d, but preserveFds %d puts it at %d", syncFd, p.preserveFds, 3 + p.preserveFds);
+  // Until execve replaces this image (which makes the process dumpable again), nobody in the
+  // container may open /proc/<pid>/exe: that is the host's tdrun-init (CVE-2019-5736). With a
+  // user namespace the container's root cannot write that root-owned file anyway, and a
+  // non-dumpable process's /proc files would belong to the host's root, out of its own reach.
+  bool userns = p.newNamespaces & CLONE_NEWUSER;
+  for (auto& j : p.joinNamespaces) userns |= j.type == CLONE_NEWUSER;
+  if (!userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_DUMPABLE 0");
+
   int consoleSock = -1, fifo = -1;
   if (p.process.terminal) TRY(console::connect(p, consoleSock));
   if (!p.execMode) TRY(openExecFifo(p, fifo));
