@@ -93,6 +93,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const process_ = spec.process;
   if (!process_) throw new TdrunError('config.json /process', 'required to create a container');
 
+  const terminal = process_.terminal === true;
+  if (terminal && !opts.consoleSocket && !opts.ownConsole)
+    throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
+
   const listen = listenFds();
   if (listen > 0) {
     process_.env = [...(process_.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
@@ -114,9 +118,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     undo.push(() => cgroups.rollback());
     applyResources(placement, spec.linux?.resources);
 
-    const terminal = process_.terminal === true;
-    if (terminal && !opts.consoleSocket && !opts.ownConsole)
-      throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
     const extra: number[] = [];
     let consoleTheirs = -1;
     if (opts.ownConsole && terminal && !opts.consoleSocket) {
