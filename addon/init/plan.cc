@@ -500,6 +500,12 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
   if (!r.failed() && !p.syncHooks && (p.createContainerHooks.size() || p.startContainerHooks.size()))
     r.wrong("/syncHooks", "must be true when the plan has createContainer or startContainer hooks");
   if (!r.failed() && (p.process.cwd.empty() || p.process.cwd[0] != '/')) r.wrong("/process/cwd", "not an absolute path");
+  // Without a UTS namespace of its own, sethostname would rename the host.
+  if (!r.failed() && (p.hasHostname || p.hasDomainname) && !(p.newNamespaces & CLONE_NEWUTS)) {
+    bool joined = false;
+    for (auto& j : p.joinNamespaces) joined |= j.type == CLONE_NEWUTS;
+    if (!joined) r.wrong(p.hasHostname ? "/hostname" : "/domainname", "needs a UTS namespace");
+  }
   if (!r.failed() && p.timeOffsets.size() && !(p.newNamespaces & CLONE_NEWTIME))
     r.wrong("/timeOffsets", "needs a new time namespace");
 }
