@@ -4,7 +4,7 @@
 // loading yargs; everything else, including every malformed call, goes through the full yargs
 // tree, which is strict about unknown flags and commands. Command modules load lazily.
 import { DEFAULT_ROOT } from './paths.ts';
-import { fastParse, protectExecCommand, resolveRootless, scanGlobals, type Globals } from './commands/argv.ts';
+import { fastParse, protectExecCommand, resolveRootless, scanGlobals, unknownFlag, type Globals } from './commands/argv.ts';
 import { TdrunError, describe } from './errors.ts';
 import { reportError, setupLog } from './log.ts';
 
@@ -49,6 +49,14 @@ async function dispatch(op: string, id: string | undefined, globals: Globals, ar
   process.exit(code);
 }
 
+function usageError(argv: string[], msg: string): never {
+  // engines read the reason from --log: honour it when the global flags themselves were fine
+  const globals = scanGlobals(argv)?.globals;
+  setupLog({ file: globals?.log, format: globals?.logFormat ?? 'text', debug: false });
+  reportError('usage', undefined, msg.replace(/\s*\n\s*/g, ' '));
+  process.exit(1);
+}
+
 async function parseFull(argv: string[]): Promise<void> {
   const { default: yargs } = await import('yargs/yargs');
   const globalsOf = (a: Record<string, unknown>): Globals => ({
@@ -71,7 +79,10 @@ async function parseFull(argv: string[]): Promise<void> {
       .option('no-pivot', { type: 'boolean', default: false, describe: 'move the rootfs and chroot instead of pivot_root' })
       .option('no-new-keyring', { type: 'boolean', default: false, describe: 'do not create a session keyring (tdrun never does)' });
 
-  await yargs(protectExecCommand(argv))
+  const protectedArgv = protectExecCommand(argv);
+  const unknown = unknownFlag(protectedArgv);
+  if (unknown) usageError(argv, `unknown flag: ${unknown}`);
+  await yargs(protectedArgv)
     .scriptName('tdrun')
     .usage('$0 [global options] command [command options] [arguments...]')
     .parserConfiguration({ 'populate--': true, 'boolean-negation': false, 'greedy-arrays': false })
@@ -191,11 +202,7 @@ async function parseFull(argv: string[]): Promise<void> {
     .wrap(null)
     .fail((msg: string | null, err: Error | undefined) => {
       if (err) throw err;
-      // engines read the reason from --log: honour it when the global flags themselves were fine
-      const globals = scanGlobals(argv)?.globals;
-      setupLog({ file: globals?.log, format: globals?.logFormat ?? 'text', debug: false });
-      reportError('usage', undefined, (msg ?? 'invalid arguments').replace(/\s*\n\s*/g, ' '));
-      process.exit(1);
+      usageError(argv, msg ?? 'invalid arguments');
     })
     .parseAsync();
 }

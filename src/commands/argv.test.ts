@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fastParse, protectExecCommand, scanGlobals } from './argv.ts';
+import { fastParse, protectExecCommand, scanGlobals, unknownFlag } from './argv.ts';
 
 describe('scanGlobals', () => {
   it('reads both --x=v and --x v spellings, in any order', () => {
@@ -67,5 +67,23 @@ describe('fastParse with value flags', () => {
   });
   it('stops the global scan at --version', () => {
     expect(scanGlobals(['--root', '/r', '--version'])?.rest).toEqual(['--version']);
+  });
+});
+
+describe('unknownFlag', () => {
+  it('names a flag the command does not take', () => {
+    expect(unknownFlag(['state', '--no-such-flag', 'x'])).toBe('--no-such-flag');
+    expect(unknownFlag(['--bogus', 'state', 'x'])).toBe('--bogus');
+    expect(unknownFlag(['state', '--force', 'x'])).toBe('--force');
+    expect(unknownFlag(['exec', '--bogus', 'x', '--', 'sh', '--also'])).toBe('--bogus');
+  });
+  it('accepts what engines send', () => {
+    expect(unknownFlag(['--log-format=json', '--log', 'l', 'create', '--bundle', 'b', '--pid-file', 'p', '--console-socket', 's', 'c1'])).toBeNull();
+    expect(unknownFlag(['--root', 'r', 'exec', '--process', 'j', '--console-socket', 's', '--detach', '--pid-file', 'p', 'c1', '--'])).toBeNull();
+    expect(unknownFlag(['kill', '--all', 'c1', '9'])).toBeNull();
+    expect(unknownFlag(['delete', '--force', 'c1'])).toBeNull();
+    expect(unknownFlag(['update', '--resources', '-', 'c1'])).toBeNull();
+    expect(unknownFlag(['spec', '--rootless', '-b', 'x'])).toBeNull();
+    expect(unknownFlag(['exec', '-e', 'A=1', 'c1', '--', 'ls', '-l'])).toBeNull();
   });
 });

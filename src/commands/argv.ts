@@ -140,3 +140,66 @@ export function protectExecCommand(argv: string[]): string[] {
   return argv;
 }
 
+
+// Every flag each command takes (yargs defines them too; this table only exists so an unknown
+// flag is named in the error, where yargs would take it for an option with a value and then
+// complain about missing arguments instead).
+interface Flags {
+  boolean: string[];
+  value: string[];
+}
+const GLOBAL_FLAGS: Flags = {
+  boolean: ['--debug', '--systemd-cgroup', '--help', '-h', '--version', '-v'],
+  value: Object.keys(GLOBAL_VALUE_FLAGS),
+};
+const CREATE_FLAGS: Flags = {
+  boolean: ['--no-pivot', '--no-new-keyring'],
+  value: ['--bundle', '-b', '--console-socket', '--pid-file', '--preserve-fds'],
+};
+const NONE: Flags = { boolean: [], value: [] };
+const COMMAND_FLAGS: Record<string, Flags> = {
+  create: CREATE_FLAGS,
+  run: { boolean: [...CREATE_FLAGS.boolean, '--detach', '-d', '--keep'], value: CREATE_FLAGS.value },
+  start: NONE,
+  state: NONE,
+  kill: { boolean: ['--all', '-a'], value: [] },
+  delete: { boolean: ['--force', '-f'], value: [] },
+  list: { boolean: ['--quiet', '-q'], value: ['--format', '-f'] },
+  spec: { boolean: [], value: ['--bundle', '-b'] },
+  features: NONE,
+  exec: { boolean: ['--detach', '-d', '--tty', '-t', '--no-new-privs', '--ignore-paused'], value: [...EXEC_VALUE_FLAGS] },
+  ps: { boolean: [], value: ['--format', '-f'] },
+  pause: NONE,
+  resume: NONE,
+  update: { boolean: [], value: ['--resources', '-r'] },
+};
+
+/** The first flag that neither the command nor the globals know, or null. */
+export function unknownFlag(argv: string[]): string | null {
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') break;
+    if (!arg.startsWith('-') || /^-\d+$/.test(arg)) {
+      command ??= arg;
+      continue;
+    }
+    // single-letter bundles (-dt) and unknown commands are left to yargs
+    if (/^-[a-zA-Z]{2,}$/.test(arg)) continue;
+    const name = arg.startsWith('--') ? arg.split('=')[0] : arg;
+    const flags = command === undefined ? GLOBAL_FLAGS : COMMAND_FLAGS[command];
+    if (!flags) continue;
+    // spec's --rootless is its own boolean
+    const own = command === 'spec' && name === '--rootless' ? 'boolean' : undefined;
+    const kind =
+      own ??
+      (flags.value.includes(name) || GLOBAL_FLAGS.value.includes(name)
+        ? 'value'
+        : flags.boolean.includes(name) || GLOBAL_FLAGS.boolean.includes(name)
+          ? 'boolean'
+          : undefined);
+    if (!kind) return name;
+    if (kind === 'value' && !arg.includes('=')) i++;
+  }
+  return null;
+}

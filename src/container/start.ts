@@ -1,11 +1,28 @@
 // `start`: release the init blocked on the exec fifo and return at once.
-import { closeSync, openSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { TdrunError } from '../errors.ts';
 import { readRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
-import { currentStatus, requireStatus } from '../state/lifecycle.ts';
+import { requireStatus } from '../state/lifecycle.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
 import { hookState } from './state.ts';
+import { isAlive } from './spawn.ts';
+
+/** Until pid is no longer tdrun-init (it ran execve) or is gone (a startContainer hook failed). */
+async function waitForExec(pid: number): Promise<void> {
+  let delay = 1;
+  for (;;) {
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return;
+    }
+    if (comm !== 'tdrun-init' || !isAlive(pid)) return;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 20);
+  }
+}
 
 export async function startContainer(root: string, id: string): Promise<void> {
   const lock = lockContainer(root, id);
@@ -30,7 +47,12 @@ export async function startContainer(root: string, id: string): Promise<void> {
     }
     // the fifo's absence is what marks the container as started (lifecycle.currentStatus)
     unlinkSync(record.execFifo);
-    await runHooksWarnOnly('poststart', record.hooks?.poststart, hookState(record, currentStatus(record)));
+    if (record.hooks?.poststart?.length) {
+      // runtime-spec: poststart runs after the user process is executed, so wait for the execve
+      await waitForExec(record.pid);
+      // the process was running when it executed, even if it is quick enough to be gone already
+      await runHooksWarnOnly('poststart', record.hooks.poststart, hookState(record, 'running'));
+    }
   } finally {
     lock.release();
   }
