@@ -114,6 +114,26 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     native().mkfifo(execFifo, 0o600);
 
     const placement = resolvePlacement(detectCgroups(), spec.linux?.cgroupsPath, id);
+    const record: ContainerRecord = {
+      ociVersion: spec.ociVersion,
+      id,
+      // 0 until the init exists: the record says "creating" and names the cgroups, so that
+      // `delete -f` can clean up after a tdrun killed halfway through create
+      pid: 0,
+      bundle,
+      rootfs: '',
+      created: new Date().toISOString(),
+      owner: ownerName(),
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
+      initStartTime: 0,
+      execFifo,
+      cgroup: placement,
+      hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
+      namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
+      useTerminal: terminal,
+      rootless: opts.rootless,
+    };
+    writeRecord(root, record);
     const cgroups = createCgroups(placement);
     undo.push(() => cgroups.rollback());
     applyResources(placement, spec.linux?.resources);
@@ -194,24 +214,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
 
     const initStartTime = readProcStartTime(initPid);
     if (initStartTime === null) throw new TdrunError('init exited unexpectedly');
-    const rootfs = plan.rootfs;
-    const record: ContainerRecord = {
-      ociVersion: spec.ociVersion,
-      id,
-      pid: initPid,
-      bundle,
-      rootfs,
-      created: new Date().toISOString(),
-      owner: ownerName(),
-      ...(spec.annotations ? { annotations: spec.annotations } : {}),
-      initStartTime,
-      execFifo,
-      cgroup: placement,
-      hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
-      namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
-      useTerminal: terminal,
-      rootless: opts.rootless,
-    };
+    record.pid = initPid;
+    record.initStartTime = initStartTime;
+    record.rootfs = plan.rootfs;
+    record.created = new Date().toISOString();
     writeRecord(root, record);
     if (opts.pidFile) writeFileAtomically(opts.pidFile, String(initPid));
 

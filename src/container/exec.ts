@@ -30,6 +30,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   const record = readRecord(opts.root, opts.id);
   const status = currentStatus(record);
   if (status === 'stopped') throw new TdrunError('cannot exec in a stopped container');
+  if (status === 'creating') throw new TdrunError('cannot exec in a container that is being created');
   if (status === 'paused' && !opts.ignorePaused) throw new TdrunError('cannot exec in a paused container');
   const terminal = opts.process.terminal === true;
   const ownConsole = terminal && !opts.consoleSocket;

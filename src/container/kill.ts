@@ -17,7 +17,8 @@ function send(pid: number, signal: number): void {
  *  placement that lists it late, or none at all). */
 export function containerPids(record: ContainerRecord, initAlive: boolean): number[] {
   const pids = new Set(listPids(record.cgroup));
-  if (initAlive) pids.add(record.pid);
+  // pid 0 (a record of a create still in progress) would mean our own process group
+  if (initAlive && record.pid > 0) pids.add(record.pid);
   return [...pids];
 }
 
@@ -25,6 +26,7 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   const record = readRecord(root, id);
   const status = currentStatus(record);
   if (status === 'stopped') throw new TdrunError('container not running');
+  if (status === 'creating') throw new TdrunError('container is still being created');
   if (!all) {
     // currentStatus checked the init's start time, so this pid is still our init, not a reused one
     send(record.pid, signal);
