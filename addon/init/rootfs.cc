@@ -281,6 +281,9 @@ Status prepare(const plan::Plan& p) {
   for (const auto& d : p.devices) TRY(makeDevice(root.get(), d, p.bindDevices));
   if (p.defaultDevSymlinks) TRY(devSymlinks(root.get()));
   if (p.process.terminal) TRY(consoleFile(root.get()));
+  // runc creates a missing process.cwd (0755) before pivot_root; images rely on it (WORKDIR).
+  Fd cwd;
+  TRY(openInRoot(root.get(), p.process.cwd, Create::Dir, true, cwd));
   return ok();
 }
 
