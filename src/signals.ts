@@ -37,10 +37,11 @@ export function signalName(n: number): NodeJS.Signals | undefined {
 }
 
 // What a supervising `run`/`exec` passes on. SIGCHLD is ours (reaping), SIGKILL/SIGSTOP cannot
-// be caught, SIGWINCH only matters as a window-size change of the pty when there is one.
+// be caught, SIGPROF belongs to V8's profiler, SIGWINCH only matters as a window-size change of
+// the pty when there is one.
 export const FORWARDED: readonly NodeJS.Signals[] = [
   'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT',
-  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGVTALRM', 'SIGPROF', 'SIGPWR', 'SIGSYS', 'SIGWINCH',
+  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGVTALRM', 'SIGPWR', 'SIGSYS', 'SIGWINCH',
 ];
 
 /** Forwards tdrun's signals to pid until the returned function is called. SIGWINCH goes to

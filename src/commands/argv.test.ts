@@ -31,7 +31,7 @@ describe('fastParse', () => {
     expect(fastParse(['state', 'a', 'b'])).toBeNull();
     expect(fastParse(['state', '--help', 'c1'])).toBeNull();
     expect(fastParse(['kill', '--bogus', 'c1'])).toBeNull();
-    expect(fastParse(['create', 'c1'])).toBeNull();
+    expect(fastParse(['exec', 'c1', 'ls'])).toBeNull();
     expect(fastParse([])).toBeNull();
   });
 });
@@ -85,5 +85,23 @@ describe('unknownFlag', () => {
     expect(unknownFlag(['update', '--resources', '-', 'c1'])).toBeNull();
     expect(unknownFlag(['spec', '--rootless', '-b', 'x'])).toBeNull();
     expect(unknownFlag(['exec', '-e', 'A=1', 'c1', '--', 'ls', '-l'])).toBeNull();
+  });
+});
+
+describe('fastParse of create and run', () => {
+  it('takes the engine shapes of create', () => {
+    expect(fastParse(['create', '--bundle', '/b', '--pid-file', '/p', '--console-socket', '/s', 'c1'])).toEqual({
+      op: 'create',
+      args: { id: 'c1', bundle: '/b', pidFile: '/p', consoleSocket: '/s', noPivot: false, noNewKeyring: false },
+    });
+    expect(fastParse(['run', '-d', '--bundle=/b', '--keep', 'c1'])).toEqual({
+      op: 'run',
+      args: { id: 'c1', bundle: '/b', detach: true, keep: true, noPivot: false, noNewKeyring: false },
+    });
+  });
+  it('leaves odd shapes to yargs', () => {
+    expect(fastParse(['create', '--bundle'])).toBeNull();
+    expect(fastParse(['create', '--detach', 'c1'])).toBeNull();
+    expect(fastParse(['run', 'c1', 'c2'])).toBeNull();
   });
 });

@@ -61,6 +61,8 @@ interface FastShape {
   flags?: Record<string, string>;
   /** flags with a value from a fixed list: spelling -> [argument name, allowed values] */
   choices?: Record<string, [string, string[]]>;
+  /** flags with a free value: spelling -> argument name */
+  values?: Record<string, string>;
   defaults?: Record<string, unknown>;
   min: number;
   max: number;
@@ -68,6 +70,13 @@ interface FastShape {
 }
 
 const FORMAT: [string, string[]] = ['format', ['table', 'json']];
+const CREATE_SHAPE: FastShape = {
+  flags: { '--no-pivot': 'noPivot', '--no-new-keyring': 'noNewKeyring' },
+  values: { '--bundle': 'bundle', '-b': 'bundle', '--pid-file': 'pidFile', '--console-socket': 'consoleSocket', '--preserve-fds': 'preserveFds' },
+  min: 1,
+  max: 1,
+  names: ['id'],
+};
 const FAST: Record<string, FastShape> = {
   state: { min: 1, max: 1, names: ['id'] },
   start: { min: 1, max: 1, names: ['id'] },
@@ -76,6 +85,8 @@ const FAST: Record<string, FastShape> = {
   kill: { flags: { '--all': 'all', '-a': 'all' }, min: 1, max: 2, names: ['id', 'signal'] },
   delete: { flags: { '--force': 'force', '-f': 'force' }, min: 1, max: 1, names: ['id'] },
   ps: { choices: { '--format': FORMAT, '-f': FORMAT }, defaults: { format: 'table' }, min: 1, max: 1, names: ['id'] },
+  create: CREATE_SHAPE,
+  run: { ...CREATE_SHAPE, flags: { ...CREATE_SHAPE.flags, '--detach': 'detach', '-d': 'detach', '--keep': 'keep' } },
   list: {
     flags: { '--quiet': 'quiet', '-q': 'quiet' },
     choices: { '--format': FORMAT, '-f': FORMAT },
@@ -91,6 +102,7 @@ export function fastParse(rest: string[]): { op: string; args: Record<string, un
   if (!shape) return null;
   const flags = shape.flags ?? {};
   const choices = shape.choices ?? {};
+  const values = shape.values ?? {};
   const args: Record<string, unknown> = { ...shape.defaults };
   for (const key of Object.values(flags)) args[key] = false;
   const positionals: string[] = [];
@@ -107,10 +119,11 @@ export function fastParse(rest: string[]): { op: string; args: Record<string, un
       continue;
     }
     const choice = choices[name];
-    if (!choice) return null;
+    const key = choice?.[0] ?? values[name];
+    if (!key) return null;
     const value = name === arg ? rest[++i] : arg.slice(eq + 1);
-    if (value === undefined || !choice[1].includes(value)) return null;
-    args[choice[0]] = value;
+    if (value === undefined || (choice && !choice[1].includes(value))) return null;
+    args[key] = value;
   }
   if (positionals.length < shape.min || positionals.length > shape.max) return null;
   positionals.forEach((value, i) => (args[shape.names[i]] = value));
