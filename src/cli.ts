@@ -1,6 +1,6 @@
 // tdrun's entry point (bundled into dist/tdrun.cjs). runc-compatible command line.
-// Startup cost matters (engines call `state`, `start`, `kill`, `delete` all the time), so the
-// plain forms of those commands and `--version` are recognised by a small scanner without
+// Startup cost matters (engines call create/start/state/kill/delete all the time), so the shapes
+// engines send and `--version` are recognised by a small scanner (commands/argv.ts) without
 // loading yargs; everything else, including every malformed call, goes through the full yargs
 // tree, which is strict about unknown flags and commands. Command modules load lazily.
 import { DEFAULT_ROOT } from './paths.ts';
