@@ -149,7 +149,7 @@ const rows: Row[] = [
 const lines: string[] = [];
 lines.push(
   `tdrun bench, ${meta.get('date')}: ${meta.get('nproc')} CPUs, kernel ${meta.get('kernel')}, ` +
-    `Debian ${meta.get('debian')}; hyperfine medians of ${meta.get('runs')} runs after 3 warmups ` +
+    `Debian ${meta.get('debian')}, load ${meta.get('load')}; hyperfine medians of ${meta.get('runs')} runs after 3 warmups ` +
     `(\`state\`, \`--version\`, \`node -e 0\`: ${meta.get('state_runs')} runs)`,
 );
 lines.push('');

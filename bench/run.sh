@@ -282,6 +282,8 @@ done
 {
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "nproc=$(nproc)"
+  # Other work on the machine skews every number: the load at the end says how quiet it was.
+  echo "load=$(cut -d ' ' -f 1-3 /proc/loadavg)"
   echo "kernel=$(uname -r)"
   echo "debian=$(cat /etc/debian_version 2>/dev/null || echo '?')"
   echo "node=$("$node" --version)"
