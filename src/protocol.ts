@@ -11,6 +11,7 @@ export const enum Msg {
   RuntimeHooksDone = 6,
   Ready = 7,
   Error = 8,
+  Warning = 9,
 }
 
 export interface Message {

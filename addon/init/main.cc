@@ -95,6 +95,7 @@ Status execProcess(const plan::Plan& p, int consoleSock) {
 }
 
 Status run(int syncFd) {
+  syncmsg::setWarningChannel(syncFd);
   plan::Plan p;
   {
     std::string json, error;

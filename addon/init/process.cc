@@ -1,4 +1,5 @@
 #include "process.h"
+#include "sync.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -146,9 +147,11 @@ Status setCapabilities(const plan::Capabilities& c) {
   if (syscall(SYS_capset, &header, data) != 0) return fail(errno, "capset");
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_KEEPCAPS 0");
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) return fail(errno, "clear the ambient capabilities");
+  // runc only warns here, and `runc spec` itself lists ambient caps that are not inheritable:
+  // failing would break configs that run under runc.
   for (int cap : c.ambient)
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
-      return fail(errno, "raise ambient capability %d (it must be permitted and inheritable)", cap);
+      syncmsg::warn("ambient capability %d not raised (it must be permitted and inheritable): %s", cap, strerror(errno));
   return ok();
 }
 

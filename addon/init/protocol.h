@@ -13,7 +13,8 @@
 //   [init   -> RUN_RUNTIME_HOOKS
 //    parent -> RUNTIME_HOOKS_DONE(state json)]
 //   init   -> READY (blocked on the exec fifo)
-// Any step may instead answer ERROR { value = errno (0 if none), payload = what failed }.
+// Any step may instead answer ERROR { value = errno (0 if none), payload = what failed }, and
+// WARNING { payload = text } may come before any helper/init message.
 #pragma once
 #include <cstdint>
 
@@ -28,6 +29,7 @@ enum class Msg : uint32_t {
   RuntimeHooksDone = 6,  // parent -> init: payload = state JSON for createContainer/startContainer hooks
   Ready = 7,             // init -> parent: set up, waiting for `start`
   Error = 8,             // helper/init -> parent: value = errno, payload = "what" (e.g. "mount proc on /proc")
+  Warning = 9,           // helper/init -> parent, any time before Ready/EOF: payload = text; the parent logs it and reads on
 };
 
 struct Header {

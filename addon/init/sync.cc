@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 
 namespace syncmsg {
@@ -18,6 +20,7 @@ const char* name(proto::Msg m) {
     case proto::Msg::RuntimeHooksDone: return "RuntimeHooksDone";
     case proto::Msg::Ready: return "Ready";
     case proto::Msg::Error: return "Error";
+    case proto::Msg::Warning: return "Warning";
   }
   return "unknown";
 }
@@ -73,6 +76,22 @@ Status expect(int fd, proto::Msg type, std::string* payload) {
   if (static_cast<size_t>(n) != body.size()) return fail(0, "sync socket: truncated %s message", name(type));
   if (payload) *payload = std::move(body);
   return ok();
+}
+
+namespace {
+int warningFd = -1;
+}
+
+void setWarningChannel(int fd) { warningFd = fd; }
+
+void warn(const char* fmt, ...) {
+  char text[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (warningFd >= 0 && send(warningFd, proto::Msg::Warning, 0, text).ok()) return;
+  dprintf(2, "tdrun-init: warning: %s\n", text);
 }
 
 void report(int fd, const Status& s) {

@@ -19,4 +19,9 @@ Status expect(int fd, proto::Msg type, std::string* payload = nullptr);
 // after `create` returned) the reason goes to stderr instead, so a failure is never mute.
 void report(int fd, const Status& s);
 
+// Where warn() sends Warning messages (the sync socket); before it is set, or once the parent is
+// gone, warnings go to stderr.
+void setWarningChannel(int fd);
+__attribute__((format(printf, 1, 2))) void warn(const char* fmt, ...);
+
 }  // namespace syncmsg

@@ -6,6 +6,7 @@ import { native } from '../native.ts';
 import { initHelperPath } from '../paths.ts';
 import { Msg, receiveMessage, sendMessage, type Message } from '../protocol.ts';
 import { TdrunError, errnoText } from '../errors.ts';
+import { warn } from '../log.ts';
 import type { Plan } from '../plan-types.ts';
 
 export interface Helper {
@@ -48,11 +49,17 @@ export function initError(msg: Message): TdrunError {
   return new TdrunError(what, msg.value > 0 ? errnoText(msg.value) : undefined);
 }
 
-/** Next message, with Error turned into a throw and EOF into null. */
+/** Next message, with Error turned into a throw, Warning logged and skipped, EOF into null. */
 export function nextMessage(helper: Helper): Message | null {
-  const msg = receiveMessage(helper.sync);
-  if (msg && msg.type === Msg.Error) throw initError(msg);
-  return msg;
+  for (;;) {
+    const msg = receiveMessage(helper.sync);
+    if (msg && msg.type === Msg.Error) throw initError(msg);
+    if (msg && msg.type === Msg.Warning) {
+      warn(msg.payload.toString('utf8'));
+      continue;
+    }
+    return msg;
+  }
 }
 
 /** SIGKILL and reap a child of ours (the stage-1 helper); used on the failure paths. */
