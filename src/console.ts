@@ -49,7 +49,7 @@ export function attachConsole(master: number): ConsoleSession {
     reader.on('close', () => resolve());
   });
 
-  if (rawMode) stdin.setRawMode(true);
+  const saved = rawMode ? native().makeRaw(0) : undefined;
   const onInput = (chunk: Buffer): void => {
     try {
       writeAll(master, chunk);
@@ -67,7 +67,7 @@ export function attachConsole(master: number): ConsoleSession {
       if (restored) return;
       restored = true;
       stdin.off('data', onInput);
-      if (rawMode) stdin.setRawMode(false);
+      if (saved) native().restoreTerminal(0, saved);
       stdin.pause();
       // the tty handle owns the master fd: destroying it closes the fd
       reader.destroy();

@@ -32,6 +32,10 @@ export interface Native {
   recvFd(socketFd: number): number;
   /** ioctl(TIOCSWINSZ). */
   setWindowSize(fd: number, rows: number, cols: number): void;
+  /** cfmakeraw() on a terminal (input and output processing off, as runc does for `run -t`);
+   *  returns the previous settings for restoreTerminal. */
+  makeRaw(fd: number): Buffer;
+  restoreTerminal(fd: number, saved: Buffer): void;
 }
 
 let loaded: Native | undefined;

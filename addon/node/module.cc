@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 #include <vector>
 
@@ -237,6 +238,33 @@ Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// cfmakeraw, as runc does for `run -t`: unlike libuv's raw mode it also turns off output
+// processing, so the container's "\r\n" is not turned into "\r\r\n" a second time.
+Napi::Value MakeRaw(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  termios saved;
+  if (tcgetattr(fd, &saved) < 0) {
+    throwErrno(env, errno, "tcgetattr");
+    return env.Undefined();
+  }
+  termios raw = saved;
+  cfmakeraw(&raw);
+  if (tcsetattr(fd, TCSANOW, &raw) < 0) {
+    throwErrno(env, errno, "tcsetattr");
+    return env.Undefined();
+  }
+  return Napi::Buffer<char>::Copy(env, reinterpret_cast<const char*>(&saved), sizeof saved);
+}
+
+Napi::Value RestoreTerminal(const Napi::CallbackInfo& info) {
+  Napi::Buffer<char> saved = info[1].As<Napi::Buffer<char>>();
+  if (saved.Length() != sizeof(termios)) return info.Env().Undefined();
+  if (tcsetattr(info[0].As<Napi::Number>().Int32Value(), TCSANOW, reinterpret_cast<const termios*>(saved.Data())) < 0)
+    throwErrno(info.Env(), errno, "tcsetattr");
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("socketpair", Napi::Function::New(env, Socketpair));
@@ -247,6 +275,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
+  exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
+  exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
   return exports;
 }
 
