@@ -138,6 +138,9 @@ export interface Plan {
   sysctl: { key: string; value: string }[];
   /** absolute host path of the exec fifo the init blocks on until `start` */
   execFifo: string;
+  /** join a new session keyring named after the container, as runc does unless --no-new-keyring,
+   *  so containers do not share (and read) the host's session keys */
+  newSessionKeyring: boolean;
   /** true when the init must send RunRuntimeHooks before pivot_root and wait for the state JSON */
   syncHooks: boolean;
   hooks: { createContainer: PlanHook[]; startContainer: PlanHook[] };

@@ -26,6 +26,7 @@ const opts = () => ({
   consoleSocketFd: -1,
   preserveFds: 0,
   noPivot: false,
+  noNewKeyring: false,
 });
 
 const mount = (options: string[], extra: object = {}) =>

@@ -26,6 +26,7 @@ export interface CreatePlanOptions {
   consoleSocketFd: number;
   preserveFds: number;
   noPivot: boolean;
+  noNewKeyring: boolean;
 }
 
 export interface ExecPlanOptions {
@@ -255,6 +256,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     domainname: spec.domainname || null,
     sysctl: Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]) => ({ key, value })),
     execFifo: opts.execFifo,
+    newSessionKeyring: !opts.noNewKeyring,
     syncHooks: [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length),
     hooks: { createContainer: compileHooks(hooks.createContainer), startContainer: compileHooks(hooks.startContainer) },
   };
@@ -291,6 +293,7 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     domainname: null,
     sysctl: [],
     execFifo: '',
+    newSessionKeyring: false,
     syncHooks: false,
     hooks: { createContainer: [], startContainer: [] },
   };

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +52,14 @@ Status openExecFifo(const plan::Plan& p, int& fd) {
   return ok();
 }
 
+// runc's behaviour: a fresh session keyring named after the container. Kernels without keyrings
+// (ENOSYS) have nothing to share, so there is nothing to protect.
+Status joinSessionKeyring(const std::string& id) {
+  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, id.c_str()) < 0 && errno != ENOSYS)
+    return fail(errno, "join a new session keyring");
+  return ok();
+}
+
 // The container's init (create): in its namespaces, PID 1 when it has a pid namespace.
 Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo) {
   if (setsid() < 0) return fail(errno, "setsid");
@@ -65,6 +75,7 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
   TRY(sysctls(p));
   TRY(rootfs::finish(p));
   TRY(setNames(p));
+  if (p.newSessionKeyring) TRY(joinSessionKeyring(p.id));
   if (p.process.terminal) TRY(console::setup(p, consoleSock, true));
   std::string resolved;
   TRY(process::apply(p.process, resolved));

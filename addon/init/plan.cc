@@ -478,6 +478,7 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
     p.sysctl.push_back(std::move(kv));
   });
   r.str(root, "execFifo", p.execFifo, top);
+  r.boolean(root, "newSessionKeyring", p.newSessionKeyring, top);
   r.boolean(root, "syncHooks", p.syncHooks, top);
   if (const Json* hooks = Reader::get(root, "hooks"); r.object(hooks, "/hooks")) {
     r.each(*hooks, "createContainer", "/hooks", [&](const Json& e, const std::string& ep) { readHook(r, e, ep, p.createContainerHooks); });

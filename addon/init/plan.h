@@ -91,6 +91,7 @@ struct Plan {
   // blocks in read() for one byte. `tdrun start` opens it O_WRONLY|O_NONBLOCK (ENXIO: the init
   // is gone, a clear error instead of runc's hang), writes one byte and unlinks it.
   std::string execFifo;
+  bool newSessionKeyring = false;
   bool syncHooks = false;
   std::vector<Hook> createContainerHooks, startContainerHooks;
 };

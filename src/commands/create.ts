@@ -10,7 +10,7 @@ export interface CreateArgs extends GlobalArgs {
   pidFile?: string;
   preserveFds?: number | string;
   noPivot: boolean;
-  /** tdrun never makes a new session keyring, so this flag asks for what it does anyway */
+  /** keep the caller's session keyring instead of a new one named after the container */
   noNewKeyring: boolean;
 }
 
@@ -23,6 +23,7 @@ export function createOptions(args: CreateArgs) {
     pidFile: args.pidFile || null,
     preserveFds: parseNonNegative('preserve-fds', args.preserveFds),
     noPivot: args.noPivot,
+    noNewKeyring: args.noNewKeyring,
     rootless: args.rootless,
   };
 }

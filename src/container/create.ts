@@ -32,6 +32,7 @@ export interface CreateOptions {
   pidFile: string | null;
   preserveFds: number;
   noPivot: boolean;
+  noNewKeyring: boolean;
   rootless: boolean;
   /** `run` with a terminal and no --console-socket: tdrun receives the pty master itself */
   ownConsole: boolean;
@@ -152,6 +153,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(preserveFds, 0) : -1,
       preserveFds,
       noPivot: opts.noPivot,
+      noNewKeyring: opts.noNewKeyring,
     });
 
     let helper;
