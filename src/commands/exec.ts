@@ -1,5 +1,5 @@
 // `tdrun exec [flags] ID [--] COMMAND [ARG...]` or `tdrun exec --process process.json ID`.
-// Without --process the container's own config.json process is the base, as in runc.
+// Without --process the container's process from create time is the base, as in runc.
 import { resolve } from 'node:path';
 import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
@@ -35,13 +35,10 @@ function parseId(flag: string, raw: string | number): number {
   return n;
 }
 
-async function processFromFlags(args: ExecArgs): Promise<Process> {
+function processFromFlags(args: ExecArgs): Process {
   if (args.command.length === 0) throw new TdrunError('exec args cannot be empty');
-  const record = readRecord(args.root, args.id);
-  // config.json validation pulls in the plan-time modules; only this path needs them
-  const { loadConfig } = await import('../spec/load.ts');
-  const base = loadConfig(record.bundle).process;
-  if (!base) throw new TdrunError('config.json /process', 'missing in the container bundle');
+  const base = readRecord(args.root, args.id).process;
+  if (!base) throw new TdrunError('container record', 'has no process to start from; give --process');
   const proc: Process = structuredClone(base);
   proc.args = args.command;
   proc.terminal = args.tty;
@@ -80,7 +77,7 @@ export async function command(args: ExecArgs): Promise<number> {
     const { loadProcess } = await import('../spec/load.ts');
     proc = loadProcess(resolve(args.process));
   } else {
-    proc = await processFromFlags(args);
+    proc = processFromFlags(args);
   }
   return execProcess({
     root: args.root,

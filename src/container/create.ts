@@ -131,6 +131,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       cgroup: placement,
       hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
       namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
+      process: spec.process,
       useTerminal: terminal,
       rootless: opts.rootless,
     };

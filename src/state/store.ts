@@ -2,7 +2,7 @@
 // holding state.json (the ContainerRecord) and the exec fifo.
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hook } from '../spec/types.ts';
+import type { Hook, Process } from '../spec/types.ts';
 import type { CgroupPlacement } from '../cgroups/setup.ts';
 import { TdrunError, describe } from '../errors.ts';
 
@@ -23,6 +23,9 @@ export interface ContainerRecord {
   cgroup: CgroupPlacement;
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
   namespaces: { type: string; path?: string }[];
+  /** config.json's process as validated at create: the base of `exec` without --process (as runc
+   *  keeps it in its state), so editing the bundle later changes nothing */
+  process?: Process;
   useTerminal?: boolean;
   rootless?: boolean;
 }
