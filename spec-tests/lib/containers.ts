@@ -40,7 +40,9 @@ export async function waitStatus(rt: Runtime, id: string, status: string, timeou
   return last;
 }
 
+/** The content of `path` once a complete line is in it (the shell creates the file before writing). */
 export async function waitFile(path: string, timeoutMs = 5000): Promise<string | null> {
-  const ok = await waitFor(() => existsSync(path), timeoutMs);
-  return ok ? readFileSync(path, 'utf8') : null;
+  const read = () => (existsSync(path) ? readFileSync(path, 'utf8') : null);
+  await waitFor(() => read()?.endsWith('\n'), timeoutMs);
+  return read();
 }

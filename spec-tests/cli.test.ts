@@ -1,0 +1,190 @@
+// The runc-compatible command line engines drive: --pid-file, --preserve-fds, run exit codes, kill,
+// list/ps, spec, features, --version, flag errors, the error line and --log-format json.
+import { closeSync, cpSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeBundle } from './lib/bundle.ts';
+import { addOut, createContainer, startSleeper, waitFile, waitStatus } from './lib/containers.ts';
+import { pidAlive, pidsInCgroup } from './lib/host.ts';
+import { collect, Runtime, skipReason, templateRootfs, waitFor, workDir } from './lib/runtime.ts';
+
+const why = skipReason();
+const rt = new Runtime('cli');
+afterAll(() => rt.cleanup());
+
+describe.skipIf(!!why)('cli', () => {
+  it('create --pid-file MUST write the container pid (the state pid)', async () => {
+    const id = rt.id('pidfile');
+    const b = makeBundle(rt, id, (c) => (c.process.args = ['/probe', 'sleep', '600']));
+    const pidFile = join(b.dir, 'init.pid');
+    await rt.ok(['create', '-b', b.dir, '--pid-file', pidFile, id]);
+    expect(Number(readFileSync(pidFile, 'utf8').trim())).toBe((await rt.state(id)).pid);
+  });
+
+  it('create --preserve-fds N passes fds 3..3+N-1 and nothing else (LISTEN_FDS)', async () => {
+    const id = rt.id('preserve');
+    const b = makeBundle(rt, id, (c) => c.process.env.push('LISTEN_FDS=2'));
+    const files = ['f3', 'f4', 'f5'].map((n) => {
+      writeFileSync(join(b.dir, n), n);
+      return openSync(join(b.dir, n), 'r');
+    });
+    try {
+      const child = rt.spawn(['run', '--preserve-fds', '2', '-b', b.dir, id], { stdio: ['pipe', 'pipe', 'pipe', ...files] });
+      const r = await collect(child, 30_000);
+      expect(r.code, r.stderr).toBe(0);
+      const json = JSON.parse(r.stdout);
+      expect(json.fds.map((f: any) => f.fd)).toEqual([0, 1, 2, 3, 4]);
+      expect(json.fds[3].target).toMatch(/f3$/);
+      expect(json.fds[4].target).toMatch(/f4$/);
+      expect(json.env).toContain('LISTEN_FDS=2');
+    } finally {
+      files.forEach((fd) => closeSync(fd));
+    }
+  });
+
+  it('run exits with the container process status', async () => {
+    const id = rt.id('exit');
+    const b = makeBundle(rt, id, (c) => (c.process.args = ['/probe', 'exit', '42']));
+    const r = await rt.run(['run', '-b', b.dir, id]);
+    expect(r.code, r.stderr).toBe(42);
+    expect((await rt.run(['state', id])).code, 'run deletes the container').not.toBe(0);
+  });
+
+  it('run exits 128+N when the container process is killed by signal N', async () => {
+    const id = rt.id('sig');
+    const b = makeBundle(rt, id, (c) => {
+      // Not PID 1 of a pid namespace, so the process can kill itself with SIGTERM.
+      c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'pid');
+      c.process.args = ['/probe', 'kill-self', '15'];
+    });
+    const r = await rt.run(['run', '-b', b.dir, id]);
+    expect(r.code, r.stderr).toBe(143);
+    const id2 = rt.id('sigkill');
+    const b2 = makeBundle(rt, id2, (c) => (c.process.args = ['/probe', 'sleep', '600']));
+    const child = rt.spawn(['run', '-b', b2.dir, id2]);
+    const done = collect(child, 30_000);
+    expect(await waitStatus(rt, id2, 'running')).toBe('running');
+    await rt.ok(['kill', id2, 'KILL']);
+    expect((await done).code).toBe(137);
+  });
+
+  it('run -d returns at once and leaves the container running', async () => {
+    const id = rt.id('detach');
+    const b = makeBundle(rt, id, (c) => (c.process.args = ['/probe', 'sleep', '600']));
+    const r = await rt.run(['run', '-d', '-b', b.dir, id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await rt.state(id)).status).toBe('running');
+  });
+
+  it('kill accepts signal names with and without SIG and numbers; an unknown signal is an error', async () => {
+    for (const sig of ['SIGUSR1', 'USR1', '10']) {
+      const b = await createContainer(rt, ['/bin/sh', '-c', 'trap "echo USR1 > /out/sig; exit 0" USR1; echo up > /out/up; while :; do /bin/sleep 0.1; done'], addOut);
+      await rt.ok(['start', b.id]);
+      expect(await waitFile(join(b.dir, 'out/up'))).toBe('up\n');
+      await rt.ok(['kill', b.id, sig]);
+      expect(await waitFile(join(b.dir, 'out/sig')), sig).toBe('USR1\n');
+    }
+    const b = await startSleeper(rt);
+    const r = await rt.run(['kill', b.id, 'SIGNOTASIGNAL']);
+    expect(r.code).not.toBe(0);
+    expect((await rt.state(b.id)).status).toBe('running');
+  });
+
+  it('kill -a signals every process in the container cgroup; without -a only the init', async () => {
+    const run = async (all: boolean) => {
+      const id = rt.id(all ? 'killall' : 'killone');
+      const cg = `/tdrun-spec-${id}`;
+      const b = makeBundle(rt, id, (c) => {
+        c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'pid');
+        c.linux.cgroupsPath = cg;
+        c.process.args = ['/bin/sh', '-c', '/probe sleep 600 & /probe sleep 600 & wait'];
+      });
+      await rt.ok(['create', '-b', b.dir, id]);
+      await rt.ok(['start', id]);
+      await waitFor(() => pidsInCgroup(cg).length >= 3);
+      const pids = pidsInCgroup(cg);
+      expect(pids.length).toBe(3);
+      await rt.ok(['kill', ...(all ? ['-a'] : []), id, 'KILL']);
+      await waitFor(() => pids.filter(pidAlive).length === (all ? 0 : 2), 3000);
+      return pids.filter(pidAlive).length;
+    };
+    expect(await run(true)).toBe(0);
+    expect(await run(false)).toBe(2);
+  });
+
+  it('list: table, -f json and -q', async () => {
+    const b = await startSleeper(rt);
+    const table = await rt.ok(['list']);
+    expect(table.stdout.split('\n')[0].split(/\s+/).filter(Boolean)).toEqual(['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']);
+    expect(table.stdout).toMatch(new RegExp(`^${b.id}\\s+\\d+\\s+running\\s+${b.dir}`, 'm'));
+    const json = JSON.parse((await rt.ok(['list', '-f', 'json'])).stdout);
+    const mine = json.find((x: any) => x.id === b.id);
+    expect(mine).toMatchObject({ id: b.id, status: 'running', bundle: b.dir });
+    expect(mine.pid).toBe((await rt.state(b.id)).pid);
+    expect(typeof mine.created).toBe('string');
+    expect((await rt.ok(['list', '-q'])).stdout.split('\n')).toContain(b.id);
+  });
+
+  it('ps: --format json is the array of host pids; the table lists the init pid', async () => {
+    const b = await startSleeper(rt);
+    const pid = (await rt.state(b.id)).pid;
+    expect(JSON.parse((await rt.ok(['ps', '--format', 'json', b.id])).stdout)).toEqual([pid]);
+    const table = (await rt.ok(['ps', b.id])).stdout.split('\n');
+    expect(table[0]).toMatch(/PID/);
+    expect(table.some((l) => l.split(/\s+/).includes(String(pid)))).toBe(true);
+  });
+
+  it('spec output runs unchanged (terminal true, sh) on a busybox rootfs', async () => {
+    const dir = join(workDir, 'bundles', `${rt.root.replace(/^.*tdrun-test-/, '')}`, rt.id('spec'));
+    mkdirSync(dir, { recursive: true });
+    cpSync(templateRootfs, join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
+    await rt.ok(['spec', '-b', dir]);
+    const r = await rt.run(['run', '-b', dir, rt.id('specrun')], { input: 'echo hello-$((6*7)); exit 3\n' });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toContain('hello-42');
+  });
+
+  it('features prints the runtime-spec features JSON', async () => {
+    const f = JSON.parse((await rt.ok(['features'])).stdout);
+    expect(f.ociVersionMin).toMatch(/^1\.\d+\.\d+$/);
+    expect(f.ociVersionMax).toMatch(/^1\.\d+\.\d+$/);
+    expect(f.hooks).toEqual(expect.arrayContaining(['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']));
+    expect(f.mountOptions).toEqual(expect.arrayContaining(['ro', 'rw', 'bind', 'rbind', 'nosuid', 'nodev', 'noexec', 'rprivate']));
+    expect(f.linux.namespaces).toEqual(expect.arrayContaining(['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts', 'time']));
+    expect(f.linux.capabilities).toContain('CAP_CHOWN');
+    expect(typeof f.linux.cgroup).toBe('object');
+    expect(f.linux.seccomp?.enabled).toBe(false);
+  });
+
+  it('--version prints "tdrun version X.Y.Z" and "spec: 1.x.y"', async () => {
+    const r = await rt.ok(['--version']);
+    expect(r.stdout).toMatch(/^tdrun version \d+\.\d+\.\d+\n(.*\n)*spec: 1\.\d+\.\d+/);
+  });
+
+  it('unknown flags and commands are errors', async () => {
+    const flag = await rt.run(['state', '--no-such-flag', 'x']);
+    expect(flag.code).not.toBe(0);
+    expect(flag.stderr).toMatch(/no-such-flag/);
+    const cmd = await rt.run(['no-such-command']);
+    expect(cmd.code).not.toBe(0);
+    expect(cmd.stderr).toMatch(/no-such-command/);
+  });
+
+  it('errors are one line "tdrun: <op> <id>: <what>: <why>"; --log-format json appends the same as the last JSON line', async () => {
+    const log = join(workDir, `log-${process.pid}.json`);
+    writeFileSync(log, '');
+    const r = await rt.run(['start', 'nope'], { global: ['--log', log, '--log-format', 'json'] });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(['tdrun: start nope: container does not exist']);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    const lastLine = JSON.parse(lines[lines.length - 1]);
+    expect(lastLine).toMatchObject({ level: 'error', msg: 'start nope: container does not exist' });
+    expect(Number.isNaN(Date.parse(lastLine.time))).toBe(false);
+  });
+
+  it('delete -f of an id that does not exist succeeds silently', async () => {
+    const r = await rt.run(['delete', '-f', 'never-existed']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+});
