@@ -265,8 +265,18 @@ describe.skipIf(!!why)('config-linux.md#cgroups', () => {
   });
 
   it('config-linux.md#cgroup-namespace: with a new cgroup namespace the process sees its cgroup as /', async () => {
-    const { json } = await runProbe(rt, (c) => (c.linux.cgroupsPath = `/tdrun-spec-cgns-${process.pid}`));
-    for (const l of json.cgroup as string[]) if (l.split(':')[1] !== '') expect(l.split(':')[2], l).toBe('/');
+    const cg = `/tdrun-spec-cgns-${process.pid}`;
+    const withNs = await runProbe(rt, (c) => {
+      c.linux.cgroupsPath = cg;
+      c.linux.namespaces = [...c.linux.namespaces.filter((n: any) => n.type !== 'cgroup'), { type: 'cgroup' }];
+    });
+    expect(withNs.json.cgroup.length, withNs.result.stderr).toBeGreaterThan(1);
+    for (const l of withNs.json.cgroup as string[]) expect(l.split(':')[2], l).toBe('/');
+    const withoutNs = await runProbe(rt, (c) => {
+      c.linux.cgroupsPath = cg;
+      c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'cgroup');
+    });
+    for (const l of withoutNs.json.cgroup as string[]) expect(l.split(':')[2], l).toBe(cg);
   });
 
   it('config-linux.md#cgroups-path: "." ".." and paths with ".." MUST be refused (never the runtime\'s own cgroup)', async () => {
