@@ -7,6 +7,7 @@ import { DEFAULT_ROOT } from './paths.ts';
 import { fastParse, protectExecCommand, resolveRootless, scanGlobals, unknownFlag, type Globals } from './commands/argv.ts';
 import { TdrunError, describe } from './errors.ts';
 import { reportError, setupLog } from './log.ts';
+import { stdio } from './stdio.ts';
 
 const VERSION_TEXT = 'tdrun version 0.1.0\nspec: 1.3.0\n';
 
@@ -193,7 +194,7 @@ async function parseFull(argv: string[]): Promise<void> {
     )
     .middleware((a: Record<string, unknown>) => {
       if (a.version) {
-        process.stdout.write(VERSION_TEXT);
+        stdio.out(VERSION_TEXT);
         process.exit(0);
       }
     }, true)
@@ -210,7 +211,7 @@ async function parseFull(argv: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const scanned = scanGlobals(argv);
   if (scanned && (scanned.rest[0] === '--version' || scanned.rest[0] === '-v') && scanned.rest.length === 1) {
-    process.stdout.write(VERSION_TEXT);
+    stdio.out(VERSION_TEXT);
     return;
   }
   const fast = scanned && fastParse(scanned.rest);

@@ -1,3 +1,4 @@
+import { stdio } from './stdio.ts';
 import { describe as suite, it, expect, vi, afterEach } from 'vitest';
 import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,7 @@ suite('log', () => {
   afterEach(() => setupLog({ format: 'text', debug: false }));
   it('writes the error to stderr and a JSON line engines can read', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'tdrun-log-')), 'log.json');
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stderr = vi.spyOn(stdio, 'err').mockImplementation(() => {});
     setupLog({ file, format: 'json', debug: false });
     debug('hidden');
     warn('careful');

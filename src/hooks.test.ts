@@ -1,3 +1,4 @@
+import { stdio } from './stdio.ts';
 import { describe, it, expect, vi } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,7 @@ describe('hooks', () => {
     const marking = { path: '/bin/sh', args: ['sh', '-c', `echo x >> ${mark}`] };
     await expect(runHooks('prestart', [failing, marking], state)).rejects.toThrow('exit status 1');
     expect(() => readFileSync(mark)).toThrow();
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stderr = vi.spyOn(stdio, 'err').mockImplementation(() => {});
     await runHooksWarnOnly('poststop', [failing, marking, failing], state);
     const warnings = stderr.mock.calls.map((c) => String(c[0]));
     stderr.mockRestore();

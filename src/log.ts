@@ -2,11 +2,21 @@
 // containerd and podman show the msg of the last {"level":"error"} JSON line, so every error
 // reported here also lands in the log file when one is given.
 import { appendFileSync } from 'node:fs';
+import { stdio } from './stdio.ts';
 
 interface LogSetup {
   file?: string;
   format: 'text' | 'json';
   debug: boolean;
+}
+
+// a diagnostic that cannot reach a closed stderr has nowhere else to go (the log gets it anyway)
+function toStderr(line: string): void {
+  try {
+    stdio.err(line);
+  } catch {
+    // EPIPE/EBADF: the caller stopped listening
+  }
 }
 
 let setup: LogSetup = { format: 'text', debug: false };
@@ -29,7 +39,7 @@ function writeLog(level: 'error' | 'warning' | 'debug', msg: string, textLine: s
     appendFileSync(setup.file, line, { mode: 0o644 });
   } catch (err) {
     // the log is secondary: never let a bad --log path hide the real error on stderr
-    process.stderr.write(`tdrun: cannot write log ${setup.file}: ${(err as Error).message}\n`);
+    toStderr(`tdrun: cannot write log ${setup.file}: ${(err as Error).message}\n`);
     setup.file = undefined;
   }
 }
@@ -38,19 +48,19 @@ function writeLog(level: 'error' | 'warning' | 'debug', msg: string, textLine: s
 export function reportError(op: string, id: string | undefined, message: string): void {
   const msg = id ? `${op} ${id}: ${message}` : `${op}: ${message}`;
   const line = `tdrun: ${msg}\n`;
-  process.stderr.write(line);
+  toStderr(line);
   writeLog('error', msg, line);
 }
 
 export function warn(message: string): void {
   const line = `tdrun: warning: ${message}\n`;
-  process.stderr.write(line);
+  toStderr(line);
   writeLog('warning', message, line);
 }
 
 export function debug(message: string): void {
   if (!setup.debug) return;
   const line = `tdrun: debug: ${message}\n`;
-  process.stderr.write(line);
+  toStderr(line);
   writeLog('debug', message, line);
 }

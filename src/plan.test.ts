@@ -1,3 +1,4 @@
+import { stdio } from './stdio.ts';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,7 +204,7 @@ describe('compileCreatePlan', () => {
   });
 
   it('capabilities: unknown names warned about once and skipped; rlimits as decimal strings', () => {
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const write = vi.spyOn(stdio, 'err').mockImplementation(() => {});
     try {
       const plan = compileCreatePlan(
         spec((s) => {

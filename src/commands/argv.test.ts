@@ -26,12 +26,25 @@ describe('fastParse', () => {
     expect(fastParse(['delete', '--force', 'c1'])).toEqual({ op: 'delete', args: { id: 'c1', force: true } });
     expect(fastParse(['delete', 'c1', '-f'])).toEqual({ op: 'delete', args: { id: 'c1', force: true } });
   });
+  it('parses exec: flags, the id, then the command with its own flags', () => {
+    const base = { env: [], additionalGids: [], cap: [], preserveFds: 0, detach: false, tty: false, noNewPrivs: false, ignorePaused: false };
+    expect(fastParse(['exec', 'c1', 'sh', '-c', 'echo hi'])).toEqual({ op: 'exec', args: { ...base, id: 'c1', command: ['sh', '-c', 'echo hi'] } });
+    expect(fastParse(['exec', 'c1', '--', 'ls', '--', '-l'])).toEqual({ op: 'exec', args: { ...base, id: 'c1', command: ['ls', '--', '-l'] } });
+    expect(fastParse(['exec', '-e', 'A=1', '--env=B=2', '--user=1:1', '-t', '--pid-file', 'p', '-c', 'CAP_KILL', 'c1', 'ls'])).toEqual({
+      op: 'exec',
+      args: { ...base, env: ['A=1', 'B=2'], user: '1:1', tty: true, pidFile: 'p', cap: ['CAP_KILL'], id: 'c1', command: ['ls'] },
+    });
+    expect(fastParse(['exec', 'c1'])).toEqual({ op: 'exec', args: { ...base, id: 'c1', command: [] } });
+  });
   it('leaves everything else to yargs', () => {
     expect(fastParse(['state'])).toBeNull();
     expect(fastParse(['state', 'a', 'b'])).toBeNull();
     expect(fastParse(['state', '--help', 'c1'])).toBeNull();
     expect(fastParse(['kill', '--bogus', 'c1'])).toBeNull();
-    expect(fastParse(['exec', 'c1', 'ls'])).toBeNull();
+    expect(fastParse(['exec', '-dt', 'c1', 'ls'])).toBeNull();
+    expect(fastParse(['exec', '--bogus', 'c1', 'ls'])).toBeNull();
+    expect(fastParse(['exec', '--env'])).toBeNull();
+    expect(fastParse(['exec', '-d'])).toBeNull();
     expect(fastParse([])).toBeNull();
   });
 });

@@ -97,7 +97,48 @@ const FAST: Record<string, FastShape> = {
   },
 };
 
+// exec: flags, the id, then the command (everything after the id is the command's, as
+// protectExecCommand arranges for yargs)
+const EXEC_BOOLEAN: Record<string, string> = {
+  '--detach': 'detach', '-d': 'detach', '--tty': 'tty', '-t': 'tty', '--no-new-privs': 'noNewPrivs', '--ignore-paused': 'ignorePaused',
+};
+const EXEC_VALUE: Record<string, string> = {
+  '--console-socket': 'consoleSocket', '--cwd': 'cwd', '--user': 'user', '-u': 'user', '--process': 'process', '-p': 'process',
+  '--pid-file': 'pidFile', '--process-label': 'processLabel', '--apparmor': 'apparmor', '--preserve-fds': 'preserveFds',
+};
+const EXEC_ARRAY: Record<string, string> = {
+  '--env': 'env', '-e': 'env', '--additional-gids': 'additionalGids', '-g': 'additionalGids', '--cap': 'cap', '-c': 'cap', '--cgroup': 'cgroup',
+};
+
+function fastParseExec(rest: string[]): { op: string; args: Record<string, unknown> } | null {
+  const args: Record<string, unknown> = { env: [], additionalGids: [], cap: [], preserveFds: 0 };
+  for (const key of Object.values(EXEC_BOOLEAN)) args[key] = false;
+  for (let i = 1; i < rest.length; i++) {
+    const arg = rest[i];
+    if (!arg.startsWith('-') || /^-?\d+$/.test(arg)) {
+      args.id = arg;
+      const command = rest.slice(i + 1);
+      args.command = command[0] === '--' ? command.slice(1) : command;
+      return { op: 'exec', args };
+    }
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
+    if (EXEC_BOOLEAN[name] && name === arg) {
+      args[EXEC_BOOLEAN[name]] = true;
+      continue;
+    }
+    const key = EXEC_VALUE[name] ?? EXEC_ARRAY[name];
+    if (!key) return null;
+    const value = name === arg ? rest[++i] : arg.slice(eq + 1);
+    if (value === undefined) return null;
+    if (EXEC_ARRAY[name]) args[key] = [...((args[key] as string[] | undefined) ?? []), value];
+    else args[key] = value;
+  }
+  return null;
+}
+
 export function fastParse(rest: string[]): { op: string; args: Record<string, unknown> } | null {
+  if (rest[0] === 'exec') return fastParseExec(rest);
   const shape = FAST[rest[0]];
   if (!shape) return null;
   const flags = shape.flags ?? {};

@@ -2,7 +2,8 @@
 import { readRecord } from '../state/store.ts';
 import { runcState } from '../container/state.ts';
 import type { GlobalArgs } from './common.ts';
+import { stdio } from '../stdio.ts';
 
 export function command(args: GlobalArgs & { id: string }): void {
-  process.stdout.write(JSON.stringify(runcState(readRecord(args.root, args.id)), null, 2) + '\n');
+  stdio.out(JSON.stringify(runcState(readRecord(args.root, args.id)), null, 2) + '\n');
 }

@@ -9,7 +9,6 @@ import { readRecord } from '../state/store.ts';
 import { currentStatus } from '../state/lifecycle.ts';
 import { placeProcess } from '../cgroups/index.ts';
 import { Msg } from '../protocol.ts';
-import { attachConsole } from '../console.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
 import { writeFileAtomically } from './create.ts';
@@ -88,7 +87,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     if (opts.pidFile) writeFileAtomically(opts.pidFile, String(pid));
     const master = ownConsole ? native().recvFd(consoleOurs) : null;
     if (opts.detach) return 0;
-    const session = master !== null ? attachConsole(master) : null;
+    const session = master !== null ? (await import('../console.ts')).attachConsole(master) : null;
     const stopForwarding = forwardSignals(pid, session ? () => session.resize() : undefined);
     const exit = await native().waitPid(pid);
     stopForwarding();

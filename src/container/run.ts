@@ -1,7 +1,7 @@
 // `run`: create + start, then (unless detached) supervise the init like a shell would a child:
 // forward signals, pump the pty when tdrun holds it, wait, delete, exit with the init's status.
 import { native } from '../native.ts';
-import { attachConsole, type ConsoleSession } from '../console.ts';
+import type { ConsoleSession } from '../console.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { startContainer } from './start.ts';
@@ -23,7 +23,8 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   // the init is the helper's orphan: as a subreaper we inherit it and can wait for it
   if (!opts.detach) native().setChildSubreaper();
   const { record, consoleMaster } = await createContainer({ ...opts, ownConsole: !opts.detach });
-  const session = consoleMaster !== null ? attachConsole(consoleMaster) : null;
+  // console.ts pulls in node:tty and node:net (~6 ms): only a terminal needs it
+  const session = consoleMaster !== null ? (await import('../console.ts')).attachConsole(consoleMaster) : null;
   const stopForwarding = opts.detach ? () => {} : forwardSignals(record.pid, session ? () => session.resize() : undefined);
   try {
     await startContainer(opts.root, opts.id);

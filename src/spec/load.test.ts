@@ -1,3 +1,4 @@
+import { stdio } from '../stdio.ts';
 import { mkdtempSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -88,7 +89,7 @@ describe('loadConfig', () => {
   });
 
   it('prints warnings and goes on', () => {
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const write = vi.spyOn(stdio, 'err').mockImplementation(() => {});
     try {
       const c = config((c) => c.mounts.push({ destination: 'data', type: 'tmpfs', source: 'tmpfs' }));
       loadConfig(bundleWith(JSON.stringify(c)));
