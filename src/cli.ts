@@ -8,6 +8,7 @@ import { fastParse, protectExecCommand, resolveRootless, scanGlobals, unknownFla
 import { TdrunError, describe } from './errors.ts';
 import { reportError, setupLog } from './log.ts';
 import { stdio } from './stdio.ts';
+import { primeCgroupMigration } from './cgroups/setup.ts';
 
 const VERSION_TEXT = 'tdrun version 0.1.0\nspec: 1.3.0\n';
 
@@ -33,6 +34,7 @@ const LOADERS: Record<string, Loader> = {
 
 /** Runs one command and exits with its status; every failure becomes one runc-style line. */
 async function dispatch(op: string, id: string | undefined, globals: Globals, args: Record<string, unknown>): Promise<never> {
+  if (op === 'create' || op === 'run' || op === 'exec') primeCgroupMigration();
   setupLog({ file: globals.log, format: globals.logFormat, debug: globals.debug });
   let code = 0;
   try {

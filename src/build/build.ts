@@ -1,6 +1,7 @@
 // Build step for the JavaScript side (run by `npm run build:js` with the Node 24 of the `node`
 // package, which runs TypeScript directly):
-//   1. compile the config.json schema into standalone validator code (no ajv at run time),
+//   1. compile the config.json schema into standalone validator code (no ajv at run time), and
+//      its V8 code cache,
 //   2. bundle src/cli.ts into one CommonJS file, dist/tdrun.cjs (commands stay lazily evaluated),
 //   3. write bin/tdrun: a launcher whose shebang names that Node 24 by absolute path, so engines
 //      can call tdrun by path with a minimal environment and no PATH lookup of `node`.
@@ -20,6 +21,11 @@ function writeAtomically(path: string, data: string, mode = 0o644): void {
 
 mkdirSync(resolve(root, 'build/generated'), { recursive: true });
 writeAtomically(resolve(root, 'build/generated/config-validator.cjs'), compileConfigValidator());
+// the first validation writes the validator's V8 code cache (src/spec/load.ts), so that no tdrun
+// call pays for compiling it
+const { checkConfig } = await import('../spec/load.ts');
+const { defaultSpec } = await import('../spec/default-config.ts');
+checkConfig(defaultSpec({ rootless: false }));
 
 await build({
   entryPoints: [resolve(root, 'src/cli.ts')],
