@@ -47,7 +47,7 @@ function writeCache(path: string, data: Buffer): void {
  * Node's compile cache holds only what was compiled eagerly, so this loads it through a V8 code
  * cache made after a call, which has the compiled body (the first call then costs ~0.3 ms).
  * The cache is named after the validator's size and mtime; V8 itself rejects a cache from
- * another V8 version or flag set, and then a fresh one is written.
+ * another V8 version or flag set (a --cpu-prof run), and then a fresh one is written.
  */
 function loadValidator(): Validator {
   let source: string;
