@@ -4,7 +4,7 @@
 // loading yargs; everything else, including every malformed call, goes through the full yargs
 // tree, which is strict about unknown flags and commands. Command modules load lazily.
 import { DEFAULT_ROOT } from './paths.ts';
-import { fastParse, protectExecCommand, resolveRootless, scanGlobals, unknownFlag, type Globals } from './commands/argv.ts';
+import { attachDashValues, fastParse, protectExecCommand, resolveRootless, scanGlobals, unknownFlag, type Globals } from './commands/argv.ts';
 import { TdrunError, describe } from './errors.ts';
 import { reportError, setupLog } from './log.ts';
 import { stdio } from './stdio.ts';
@@ -82,7 +82,7 @@ async function parseFull(argv: string[]): Promise<void> {
       .option('no-pivot', { type: 'boolean', default: false, describe: 'move the rootfs and chroot instead of pivot_root' })
       .option('no-new-keyring', { type: 'boolean', default: false, describe: 'do not create a session keyring (tdrun never does)' });
 
-  const protectedArgv = protectExecCommand(argv);
+  const protectedArgv = protectExecCommand(attachDashValues(argv));
   const unknown = unknownFlag(protectedArgv);
   if (unknown) usageError(argv, `unknown flag: ${unknown}`);
   await yargs(protectedArgv)

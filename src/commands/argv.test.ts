@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fastParse, protectExecCommand, scanGlobals, unknownFlag } from './argv.ts';
+import { attachDashValues, fastParse, protectExecCommand, scanGlobals, unknownFlag } from './argv.ts';
 
 describe('scanGlobals', () => {
   it('reads both --x=v and --x v spellings, in any order', () => {
@@ -116,5 +116,14 @@ describe('fastParse of create and run', () => {
     expect(fastParse(['create', '--bundle'])).toBeNull();
     expect(fastParse(['create', '--detach', 'c1'])).toBeNull();
     expect(fastParse(['run', 'c1', 'c2'])).toBeNull();
+  });
+});
+
+describe('attachDashValues', () => {
+  it('joins a lone "-" to the value flag before it, after global flags with values', () => {
+    expect(attachDashValues(['--root', '/r', 'update', '--resources', '-', 'c1'])).toEqual(['--root', '/r', 'update', '--resources=-', 'c1']);
+    expect(attachDashValues(['update', '-r', '-', 'c1'])).toEqual(['update', '-r=-', 'c1']);
+    expect(attachDashValues(['update', '--resources', 'f.json', 'c1'])).toEqual(['update', '--resources', 'f.json', 'c1']);
+    expect(attachDashValues(['exec', 'c1', '--', 'cat', '-'])).toEqual(['exec', 'c1', '--', 'cat', '-']);
   });
 });

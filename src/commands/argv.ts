@@ -228,6 +228,28 @@ const COMMAND_FLAGS: Record<string, Flags> = {
   update: { boolean: [], value: ['--resources', '-r'] },
 };
 
+/** `--resources -` (docker: the JSON on stdin) as `--resources=-`: yargs takes a lone "-" for a
+ *  positional argument, which would leave the flag empty and the id unexpected. */
+export function attachDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    if (!arg.startsWith('-')) command ??= arg;
+    const flags = command === undefined ? GLOBAL_FLAGS : COMMAND_FLAGS[command];
+    if (arg.startsWith('-') && flags?.value.includes(arg) && i + 1 < argv.length) {
+      // the flag's value is never the command name, whatever it looks like
+      out.push(argv[i + 1] === '-' ? `${arg}=-` : arg);
+      if (argv[i + 1] !== '-') out.push(argv[i + 1]);
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
 /** The first flag that neither the command nor the globals know, or null. */
 export function unknownFlag(argv: string[]): string | null {
   let command: string | undefined;

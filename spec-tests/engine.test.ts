@@ -1,0 +1,109 @@
+// The calls engines make beyond the runtime-spec lifecycle (shared/engine-calls.md): exec in its
+// podman and containerd-shim shapes, pause/resume, update --resources (file and stdin), ps.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startSleeper, waitStatus } from './lib/containers.ts';
+import { nsOf, v1Mount } from './lib/host.ts';
+import { Runtime, skipReason, waitFor } from './lib/runtime.ts';
+
+const why = skipReason();
+const rt = new Runtime('engine');
+afterAll(() => rt.cleanup());
+
+function cgroupOf(pid: number, controller: string): string {
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[1].split(',').includes(controller));
+  return line!.split(':')[2];
+}
+
+describe.skipIf(!!why)('engine calls', () => {
+  it('exec runs a process in the container\'s namespaces and cgroup and exits with its status', async () => {
+    const b = await startSleeper(rt, (c) => (c.hostname = 'exec-host'));
+    const init = (await rt.state(b.id)).pid;
+    const r = await rt.run(['exec', b.id, '/probe']);
+    expect(r.code, r.stderr).toBe(0);
+    const seen = JSON.parse(r.stdout);
+    expect(seen.hostname).toBe('exec-host');
+    for (const ns of ['pid', 'mnt', 'uts', 'ipc', 'net']) expect(seen.namespaces[ns], ns).toBe(nsOf(init, ns));
+    // PID 1 is the container's init, so the exec'd process is inside its pid namespace
+    expect(seen.pid).toBeGreaterThan(1);
+    expect(seen.cgroup.find((l: string) => l.split(':')[1] === 'memory').split(':')[2]).toBe(cgroupOf(init, 'memory'));
+    expect((await rt.run(['exec', b.id, '/probe', 'exit', '7'])).code).toBe(7);
+  });
+
+  it('exec --process (containerd shim shape) applies args, env, cwd and user from process.json', async () => {
+    const b = await startSleeper(rt);
+    const processJson = join(b.dir, 'process.json');
+    writeFileSync(
+      processJson,
+      JSON.stringify({ args: ['/probe'], env: ['PATH=/bin', 'FROM_PROCESS=1'], cwd: '/tmp', user: { uid: 1234, gid: 5678 }, terminal: false }),
+    );
+    const r = await rt.run(['exec', '--process', processJson, b.id]);
+    expect(r.code, r.stderr).toBe(0);
+    const seen = JSON.parse(r.stdout);
+    expect(seen.env).toEqual(['PATH=/bin', 'FROM_PROCESS=1']);
+    expect(seen.cwd).toBe('/tmp');
+    expect([seen.uid, seen.gid]).toEqual([1234, 5678]);
+  });
+
+  it('exec --detach --pid-file (podman shape) returns while the process runs and writes its host pid', async () => {
+    const b = await startSleeper(rt);
+    const pidFile = join(b.dir, 'exec.pid');
+    const processJson = join(b.dir, 'process.json');
+    writeFileSync(processJson, JSON.stringify({ args: ['/probe', 'sleep', '600'], cwd: '/', env: ['PATH=/bin'] }));
+    await rt.ok(['exec', '--pid-file', pidFile, '--process', processJson, '--detach', b.id]);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(['/probe', 'sleep', '600', '']);
+    const ps = JSON.parse((await rt.ok(['ps', '--format', 'json', b.id])).stdout);
+    expect(ps).toContain(pid);
+    expect(ps).toContain((await rt.state(b.id)).pid);
+  });
+
+  it('exec of a missing program fails with the reason and starts nothing', async () => {
+    const b = await startSleeper(rt);
+    const r = await rt.run(['exec', b.id, 'no-such-program']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim()).toBe(`tdrun: exec ${b.id}: exec: "no-such-program": executable file not found in $PATH`);
+    expect(JSON.parse((await rt.ok(['ps', '--format', 'json', b.id])).stdout)).toHaveLength(1);
+  });
+
+  it('exec into a stopped container is refused', async () => {
+    const b = await startSleeper(rt);
+    await rt.ok(['kill', b.id, 'KILL']);
+    await waitStatus(rt, b.id, 'stopped');
+    const r = await rt.run(['exec', b.id, '/probe']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim()).toBe(`tdrun: exec ${b.id}: cannot exec in a stopped container`);
+  });
+
+  it('pause freezes every process (state "paused"), resume thaws them; pause of a paused one is refused', async () => {
+    const b = await startSleeper(rt);
+    const pid = (await rt.state(b.id)).pid;
+    await rt.ok(['pause', b.id]);
+    expect((await rt.state(b.id)).status).toBe('paused');
+    const freezer = v1Mount('freezer');
+    if (freezer) expect(readFileSync(join(freezer, cgroupOf(pid, 'freezer'), 'freezer.state'), 'utf8').trim()).toBe('FROZEN');
+    await waitFor(() => /^State:\s+[DS]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')));
+    expect((await rt.run(['pause', b.id])).code).not.toBe(0);
+    await rt.ok(['resume', b.id]);
+    expect((await rt.state(b.id)).status).toBe('running');
+    expect((await rt.run(['resume', b.id])).code).not.toBe(0);
+  });
+
+  it('update --resources FILE and --resources - (stdin) change the memory and pids limits of a running container', async () => {
+    const memory = v1Mount('memory');
+    const pids = v1Mount('pids');
+    const b = await startSleeper(rt);
+    const pid = (await rt.state(b.id)).pid;
+    const file = join(b.dir, 'resources.json');
+    writeFileSync(file, JSON.stringify({ memory: { limit: 64 * 1024 * 1024 } }));
+    await rt.ok(['update', `--resources=${file}`, b.id]);
+    if (memory) expect(Number(readFileSync(join(memory, cgroupOf(pid, 'memory'), 'memory.limit_in_bytes'), 'utf8'))).toBe(64 * 1024 * 1024);
+    await rt.ok(['update', '--resources', '-', b.id], { input: JSON.stringify({ pids: { limit: 42 } }) });
+    if (pids) expect(readFileSync(join(pids, cgroupOf(pid, 'pids'), 'pids.max'), 'utf8').trim()).toBe('42');
+    // the earlier memory limit stays: an update only touches what it names
+    if (memory) expect(Number(readFileSync(join(memory, cgroupOf(pid, 'memory'), 'memory.limit_in_bytes'), 'utf8'))).toBe(64 * 1024 * 1024);
+  });
+});
