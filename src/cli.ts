@@ -80,7 +80,7 @@ async function parseFull(argv: string[]): Promise<void> {
       .option('pid-file', { type: 'string', describe: 'file to write the init pid to' })
       .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (3..3+N-1) to the container' })
       .option('no-pivot', { type: 'boolean', default: false, describe: 'move the rootfs and chroot instead of pivot_root' })
-      .option('no-new-keyring', { type: 'boolean', default: false, describe: 'do not create a session keyring (tdrun never does)' });
+      .option('no-new-keyring', { type: 'boolean', default: false, describe: 'keep the caller\'s session keyring instead of a new one' });
 
   const protectedArgv = protectExecCommand(attachDashValues(argv));
   const unknown = unknownFlag(protectedArgv);
