@@ -3,12 +3,13 @@
 // engines send and `--version` are recognised by a small scanner (commands/argv.ts) without
 // loading yargs; everything else, including every malformed call, goes through the full yargs
 // tree, which is strict about unknown flags and commands. Command modules load lazily.
-import { DEFAULT_ROOT } from './paths.ts';
+import { enableCompileCache } from 'node:module';
+import { resolve } from 'node:path';
+import { DEFAULT_ROOT, projectRoot } from './paths.ts';
 import { attachDashValues, fastParse, protectExecCommand, resolveRootless, scanGlobals, unknownFlag, type Globals } from './commands/argv.ts';
 import { TdrunError, describe } from './errors.ts';
 import { reportError, setupLog } from './log.ts';
 import { stdio } from './stdio.ts';
-import { primeCgroupMigration } from './cgroups/setup.ts';
 
 const VERSION_TEXT = 'tdrun version 0.1.0\nspec: 1.3.0\n';
 
@@ -34,7 +35,6 @@ const LOADERS: Record<string, Loader> = {
 
 /** Runs one command and exits with its status; every failure becomes one runc-style line. */
 async function dispatch(op: string, id: string | undefined, globals: Globals, args: Record<string, unknown>): Promise<never> {
-  if (op === 'create' || op === 'run' || op === 'exec') primeCgroupMigration();
   setupLog({ file: globals.log, format: globals.logFormat, debug: globals.debug });
   let code = 0;
   try {
@@ -61,6 +61,12 @@ function usageError(argv: string[], msg: string): never {
 }
 
 async function parseFull(argv: string[]): Promise<void> {
+  // yargs is outside the bundle's code cache (src/launcher.ts); Node's compile cache serves it
+  try {
+    enableCompileCache(resolve(projectRoot, 'build/v8-cache'));
+  } catch {
+    // only a speed-up
+  }
   const { default: yargs } = await import('yargs/yargs');
   const globalsOf = (a: Record<string, unknown>): Globals => ({
     root: a.root as string,

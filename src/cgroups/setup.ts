@@ -97,8 +97,9 @@ export function detectCgroups(): CgroupSetup {
  * The first cgroup migration in a while makes the kernel wait for an RCU grace period (5-20 ms
  * here: cgroup_threadgroup_rwsem is global and its writer takes readers off their fast path);
  * for tens of ms after one, further migrations skip that wait. Moving ourselves into the cgroup
- * we are already in changes nothing but pays the wait, on a libuv thread, while the caller reads
- * and checks its input, so that placing the helper into the container's cgroups is quick.
+ * we are already in changes nothing but pays the wait, on a libuv thread, while the launcher
+ * loads the bundle and the command reads and checks its input, so that placing the helper into
+ * the container's cgroups is quick.
  */
 export function primeCgroupMigration(): void {
   let setup: CgroupSetup;

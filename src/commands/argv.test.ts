@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attachDashValues, fastParse, protectExecCommand, scanGlobals, unknownFlag } from './argv.ts';
+import { attachDashValues, commandWord, fastParse, protectExecCommand, scanGlobals, unknownFlag } from './argv.ts';
 
 describe('scanGlobals', () => {
   it('reads both --x=v and --x v spellings, in any order', () => {
@@ -15,6 +15,19 @@ describe('scanGlobals', () => {
     expect(scanGlobals(['--log-format', 'xml', 'state', 'c1'])).toBeNull();
     expect(scanGlobals(['--rootless', 'maybe', 'state', 'c1'])).toBeNull();
     expect(scanGlobals(['--root'])).toBeNull();
+  });
+});
+
+describe('commandWord', () => {
+  it('names the command after the global flags', () => {
+    expect(commandWord(['--root', '/r', '--log=/l', 'run', '--bundle', 'b', 'x'])).toBe('run');
+    expect(commandWord(['state', 'x'])).toBe('state');
+  });
+  it('is null for calls without a plain command word', () => {
+    expect(commandWord(['--version'])).toBeNull();
+    expect(commandWord([])).toBeNull();
+    expect(commandWord(['--bogus', 'run'])).toBeNull();
+    expect(commandWord(['../../x'])).toBeNull();
   });
 });
 

@@ -55,6 +55,13 @@ export function scanGlobals(argv: string[]): Scanned | null {
   return { globals, rest: argv.slice(i) };
 }
 
+/** The command name of a call (`run`, `state`...), or null when the call is unusual: the
+ *  launcher names the bundle's code cache after it and primes the cgroup migration for it. */
+export function commandWord(argv: string[]): string | null {
+  const word = scanGlobals(argv)?.rest[0];
+  return word !== undefined && /^[a-z]{1,16}$/.test(word) ? word : null;
+}
+
 // the simple shapes engines send: the command, its flags, then positionals
 interface FastShape {
   /** boolean flags: spelling -> argument name */

@@ -1,0 +1,64 @@
+// bin/tdrun (bundled by src/build/build.ts, with the Node 24 shebang in front): loads the main
+// bundle, dist/tdrun.cjs, through a V8 code cache of its own command.
+//
+// Why not Node's compile cache: it is written right after a module is compiled, so it holds only
+// the few functions V8 compiles eagerly; every other function of the bundle is parsed and
+// compiled on its first call, in every call of tdrun (4-5 ms of a `run`). A cache made once the
+// command has run holds the bytecode of every function that ran. One cache per command, since
+// `state` runs other code than `run`. The first call of a command (or the first after a rebuild
+// or with other V8 flags, which V8 detects and rejects) writes its cache on a successful exit.
+import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { Script } from 'node:vm';
+import { commandWord } from './commands/argv.ts';
+import { primeCgroupMigration } from './cgroups/setup.ts';
+
+/** Both replaced at build time by absolute paths (esbuild `define`). */
+declare const TDRUN_BUNDLE: string;
+declare const TDRUN_CACHE_DIR: string;
+
+function loadBundle(key: string): void {
+  const source = readFileSync(TDRUN_BUNDLE, 'utf8');
+  const built = statSync(TDRUN_BUNDLE);
+  const cachePath = `${TDRUN_CACHE_DIR}/tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}.bin`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cachePath);
+  } catch {
+    // not made yet: written below when this call succeeds
+  }
+  // the CommonJS wrapper, so that the bundle sees the module variables it would under require()
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: TDRUN_BUNDLE,
+    cachedData,
+  });
+  if (!cachedData || script.cachedDataRejected) {
+    process.on('exit', (code) => {
+      if (code === 0) writeCache(cachePath, script);
+    });
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(TDRUN_BUNDLE), module, TDRUN_BUNDLE, dirname(TDRUN_BUNDLE));
+}
+
+function writeCache(path: string, script: Script): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, script.createCachedData());
+    renameSync(tmp, path);
+  } catch {
+    // a read-only installation only loses the speed-up
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never written
+    }
+  }
+}
+
+const key = commandWord(process.argv.slice(2)) ?? 'other';
+// first of all, so that the kernel's wait runs beside the loading of the bundle
+if (key === 'create' || key === 'run' || key === 'exec') primeCgroupMigration();
+loadBundle(key);
