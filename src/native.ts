@@ -1,7 +1,6 @@
 // The one door between TypeScript and the C++ addon (addon/node/). Nothing else loads the .node
 // file. Every call here is a thin, synchronous syscall wrapper unless it says otherwise; failures
 // throw an Error with `.code` (e.g. 'ENOENT') and `.errno` (positive), like Node's own fs errors.
-import { createRequire } from 'node:module';
 import { addonPath } from './paths.ts';
 
 export interface ExitStatus {
@@ -41,6 +40,12 @@ export interface Native {
 let loaded: Native | undefined;
 
 export function native(): Native {
-  if (!loaded) loaded = createRequire(addonPath)(addonPath) as Native;
+  if (!loaded) {
+    // process.dlopen rather than require(): the module resolution around it costs as much as
+    // the dlopen itself (0.25 ms), and the path is absolute already
+    const module = { exports: {} };
+    process.dlopen(module, addonPath);
+    loaded = module.exports as Native;
+  }
   return loaded;
 }
