@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import { commandWord } from './commands/argv.ts';
 import { primeCgroupMigration } from './cgroups/setup.ts';
+import { native } from './native.ts';
 
 /** Both replaced at build time by absolute paths (esbuild `define`). */
 declare const TDRUN_BUNDLE: string;
@@ -59,6 +60,18 @@ function writeCache(path: string, script: Script): void {
 }
 
 const key = commandWord(process.argv.slice(2)) ?? 'other';
-// first of all, so that the kernel's wait runs beside the loading of the bundle
-if (key === 'create' || key === 'run' || key === 'exec') primeCgroupMigration();
+if (key === 'create' || key === 'run' || key === 'exec') {
+  // first of all, so that the kernel's wait runs beside the loading of the bundle
+  primeCgroupMigration();
+  // These commands run the bundle's heaviest code (validation, plan) once, in a process that
+  // lives ~40 ms: code compiled for speed never pays back, and compiling it took ~3 ms of CPU on
+  // V8's worker threads per call (10% of the wall time of 20 parallel `run`s). Set before the
+  // bundle's Script exists, so its code cache is made and checked under the same flags.
+  // A long `run` or `exec` with a terminal only moves bytes, which Node does in C++ anyway.
+  try {
+    native().setV8Flags('--no-sparkplug --no-maglev --no-turbofan');
+  } catch {
+    // an addon that does not load is reported, as one line, by the command itself
+  }
+}
 loadBundle(key);

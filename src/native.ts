@@ -35,6 +35,8 @@ export interface Native {
    *  returns the previous settings for restoreTerminal. */
   makeRaw(fd: number): Buffer;
   restoreTerminal(fd: number, saved: Buffer): void;
+  /** V8's SetFlagsFromString, looked up with dlsym; false when this Node has no such symbol. */
+  setV8Flags(flags: string): boolean;
 }
 
 let loaded: Native | undefined;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <string>
@@ -265,6 +266,16 @@ Napi::Value RestoreTerminal(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// V8's own flag setter, found at run time: N-API has no door to V8 flags, node's `v8` module
+// costs 6-7 ms to load, and a missing symbol (another engine, another ABI) only loses a speed-up.
+Napi::Value SetV8Flags(const Napi::CallbackInfo& info) {
+  using SetFlags = void (*)(const char*);
+  auto set = reinterpret_cast<SetFlags>(dlsym(RTLD_DEFAULT, "_ZN2v82V818SetFlagsFromStringEPKc"));
+  if (set == nullptr) return Napi::Boolean::New(info.Env(), false);
+  set(info[0].As<Napi::String>().Utf8Value().c_str());
+  return Napi::Boolean::New(info.Env(), true);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("socketpair", Napi::Function::New(env, Socketpair));
@@ -277,6 +288,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
+  exports.Set("setV8Flags", Napi::Function::New(env, SetV8Flags));
   return exports;
 }
 
