@@ -176,7 +176,9 @@ for (const row of rows) {
 lines.push('');
 lines.push(
   `Reference: \`node -e 0\` (Node ${meta.get('node')}, node_modules/node/bin/node): ` +
-    (nodeMs === undefined ? show(get('node', 'ref'), 'node', 'ms', false) : `${nodeMs.toFixed(1)} ms`),
+    (nodeMs === undefined ? show(get('node', 'ref'), 'node', 'ms', false) : `${nodeMs.toFixed(1)} ms`) +
+    `; with bin/tdrun's flag (\`--no-rehash-snapshot\`), the floor of any tdrun call: ` +
+    show(get('node', 'floor'), 'node', 'ms', false),
 );
 for (const rt of runtimes) {
   const mem = get('memmin', rt);

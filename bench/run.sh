@@ -192,6 +192,8 @@ make_container() {
 state_pid() { R "$1" state "$2" 2>/dev/null | grep -o '"pid": *[0-9]*' | grep -o '[0-9]*$'; }
 
 hf node ref "$state_runs" "$node" -e 0
+# the same with the flag bin/tdrun's shebang passes (src/build/build.ts): Node's part of every call
+hf node floor "$state_runs" "$node" --no-rehash-snapshot -e 0
 
 for name in "${measured[@]}"; do
   b=${bin[$name]} r=${root[$name]}
