@@ -7,7 +7,7 @@
 // command has run holds the bytecode of every function that ran. One cache per command, since
 // `state` runs other code than `run`. The first call of a command (or the first after a rebuild
 // or with other V8 flags, which V8 detects and rejects) writes its cache on a successful exit.
-import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -20,8 +20,15 @@ declare const TDRUN_BUNDLE: string;
 declare const TDRUN_CACHE_DIR: string;
 
 function loadBundle(key: string): void {
-  const source = readFileSync(TDRUN_BUNDLE, 'utf8');
-  const built = statSync(TDRUN_BUNDLE);
+  let source: string;
+  let built: Stats;
+  try {
+    source = readFileSync(TDRUN_BUNDLE, 'utf8');
+    built = statSync(TDRUN_BUNDLE);
+  } catch (err) {
+    process.stderr.write(`tdrun: cannot load ${TDRUN_BUNDLE}: ${(err as Error).message} (npm run build)\n`);
+    process.exit(1);
+  }
   const cachePath = `${TDRUN_CACHE_DIR}/tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}.bin`;
   let cachedData: Buffer | undefined;
   try {
