@@ -1,12 +1,12 @@
 // The runc-compatible command line engines drive: --pid-file, --preserve-fds, run exit codes, kill,
 // list/ps, spec, features, --version, flag errors, the error line and --log-format json.
-import { closeSync, cpSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle } from './lib/bundle.ts';
 import { addOut, createContainer, startSleeper, waitFile, waitStatus } from './lib/containers.ts';
 import { pidAlive, pidsInCgroup } from './lib/host.ts';
-import { collect, Runtime, skipReason, templateRootfs, waitFor, workDir } from './lib/runtime.ts';
+import { collect, projectRoot, Runtime, skipReason, templateRootfs, waitFor, workDir } from './lib/runtime.ts';
 
 const why = skipReason();
 const rt = new Runtime('cli');
@@ -154,6 +154,20 @@ describe.skipIf(!!why)('cli', () => {
     expect(f.linux.capabilities).toContain('CAP_CHOWN');
     expect(typeof f.linux.cgroup).toBe('object');
     expect(f.linux.seccomp?.enabled).toBe(false);
+  });
+
+  it('a damaged code cache of the bundle is rejected and replaced, never run (src/launcher.ts)', async () => {
+    const bundle = join(projectRoot, 'dist/tdrun.cjs');
+    const built = statSync(bundle);
+    const cache = join(projectRoot, 'build/v8-cache', `tdrun-features-${built.size}-${Math.trunc(built.mtimeMs)}.bin`);
+    await rt.ok(['features']);
+    const good = readFileSync(cache);
+    for (const damaged of [good.subarray(0, good.length >> 1), Buffer.alloc(good.length, 0x5a)]) {
+      writeFileSync(cache, damaged);
+      const f = JSON.parse((await rt.ok(['features'])).stdout);
+      expect(f.ociVersionMax).toMatch(/^1\.\d+\.\d+$/);
+      expect(readFileSync(cache).equals(damaged), 'the launcher writes a good cache in its place').toBe(false);
+    }
   });
 
   it('--version prints "tdrun version X.Y.Z" and "spec: 1.x.y"', async () => {
