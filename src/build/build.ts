@@ -22,11 +22,8 @@ function writeAtomically(path: string, data: string): void {
 
 mkdirSync(resolve(root, 'build/generated'), { recursive: true });
 writeAtomically(resolve(root, 'build/generated/config-validator.cjs'), compileConfigValidator());
-// the first validation writes the validator's V8 code cache (src/spec/load.ts), so that no tdrun
-// call pays for compiling it
-const { checkConfig } = await import('../spec/load.ts');
-const { defaultSpec } = await import('../spec/default-config.ts');
-checkConfig(defaultSpec({ rootless: false }));
+// No validator code cache is made here: V8 ties a cache to the flags in force, and create, run
+// and exec run under the launcher's (src/launcher.ts), so the first of them writes it.
 
 const common = {
   bundle: true,

@@ -18,7 +18,7 @@ interface SchemaError {
 }
 type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 
-/** V8 code caches of the validator live beside Node's compile cache (src/build/build.ts makes one). */
+/** V8 code caches of the validator live beside the bundle's (src/launcher.ts). */
 export const validatorCachePrefix = resolve(projectRoot, 'build/v8-cache/config-validator-');
 
 let validator: Validator | undefined;
@@ -47,7 +47,8 @@ function writeCache(path: string, data: Buffer): void {
  * Node's compile cache holds only what was compiled eagerly, so this loads it through a V8 code
  * cache made after a call, which has the compiled body (the first call then costs ~0.3 ms).
  * The cache is named after the validator's size and mtime; V8 itself rejects a cache from
- * another V8 version or flag set (a --cpu-prof run), and then a fresh one is written.
+ * another V8 version or flag set (the launcher's flags for create/run/exec, a --cpu-prof run),
+ * and then a fresh one is written.
  */
 function loadValidator(): Validator {
   let source: string;
