@@ -58,9 +58,11 @@ export function warn(message: string): void {
   writeLog('warning', message, line);
 }
 
+/** --debug: a line with the time since the process started, so that a run reads as a profile
+ *  (bench/profile.mts takes medians of them). */
 export function debug(message: string): void {
   if (!setup.debug) return;
-  const line = `tdrun: debug: ${message}\n`;
+  const line = `tdrun: debug: [${performance.now().toFixed(1)} ms] ${message}\n`;
   toStderr(line);
   writeLog('debug', message, line);
 }

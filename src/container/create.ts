@@ -91,6 +91,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   validateId(id);
   const bundle = resolve(opts.bundle);
   const spec = loadConfig(bundle, { noPivot: opts.noPivot });
+  debug(`create ${id}: config.json checked`);
   const process_ = spec.process;
   if (!process_) throw new TdrunError('config.json /process', 'required to create a container');
 
@@ -136,9 +137,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       rootless: opts.rootless,
     };
     writeRecord(root, record);
+    debug(`create ${id}: state written`);
     const cgroups = createCgroups(placement);
     undo.push(() => cgroups.rollback());
     applyResources(placement, spec.linux?.resources);
+    debug(`create ${id}: cgroups made`);
 
     const extra: number[] = [];
     let consoleTheirs = -1;
@@ -169,7 +172,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       if (!helperReaped) await killAndReap(helperPid);
     });
     undo.push(() => closeQuietly(helper.sync));
+    debug(`create ${id}: tdrun-init spawned`);
     placeProcess(placement, helperPid);
+    debug(`create ${id}: tdrun-init placed in the cgroups`);
     sendPlan(helper, plan);
 
     const state = (status: State['status'], pid?: number): State => ({
@@ -207,6 +212,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         await runHooks('createRuntime', spec.hooks?.createRuntime, creating);
         sendMessage(helper.sync, Msg.RuntimeHooksDone, 0, JSON.stringify(creating));
       } else if (msg.type === Msg.Ready) {
+        debug(`create ${id}: init ready`);
         break;
       } else {
         throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);

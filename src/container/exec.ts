@@ -13,6 +13,7 @@ import { exitStatusCode, forwardSignals } from '../signals.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
 import { writeFileAtomically } from './create.ts';
 import { drainConsole } from './run.ts';
+import { debug } from '../log.ts';
 
 export interface ExecOptions {
   root: string;
@@ -57,8 +58,10 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     }
     let pid = 0;
     let helperReaped = false;
+    debug(`exec ${opts.id}: tdrun-init spawned`);
     try {
       placeProcess(record.cgroup, helper.pid);
+      debug(`exec ${opts.id}: tdrun-init placed in the cgroups`);
       sendPlan(helper, plan);
       for (;;) {
         const msg = nextMessage(helper);
@@ -84,12 +87,14 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     } finally {
       closeQuietly(helper.sync);
     }
+    debug(`exec ${opts.id}: process ${pid} running`);
     if (opts.pidFile) writeFileAtomically(opts.pidFile, String(pid));
     const master = ownConsole ? native().recvFd(consoleOurs) : null;
     if (opts.detach) return 0;
     const session = master !== null ? (await import('../console.ts')).attachConsole(master) : null;
     const stopForwarding = forwardSignals(pid, session ? () => session.resize() : undefined);
     const exit = await native().waitPid(pid);
+    debug(`exec ${opts.id}: process exited`);
     stopForwarding();
     if (session) await drainConsole(session);
     return exitStatusCode(exit);

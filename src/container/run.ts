@@ -6,6 +6,7 @@ import { exitStatusCode, forwardSignals } from '../signals.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { startContainer } from './start.ts';
 import { deleteContainer } from './delete.ts';
+import { debug } from '../log.ts';
 
 export interface RunOptions extends Omit<CreateOptions, 'ownConsole'> {
   detach: boolean;
@@ -34,10 +35,15 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     await deleteContainer(opts.root, opts.id, true);
     throw err;
   }
+  debug(`run ${opts.id}: started`);
   if (opts.detach) return 0;
   const status = await native().waitPid(record.pid);
+  debug(`run ${opts.id}: process exited`);
   stopForwarding();
   if (session) await drainConsole(session);
-  if (!opts.keep) await deleteContainer(opts.root, opts.id, true);
+  if (!opts.keep) {
+    await deleteContainer(opts.root, opts.id, true);
+    debug(`run ${opts.id}: deleted`);
+  }
   return exitStatusCode(status);
 }
