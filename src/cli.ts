@@ -8,8 +8,8 @@ import { resolve } from 'node:path';
 import { DEFAULT_ROOT, projectRoot } from './paths.ts';
 import { attachDashValues, fastParse, protectExecCommand, resolveRootless, scanGlobals, unknownFlag, type Globals } from './commands/argv.ts';
 import { TdrunError, describe } from './errors.ts';
-import { reportError, setupLog } from './log.ts';
-import { stdio } from './stdio.ts';
+import { debug, reportError, setupLog } from './log.ts';
+import { exitProcess, stdio } from './stdio.ts';
 
 const VERSION_TEXT = 'tdrun version 0.1.0\nspec: 1.3.0\n';
 
@@ -42,6 +42,7 @@ async function dispatch(op: string, id: string | undefined, globals: Globals, ar
       throw new TdrunError(`--rootless ${globals.rootless}`, 'must be auto, true or false');
     if (globals.systemdCgroup) throw new TdrunError('--systemd-cgroup', 'the systemd cgroup driver is not supported by tdrun');
     const mod = await LOADERS[op]();
+    debug(`${op}: command loaded`);
     const result = await mod.command({ ...args, root: globals.root, rootless: resolveRootless(globals.rootless) });
     if (typeof result === 'number') code = result;
   } catch (err) {
@@ -49,7 +50,7 @@ async function dispatch(op: string, id: string | undefined, globals: Globals, ar
     code = 1;
   }
   // `run`/`exec` hold stdin and tty handles open; exit instead of waiting for them to close
-  process.exit(code);
+  exitProcess(code);
 }
 
 function usageError(argv: string[], msg: string): never {
@@ -220,7 +221,7 @@ async function main(argv: string[]): Promise<void> {
   const scanned = scanGlobals(argv);
   if (scanned && (scanned.rest[0] === '--version' || scanned.rest[0] === '-v') && scanned.rest.length === 1) {
     stdio.out(VERSION_TEXT);
-    return;
+    exitProcess(0);
   }
   const fast = scanned && fastParse(scanned.rest);
   if (scanned && fast) await dispatch(fast.op, fast.args.id as string, scanned.globals, fast.args);

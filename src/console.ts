@@ -4,6 +4,7 @@
 import { writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { native } from './native.ts';
+import { markStreamsUsed } from './stdio.ts';
 
 export interface ConsoleSession {
   /** Resolves when the container side of the pty is closed (every slave fd gone). */
@@ -27,6 +28,7 @@ function writeAll(fd: number, data: Buffer): void {
 }
 
 export function attachConsole(master: number): ConsoleSession {
+  markStreamsUsed();
   const stdin = process.stdin;
   const rawMode = stdin.isTTY === true;
   const resize = (): void => {

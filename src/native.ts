@@ -37,6 +37,8 @@ export interface Native {
   restoreTerminal(fd: number, saved: Buffer): void;
   /** V8's SetFlagsFromString, looked up with dlsym; false when this Node has no such symbol. */
   setV8Flags(flags: string): boolean;
+  /** _exit(2): no atexit handlers, no 'exit' event, no flushing of Node's streams. */
+  exitNow(code: number): never;
 }
 
 let loaded: Native | undefined;

@@ -276,6 +276,11 @@ Napi::Value SetV8Flags(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), true);
 }
 
+// _exit(2): see stdio.ts exitProcess for when tdrun may skip Node's own exit.
+Napi::Value ExitNow(const Napi::CallbackInfo& info) {
+  _exit(info[0].As<Napi::Number>().Int32Value());
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("socketpair", Napi::Function::New(env, Socketpair));
@@ -289,6 +294,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
   exports.Set("setV8Flags", Napi::Function::New(env, SetV8Flags));
+  exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   return exports;
 }
 
