@@ -64,6 +64,8 @@ describe.skipIf(!!why)('robustness', () => {
       ['nobin', (c) => (c.process.args = ['/no/such/binary']), /no\/such\/binary/],
       ['badmount', (c) => c.mounts.push({ destination: '/proc/../x', type: 'proc', source: 'proc', options: ['no-such-option=1'] }), /mount/],
       ['hook', (c) => (c.hooks = { createRuntime: [{ path: '/bin/false' }] }), /createRuntime hook \/bin\/false/],
+      // refused by the kernel once tdrun-init exists and waits for its plan
+      ['cgroupvalue', (c) => (c.linux.resources = { ...c.linux.resources, cpu: { cpus: '99999' } }), /cpuset\.cpus/],
     ];
     for (const [name, edit, msg] of cases) {
       const id = rt.id(name);
@@ -75,6 +77,7 @@ describe.skipIf(!!why)('robustness', () => {
       const r = await rt.run(['create', '-b', b.dir, id]);
       expect(r.code, name).not.toBe(0);
       expect(r.stderr, name).toMatch(new RegExp(`^tdrun: create ${id}: `, 'm'));
+      expect(r.stderr.trim().split('\n'), `${name}: one line`).toHaveLength(1);
       expect(r.stderr, name).toMatch(msg);
       await expectNothingLeft(id, cg, b.dir);
     }

@@ -20,7 +20,7 @@ import {
 } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
-import { applyResources, createCgroups, detectCgroups, placeProcess, resolvePlacement } from '../cgroups/index.ts';
+import { applyResources, createCgroups, detectCgroups, placeProcess, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
 
@@ -138,10 +138,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     };
     writeRecord(root, record);
     debug(`create ${id}: state written`);
-    const cgroups = createCgroups(placement);
-    undo.push(() => cgroups.rollback());
-    applyResources(placement, spec.linux?.resources);
-    debug(`create ${id}: cgroups made`);
+    // The cgroups come after the helper is spawned: their mkdir waits while the kernel ends the
+    // grace period the launcher's priming started (src/cgroups/setup.ts), so the plan and the
+    // spawn go first. Their undo is registered here, so it runs after the helper is gone.
+    let cgroups: CreatedCgroups | undefined;
+    undo.push(() => cgroups?.rollback());
 
     const extra: number[] = [];
     let consoleTheirs = -1;
@@ -168,11 +169,15 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     }
     const helperPid = helper.pid;
     let helperReaped = false;
+    undo.push(() => closeQuietly(helper.sync));
+    // first of the two on a failure: a helper that saw its socket close first would say so
     undo.push(async () => {
       if (!helperReaped) await killAndReap(helperPid);
     });
-    undo.push(() => closeQuietly(helper.sync));
     debug(`create ${id}: tdrun-init spawned`);
+    cgroups = createCgroups(placement);
+    applyResources(placement, spec.linux?.resources);
+    debug(`create ${id}: cgroups made`);
     placeProcess(placement, helperPid);
     debug(`create ${id}: tdrun-init placed in the cgroups`);
     sendPlan(helper, plan);
