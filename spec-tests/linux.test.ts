@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle, runProbe } from './lib/bundle.ts';
 import { startSleeper } from './lib/containers.ts';
-import { cgroupMounts, nsOf, v1Mount } from './lib/host.ts';
+import { cgroupMounts, existingCgroupDirs, nsOf, v1Mount } from './lib/host.ts';
 import { Runtime, skipReason } from './lib/runtime.ts';
 
 const why = skipReason();
@@ -262,6 +262,21 @@ describe.skipIf(!!why)('config-linux.md#cgroups', () => {
       expect(path, l).toBe(cg);
     }
     for (const m of v1) expect(readFileSync(join(m.mountpoint, cg, 'cgroup.procs'), 'utf8').split('\n'), m.mountpoint).toContain(String(pid));
+  });
+
+  it('runtime.md#delete: delete -f removes the container\'s cgroups with the sub-cgroups made inside them', async () => {
+    const cg = `/tdrun-spec-sub-${process.pid}`;
+    const b = await startSleeper(rt, (c) => (c.linux.cgroupsPath = cg), 'sub');
+    const pid = (await rt.state(b.id)).pid;
+    // what a container that manages cgroups of its own does: a child cgroup, with its process in it
+    const v1 = cgroupMounts().filter((m) => !m.controllers.includes('unified'));
+    for (const m of v1) {
+      mkdirSync(join(m.mountpoint, cg, 'inner/deeper'), { recursive: true });
+      // a new cpuset cgroup has no cpus to run a process on until it is given some
+      if (!m.controllers.includes('cpuset')) writeFileSync(join(m.mountpoint, cg, 'inner/deeper/cgroup.procs'), String(pid));
+    }
+    await rt.ok(['delete', '-f', b.id]);
+    expect(existingCgroupDirs(cg)).toEqual([]);
   });
 
   it('config-linux.md#cgroup-namespace: with a new cgroup namespace the process sees its cgroup as /', async () => {

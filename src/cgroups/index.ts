@@ -188,14 +188,6 @@ const RMDIR_TRIES = 200;
 
 /** rmdir a cgroup and any sub-cgroups the container made, retrying while dying tasks leave. */
 function removeDir(dir: string): void {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new TdrunError(`remove cgroup ${dir}`, describe(err));
-  }
-  for (const e of entries) if (e.isDirectory()) removeDir(posix.join(dir, e.name));
   for (let i = 0; ; i++) {
     try {
       rmdirSync(dir);
@@ -204,9 +196,23 @@ function removeDir(dir: string): void {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
       if (code !== 'EBUSY' || i >= RMDIR_TRIES) throw new TdrunError(`remove cgroup ${dir}`, describe(err));
-      sleepMs(i < 10 ? 1 : 10);
+      // busy: sub-cgroups the container made (listed only now, as most containers make none),
+      // or tasks that are still leaving
+      if (i === 0) removeSubCgroups(dir);
+      else sleepMs(i < 10 ? 1 : 10);
     }
   }
+}
+
+function removeSubCgroups(dir: string): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new TdrunError(`remove cgroup ${dir}`, describe(err));
+  }
+  for (const e of entries) if (e.isDirectory()) removeDir(posix.join(dir, e.name));
 }
 
 export function removeCgroups(placement: CgroupPlacement): void {
