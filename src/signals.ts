@@ -47,24 +47,31 @@ export const FORWARDED: readonly NodeJS.Signals[] = [
 /** Forwards tdrun's signals to pid until the returned function is called. SIGWINCH goes to
  *  onWinch instead when given (the pty's size tells the container). */
 export function forwardSignals(pid: number, onWinch?: () => void): () => void {
-  const handlers = new Map<NodeJS.Signals, () => void>();
+  // Stopping only mutes the handlers: they stay until tdrun exits (it is about to), as runc's
+  // do. Each removal would cost Node a round of its signal lock (5 syscalls), and a signal that
+  // arrives then is ignored instead of killing tdrun halfway through deleting the container.
+  // Nothing may reach pid once it is reaped: the number can belong to another process by then.
+  let active = true;
   for (const sig of FORWARDED) {
     if (sig === 'SIGWINCH' && !onWinch) continue;
-    const handler =
+    process.on(
+      sig,
       sig === 'SIGWINCH' && onWinch
-        ? onWinch
+        ? () => {
+            if (active) onWinch();
+          }
         : () => {
+            if (!active) return;
             try {
               process.kill(pid, sig);
             } catch {
               // the process is already gone; its exit status arrives through waitPid
             }
-          };
-    handlers.set(sig, handler);
-    process.on(sig, handler);
+          },
+    );
   }
   return () => {
-    for (const [sig, handler] of handlers) process.off(sig, handler);
+    active = false;
   };
 }
 
