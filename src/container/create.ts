@@ -2,7 +2,6 @@
 // any failure (every step registers its undo; a failure runs them in reverse order).
 import { join, resolve } from 'node:path';
 import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { native } from '../native.ts';
 import { Msg, sendMessage } from '../protocol.ts';
 import { TdrunError } from '../errors.ts';
@@ -78,14 +77,6 @@ function writeIdMaps(pid: number, spec: Spec, rootless: boolean): void {
   if (gid) writeFileSync(`/proc/${pid}/gid_map`, gid);
 }
 
-function ownerName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return String(process.geteuid?.() ?? '');
-  }
-}
-
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const { root, id } = opts;
   validateId(id);
@@ -125,7 +116,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       bundle,
       rootfs: '',
       created: new Date().toISOString(),
-      owner: ownerName(),
       ...(spec.annotations ? { annotations: spec.annotations } : {}),
       initStartTime: 0,
       execFifo,

@@ -1,12 +1,32 @@
 // `list`: every container under the root with its current status.
-import { listIds, readRecord } from '../state/store.ts';
+import { readFileSync, statSync } from 'node:fs';
+import { containerDir, listIds, readRecord } from '../state/store.ts';
 import { runcState, type RuncState } from './state.ts';
+
+/** The user name of a uid from /etc/passwd, or runc's "#<uid>" when it has none. */
+export function userName(uid: number, passwd: string): string {
+  for (const line of passwd.split('\n')) {
+    const fields = line.split(':');
+    if (fields.length >= 3 && Number(fields[2]) === uid && fields[2] !== '') return fields[0];
+  }
+  return `#${uid}`;
+}
 
 export function listContainers(root: string): RuncState[] {
   const states: RuncState[] = [];
+  let passwd: string | undefined;
   for (const id of listIds(root)) {
     try {
-      states.push(runcState(readRecord(root, id)));
+      // runc's OWNER: whoever owns the container's state directory
+      const uid = statSync(containerDir(root, id)).uid;
+      if (passwd === undefined) {
+        try {
+          passwd = readFileSync('/etc/passwd', 'utf8');
+        } catch {
+          passwd = '';
+        }
+      }
+      states.push(runcState(readRecord(root, id), undefined, userName(uid, passwd)));
     } catch {
       // a container being created or deleted right now has no complete record to show
     }

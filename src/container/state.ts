@@ -15,7 +15,8 @@ export interface RuncState {
   annotations?: Record<string, string>;
 }
 
-export function runcState(record: ContainerRecord, status: Status = currentStatus(record)): RuncState {
+/** `owner` is what runc prints: "" in `state`, the state directory's owner in `list`. */
+export function runcState(record: ContainerRecord, status: Status = currentStatus(record), owner = ''): RuncState {
   return {
     ociVersion: record.ociVersion,
     id: record.id,
@@ -25,7 +26,7 @@ export function runcState(record: ContainerRecord, status: Status = currentStatu
     bundle: record.bundle,
     rootfs: record.rootfs,
     created: record.created,
-    owner: record.owner,
+    owner,
     ...(record.annotations && Object.keys(record.annotations).length ? { annotations: record.annotations } : {}),
   };
 }

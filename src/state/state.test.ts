@@ -19,7 +19,7 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function record(id: string, extra: Partial<ContainerRecord> = {}): ContainerRecord {
   return {
-    ociVersion: '1.2.0', id, pid: 0, bundle: '/b', rootfs: '/b/rootfs', created: new Date().toISOString(), owner: '',
+    ociVersion: '1.2.0', id, pid: 0, bundle: '/b', rootfs: '/b/rootfs', created: new Date().toISOString(),
     initStartTime: 0, execFifo: join(root, id, 'exec.fifo'), cgroup: { paths: {} }, namespaces: [], ...extra,
   };
 }

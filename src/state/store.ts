@@ -15,7 +15,6 @@ export interface ContainerRecord {
   rootfs: string;
   /** RFC 3339 */
   created: string;
-  owner: string;
   annotations?: Record<string, string>;
   /** /proc/<pid>/stat field 22, to tell our init from a later process that reuses its pid */
   initStartTime: number;
