@@ -3,7 +3,6 @@
 // engines send and `--version` are recognised by a small scanner (commands/argv.ts) without
 // loading yargs; everything else, including every malformed call, goes through the full yargs
 // tree, which is strict about unknown flags and commands. Command modules load lazily.
-import { enableCompileCache } from 'node:module';
 import { resolve } from 'node:path';
 import { DEFAULT_ROOT, projectRoot } from './paths.ts';
 import { attachDashValues, fastParse, protectExecCommand, resolveRootless, scanGlobals, unknownFlag, type Globals } from './commands/argv.ts';
@@ -64,7 +63,7 @@ function usageError(argv: string[], msg: string): never {
 async function parseFull(argv: string[]): Promise<void> {
   // yargs is outside the bundle's code cache (src/launcher.ts); Node's compile cache serves it
   try {
-    enableCompileCache(resolve(projectRoot, 'build/v8-cache'));
+    process.getBuiltinModule('node:module').enableCompileCache(resolve(projectRoot, 'build/v8-cache'));
   } catch {
     // only a speed-up
   }

@@ -1,7 +1,7 @@
 // One error type and one formatter, so every command prints failures the same way:
 // `tdrun: <op> <id>: <what>: <why>` (see log.ts reportError).
 import { getSystemErrorMessage } from 'node:util';
-import { constants } from 'node:os';
+import { errnoNumbers } from './os-tables.ts';
 
 export class TdrunError extends Error {
   readonly what: string;
@@ -14,8 +14,6 @@ export class TdrunError extends Error {
     this.why = why;
   }
 }
-
-const errnoByCode = constants.errno as Record<string, number>;
 
 // glibc's strerror texts for errno 1..133 (x86_64 Linux), first letter lowered: what runc (Go)
 // prints. libuv's getSystemErrorMessage differs for many (EBUSY "resource busy or locked",
@@ -161,7 +159,7 @@ const STRERROR: readonly string[] = [
 export function errnoText(errno: number | string): string {
   let n: number | undefined;
   if (typeof errno === 'number') n = Math.abs(errno);
-  else n = errnoByCode[errno];
+  else n = errnoNumbers()[errno];
   if (n === undefined || !Number.isInteger(n) || n === 0) return String(errno);
   if (STRERROR[n]) return STRERROR[n];
   let text: string;
@@ -190,7 +188,7 @@ export function describe(err: unknown): string {
   if (err && typeof err === 'object') {
     const e = err as SystemErrorLike;
     const code = typeof e.code === 'string' ? e.code : undefined;
-    const known = code !== undefined && errnoByCode[code] !== undefined;
+    const known = code !== undefined && errnoNumbers()[code] !== undefined;
     if (known || typeof e.errno === 'number') {
       const why = known ? errnoText(code!) : errnoText(e.errno as number);
       const parts: string[] = [];

@@ -1,6 +1,6 @@
 // OCI hooks run by tdrun itself (prestart, createRuntime, poststart, poststop; the in-container
 // ones run in tdrun-init). child_process is imported only when a hook exists: most calls have none.
-import { constants } from 'node:os';
+import { signalNumbers } from './os-tables.ts';
 import type { Hook, State } from './spec/types.ts';
 import { TdrunError, describe, errnoText } from './errors.ts';
 import { warn } from './log.ts';
@@ -84,7 +84,7 @@ async function runOne(kind: HookKind, hook: Hook, stateJson: string): Promise<vo
 }
 
 function signalNumber(signal: NodeJS.Signals): number | string {
-  return (constants.signals as Record<string, number>)[signal] ?? signal;
+  return signalNumbers()[signal] ?? signal;
 }
 
 /** prestart / createRuntime: the first failure aborts (and the caller undoes the create). */

@@ -1,9 +1,8 @@
 // Signal names and numbers as runc accepts them (`kill ID TERM`, `SIGTERM`, `15`), and the
 // forwarding of tdrun's own signals to a container process for `run` and `exec`.
-import { constants } from 'node:os';
+import { signalNumbers } from './os-tables.ts';
 import { TdrunError } from './errors.ts';
 
-const SIGNALS = constants.signals as Record<string, number>;
 // Real-time signals: Linux reserves 32 and 33 for glibc, so SIGRTMIN is 34 as Go's unix package has it.
 const SIGRTMIN = 34;
 const SIGRTMAX = 64;
@@ -18,7 +17,7 @@ export function parseSignal(raw: string): number {
   }
   let name = text.toUpperCase();
   if (!name.startsWith('SIG')) name = `SIG${name}`;
-  const number = SIGNALS[name];
+  const number = signalNumbers()[name];
   if (number !== undefined) return number;
   const rt = /^SIGRT(MIN|MAX)(?:([+-])(\d+))?$/.exec(name);
   if (rt) {
@@ -32,7 +31,7 @@ export function parseSignal(raw: string): number {
 
 /** The name Node uses for a signal number, for process.on(). */
 export function signalName(n: number): NodeJS.Signals | undefined {
-  for (const [name, value] of Object.entries(SIGNALS)) if (value === n) return name as NodeJS.Signals;
+  for (const [name, value] of Object.entries(signalNumbers())) if (value === n) return name as NodeJS.Signals;
   return undefined;
 }
 

@@ -56,12 +56,16 @@ await build({
       // lazily) becomes a require() that esbuild wraps in a promise.
       name: 'import-as-require',
       setup(b) {
-        b.onResolve({ filter: /^yargs\/yargs$/ }, () => ({ path: './yargs.cjs', namespace: 'require' }));
+        b.onResolve({ filter: /^yargs\/yargs$/ }, () => ({ path: 'yargs.cjs', namespace: 'require' }));
         b.onResolve({ filter: /^node:/ }, (args) =>
           args.kind === 'dynamic-import' ? { path: args.path, namespace: 'require' } : undefined,
         );
+        // dist/yargs.cjs by absolute path: the launcher hands the bundle its own require(), which
+        // resolves relative paths from bin/
         b.onLoad({ filter: /.*/, namespace: 'require' }, (args) => ({
-          contents: `module.exports = require(${JSON.stringify(args.path)});`,
+          contents: args.path.startsWith('node:')
+            ? `module.exports = require(${JSON.stringify(args.path)});`
+            : `module.exports = require(__dirname + ${JSON.stringify(`/${args.path}`)});`,
         }));
         b.onResolve({ filter: /.*/, namespace: 'require' }, (args) => ({ path: args.path, external: true }));
       },
