@@ -7,3 +7,5 @@ export const addonPath = resolve(projectRoot, 'build/Release/tdrun.node');
 export const initHelperPath = resolve(projectRoot, 'build/Release/tdrun-init');
 export const probePath = resolve(projectRoot, 'build/Release/tdrun-probe');
 export const DEFAULT_ROOT = '/run/tdrun';
+/** The one Node option bin/tdrun's shebang passes (src/build/build.ts says why). */
+export const LAUNCHER_NODE_FLAG = '--no-rehash-snapshot';

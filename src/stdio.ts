@@ -3,6 +3,7 @@
 // A plain write(2) is what those streams do on Linux for files, pipes and terminals anyway.
 import { writeSync } from 'node:fs';
 import { native } from './native.ts';
+import { LAUNCHER_NODE_FLAG } from './paths.ts';
 
 /** Set once some output went through Node's streams, which may still hold it when we exit. */
 let streamsUsed = false;
@@ -42,10 +43,13 @@ export const stdio = {
  * Ends the process with `code`. process.exit would also join Node's worker threads and tear
  * V8 down, 1-1.5 ms of every call; tdrun has nothing left to flush when all its output went out
  * through write(2), so it then goes straight to _exit after the 'exit' listeners (the
- * launcher's code cache writer) ran. Output still in a stream takes the long way.
+ * launcher's code cache writer) ran. Output still in a stream takes the long way, and so does a
+ * Node started with options of its own (--cpu-prof, NODE_V8_COVERAGE...), which write at exit.
  */
 export function exitProcess(code: number): never {
-  if (streamsUsed) process.exit(code);
+  const plainNode =
+    process.execArgv.every((a) => a === LAUNCHER_NODE_FLAG) && !process.env.NODE_OPTIONS && !process.env.NODE_V8_COVERAGE;
+  if (streamsUsed || !plainNode) process.exit(code);
   process.exitCode = code;
   process.emit('exit', code);
   return native().exitNow(code);

@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileConfigValidator } from './validator.ts';
+import { LAUNCHER_NODE_FLAG } from '../paths.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const nodeBinary = resolve(root, 'node_modules/node/bin/node');
@@ -92,7 +93,7 @@ await build({
   ...common,
   entryPoints: [resolve(root, 'src/launcher.ts')],
   outfile: launcherTmp,
-  banner: { js: `#!${nodeBinary} --no-rehash-snapshot` },
+  banner: { js: `#!${nodeBinary} ${LAUNCHER_NODE_FLAG}` },
   define: {
     'import.meta.dirname': '__dirname',
     TDRUN_BUNDLE: JSON.stringify(resolve(root, 'dist/tdrun.cjs')),
