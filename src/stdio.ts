@@ -49,8 +49,14 @@ export const stdio = {
 export function exitProcess(code: number): never {
   const plainNode =
     process.execArgv.every((a) => a === LAUNCHER_NODE_FLAG) && !process.env.NODE_OPTIONS && !process.env.NODE_V8_COVERAGE;
-  if (streamsUsed || !plainNode) process.exit(code);
+  let exitNow: ((code: number) => never) | undefined;
+  try {
+    exitNow = native().exitNow;
+  } catch {
+    // no addon: the error that says so was reported already
+  }
+  if (streamsUsed || !plainNode || !exitNow) process.exit(code);
   process.exitCode = code;
   process.emit('exit', code);
-  return native().exitNow(code);
+  return exitNow(code);
 }
