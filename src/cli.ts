@@ -9,6 +9,7 @@ import { attachDashValues, fastParse, protectExecCommand, resolveRootless, scanG
 import { TdrunError, describe } from './errors.ts';
 import { debug, reportError, setupLog } from './log.ts';
 import { exitProcess, stdio } from './stdio.ts';
+import { markThinCall } from './code-cache.ts';
 
 const VERSION_TEXT = 'tdrun version 0.1.0\nspec: 1.3.0\n';
 
@@ -61,6 +62,7 @@ function usageError(argv: string[], msg: string): never {
 }
 
 async function parseFull(argv: string[]): Promise<void> {
+  markThinCall();
   // yargs is outside the bundle's code cache (src/launcher.ts); Node's compile cache serves it
   try {
     process.getBuiltinModule('node:module').enableCompileCache(resolve(projectRoot, 'build/v8-cache'));

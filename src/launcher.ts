@@ -6,13 +6,15 @@
 // compiled on its first call, in every call of tdrun (4-5 ms of a `run`). A cache made once the
 // command has run holds the bytecode of every function that ran. One cache per command, since
 // `state` runs other code than `run`. The first call of a command (or the first after a rebuild
-// or with other V8 flags, which V8 detects and rejects) writes its cache on a successful exit.
+// or with other V8 flags, which V8 detects and rejects) writes its cache on a successful exit,
+// unless it succeeded early (src/code-cache.ts).
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import { commandWord } from './commands/argv.ts';
 import { primeCgroupMigration } from './cgroups/setup.ts';
 import { native } from './native.ts';
+import { isThinCall } from './code-cache.ts';
 
 /** Both replaced at build time by absolute paths (esbuild `define`). */
 declare const TDRUN_BUNDLE: string;
@@ -42,7 +44,7 @@ function loadBundle(key: string): void {
   });
   if (!cachedData || script.cachedDataRejected) {
     process.on('exit', (code) => {
-      if (code === 0) writeCache(cachePath, script);
+      if (code === 0 && !isThinCall()) writeCache(cachePath, script);
     });
   }
   const module = { exports: {} };

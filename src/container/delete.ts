@@ -2,6 +2,7 @@
 // Safe to run twice at once: the per-id lock serialises, and the second finds nothing.
 import { existsSync } from 'node:fs';
 import { TdrunError } from '../errors.ts';
+import { markThinCall } from '../code-cache.ts';
 import { containerDir, readRecord, removeContainerDir, type ContainerRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { currentStatus, requireStatus, type Status } from '../state/lifecycle.ts';
@@ -28,6 +29,7 @@ async function killEverything(record: ContainerRecord, status: Status): Promise<
 export async function deleteContainer(root: string, id: string, force: boolean): Promise<void> {
   const missing = (): void => {
     if (!force) throw new TdrunError('container does not exist');
+    markThinCall();
   };
   if (!existsSync(containerDir(root, id))) return missing();
   const lock = lockContainer(root, id);
