@@ -62,7 +62,8 @@ function usageError(argv: string[], msg: string): never {
 }
 
 async function parseFull(argv: string[]): Promise<void> {
-  markThinCall();
+  // help runs none of its command (a -h that is really an exec argument only costs the cache)
+  if (argv.includes('--help') || argv.includes('-h')) markThinCall();
   // yargs is outside the bundle's code cache (src/launcher.ts); Node's compile cache serves it
   try {
     process.getBuiltinModule('node:module').enableCompileCache(resolve(projectRoot, 'build/v8-cache'));
