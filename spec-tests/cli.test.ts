@@ -7,6 +7,7 @@ import { makeBundle } from './lib/bundle.ts';
 import { addOut, createContainer, startSleeper, waitFile, waitStatus } from './lib/containers.ts';
 import { pidAlive, pidsInCgroup } from './lib/host.ts';
 import { collect, projectRoot, Runtime, skipReason, templateRootfs, waitFor, workDir } from './lib/runtime.ts';
+import { v8CacheDir } from '../src/paths.ts';
 
 const why = skipReason();
 const rt = new Runtime('cli');
@@ -159,7 +160,7 @@ describe.skipIf(!!why)('cli', () => {
   it('a damaged code cache of the bundle is rejected and replaced, never run (src/launcher.ts)', async () => {
     const bundle = join(projectRoot, 'dist/tdrun.cjs');
     const built = statSync(bundle);
-    const cache = join(projectRoot, 'build/v8-cache', `tdrun-features-${built.size}-${Math.trunc(built.mtimeMs)}.bin`);
+    const cache = join(v8CacheDir, `tdrun-features-${built.size}-${Math.trunc(built.mtimeMs)}.bin`);
     await rt.ok(['features']);
     const good = readFileSync(cache);
     for (const damaged of [good.subarray(0, good.length >> 1), Buffer.alloc(good.length, 0x5a)]) {

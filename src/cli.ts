@@ -3,8 +3,7 @@
 // engines send and `--version` are recognised by a small scanner (commands/argv.ts) without
 // loading yargs; everything else, including every malformed call, goes through the full yargs
 // tree, which is strict about unknown flags and commands. Command modules load lazily.
-import { resolve } from 'node:path';
-import { DEFAULT_ROOT, projectRoot } from './paths.ts';
+import { DEFAULT_ROOT, v8CacheDir } from './paths.ts';
 import { attachDashValues, fastParse, protectExecCommand, resolveRootless, scanGlobals, unknownFlag, type Globals } from './commands/argv.ts';
 import { TdrunError, describe } from './errors.ts';
 import { debug, reportError, setupLog } from './log.ts';
@@ -66,7 +65,7 @@ async function parseFull(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) markThinCall();
   // yargs is outside the bundle's code cache (src/launcher.ts); Node's compile cache serves it
   try {
-    process.getBuiltinModule('node:module').enableCompileCache(resolve(projectRoot, 'build/v8-cache'));
+    process.getBuiltinModule('node:module').enableCompileCache(v8CacheDir);
   } catch {
     // only a speed-up
   }

@@ -1,4 +1,28 @@
-// The launcher (src/launcher.ts) writes a command's V8 code cache after a successful call. A call
+// V8 code caches written at run time: the bundle's (src/launcher.ts) and the validator's
+// (src/spec/load.ts).
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Writes a cache so that readers see all of it or none; false when it could not (a read-only
+ *  installation only loses the speed-up). */
+export function writeCodeCache(path: string, data: Buffer): boolean {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+    return true;
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never written
+    }
+    return false;
+  }
+}
+
+// The launcher writes a command's cache after a successful call. A call
 // that succeeds early (`--help`, `delete -f` of an id that is not there) runs
 // too little of its command for that cache, which later calls would then load and compile the
 // rest beside: it says so here. Symbol.for, because the launcher and the bundle are two scripts

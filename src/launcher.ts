@@ -8,17 +8,17 @@
 // `state` runs other code than `run`. The first call of a command (or the first after a rebuild
 // or with other V8 flags, which V8 detects and rejects) writes its cache on a successful exit,
 // unless it succeeded early (src/code-cache.ts).
-import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import { commandWord } from './commands/argv.ts';
 import { primeCgroupMigration } from './cgroups/setup.ts';
 import { native } from './native.ts';
-import { isThinCall } from './code-cache.ts';
+import { isThinCall, writeCodeCache } from './code-cache.ts';
+import { v8CacheDir } from './paths.ts';
 
-/** Both replaced at build time by absolute paths (esbuild `define`). */
+/** Replaced at build time by the bundle's absolute path (esbuild `define`). */
 declare const TDRUN_BUNDLE: string;
-declare const TDRUN_CACHE_DIR: string;
 
 function loadBundle(key: string): void {
   let source: string;
@@ -30,7 +30,7 @@ function loadBundle(key: string): void {
     process.stderr.write(`tdrun: cannot load ${TDRUN_BUNDLE}: ${(err as Error).message} (npm run build)\n`);
     process.exit(1);
   }
-  const cachePath = `${TDRUN_CACHE_DIR}/tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}.bin`;
+  const cachePath = `${v8CacheDir}/tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}.bin`;
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cachePath);
@@ -44,29 +44,13 @@ function loadBundle(key: string): void {
   });
   if (!cachedData || script.cachedDataRejected) {
     process.on('exit', (code) => {
-      if (code === 0 && !isThinCall()) writeCache(cachePath, script);
+      if (code === 0 && !isThinCall()) writeCodeCache(cachePath, script.createCachedData());
     });
   }
   const module = { exports: {} };
   // the launcher's own require serves: the bundle asks only for Node's built-ins and for files
   // by absolute path (node:module, for createRequire, would cost 0.4 ms to load)
   script.runInThisContext()(module.exports, require, module, TDRUN_BUNDLE, dirname(TDRUN_BUNDLE));
-}
-
-function writeCache(path: string, script: Script): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, script.createCachedData());
-    renameSync(tmp, path);
-  } catch {
-    // a read-only installation only loses the speed-up
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never written
-    }
-  }
 }
 
 const key = commandWord(process.argv.slice(2)) ?? 'other';

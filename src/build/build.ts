@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileConfigValidator } from './validator.ts';
-import { LAUNCHER_NODE_FLAG } from '../paths.ts';
+import { LAUNCHER_NODE_FLAG, v8CacheDir } from '../paths.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const nodeBinary = resolve(root, 'node_modules/node/bin/node');
@@ -81,11 +81,10 @@ await build({
 // seed defends against hash flooding by whoever controls the keys of parsed input; tdrun parses
 // only what root gives it (config.json, its own state, the command line), and a caller who could
 // flood it could as well hand it a config that takes as long in other ways.
-const cacheDir = resolve(root, 'build/v8-cache');
 // the code caches of an earlier bundle can never be used again (src/launcher.ts)
-mkdirSync(cacheDir, { recursive: true });
-for (const name of readdirSync(cacheDir)) {
-  if (name.startsWith('tdrun-')) rmSync(resolve(cacheDir, name), { force: true });
+mkdirSync(v8CacheDir, { recursive: true });
+for (const name of readdirSync(v8CacheDir)) {
+  if (name.startsWith('tdrun-')) rmSync(resolve(v8CacheDir, name), { force: true });
 }
 const launcherTmp = resolve(root, `bin/tdrun.tmp-${process.pid}`);
 mkdirSync(resolve(root, 'bin'), { recursive: true });
@@ -97,7 +96,6 @@ await build({
   define: {
     'import.meta.dirname': '__dirname',
     TDRUN_BUNDLE: JSON.stringify(resolve(root, 'dist/tdrun.cjs')),
-    TDRUN_CACHE_DIR: JSON.stringify(cacheDir),
   },
 });
 chmodSync(launcherTmp, 0o755);

@@ -81,16 +81,17 @@ export function parseCgroupSetup(mountinfo: string, selfCgroup: string): CgroupS
   return { hierarchies };
 }
 
-let cached: CgroupSetup | undefined;
+// Kept on the process object: the launcher detects the setup for its priming, and the bundle,
+// a separate script with its own copy of this module, finds it there instead of parsing again.
+const DETECTED = Symbol.for('tdrun.cgroup-setup');
 
 export function detectCgroups(): CgroupSetup {
-  if (!cached) {
-    cached = parseCgroupSetup(
-      readFileSync('/proc/self/mountinfo', 'utf8'),
-      readFileSync('/proc/self/cgroup', 'utf8'),
-    );
-  }
-  return cached;
+  const shared = process as unknown as Record<symbol, CgroupSetup | undefined>;
+  shared[DETECTED] ??= parseCgroupSetup(
+    readFileSync('/proc/self/mountinfo', 'utf8'),
+    readFileSync('/proc/self/cgroup', 'utf8'),
+  );
+  return shared[DETECTED];
 }
 
 /**

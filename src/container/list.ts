@@ -14,18 +14,16 @@ export function userName(uid: number, passwd: string): string {
 
 export function listContainers(root: string): RuncState[] {
   const states: RuncState[] = [];
-  let passwd: string | undefined;
+  let passwd = '';
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    // every owner is then shown as #uid
+  }
   for (const id of listIds(root)) {
     try {
       // runc's OWNER: whoever owns the container's state directory
       const uid = statSync(containerDir(root, id)).uid;
-      if (passwd === undefined) {
-        try {
-          passwd = readFileSync('/etc/passwd', 'utf8');
-        } catch {
-          passwd = '';
-        }
-      }
       states.push(runcState(readRecord(root, id), undefined, userName(uid, passwd)));
     } catch {
       // a container being created or deleted right now has no complete record to show

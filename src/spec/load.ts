@@ -1,9 +1,10 @@
 // Reading config.json (and an exec's process.json): parse, validate against the schema compiled
 // at build time, run the cross-field rules; every failure is one line naming the JSON pointer.
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Script } from 'node:vm';
-import { projectRoot } from '../paths.ts';
+import { projectRoot, v8CacheDir } from '../paths.ts';
+import { writeCodeCache } from '../code-cache.ts';
 import { TdrunError, errnoText } from '../errors.ts';
 import { warn } from '../log.ts';
 import { checkRules, processRules, type Problem, type RuleContext } from './rules.ts';
@@ -19,26 +20,22 @@ interface SchemaError {
 type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 
 /** V8 code caches of the validator live beside the bundle's (src/launcher.ts). */
-export const validatorCachePrefix = resolve(projectRoot, 'build/v8-cache/config-validator-');
+export const validatorCachePrefix = join(v8CacheDir, 'config-validator-');
 
 let validator: Validator | undefined;
 /** set while the code cache is missing or was rejected: writes one once the validator ran */
 let persistCache: (() => void) | undefined;
 
 function writeCache(path: string, data: Buffer): void {
-  const tmp = `${path}.${process.pid}.tmp`;
+  if (!writeCodeCache(path, data)) return;
+  // caches of earlier builds of the validator are dead weight
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-    // caches of earlier builds of the validator are dead weight
-    const dir = dirname(path);
-    for (const name of readdirSync(dir)) {
-      const other = join(dir, name);
+    for (const name of readdirSync(v8CacheDir)) {
+      const other = join(v8CacheDir, name);
       if (other.startsWith(validatorCachePrefix) && other !== path && name.endsWith('.bin')) rmSync(other, { force: true });
     }
   } catch {
-    // a read-only installation only loses the speed-up; the validator itself is loaded already
+    // another call pruned them first
   }
 }
 
