@@ -1,13 +1,14 @@
 // The runc-compatible command line engines drive: --pid-file, --preserve-fds, run exit codes, kill,
 // list/ps, spec, features, --version, flag errors, the error line and --log-format json.
-import { closeSync, cpSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle } from './lib/bundle.ts';
 import { addOut, createContainer, startSleeper, waitFile, waitStatus } from './lib/containers.ts';
 import { pidAlive, pidsInCgroup } from './lib/host.ts';
 import { collect, projectRoot, Runtime, skipReason, templateRootfs, waitFor, workDir } from './lib/runtime.ts';
-import { v8CacheDir } from '../src/paths.ts';
+import { addonPath, v8CacheDir } from '../src/paths.ts';
 
 const why = skipReason();
 const rt = new Runtime('cli');
@@ -124,6 +125,9 @@ describe.skipIf(!!why)('cli', () => {
     expect(mine.pid).toBe((await rt.state(b.id)).pid);
     expect(typeof mine.created).toBe('string');
     expect((await rt.ok(['list', '-q'])).stdout.split('\n')).toContain(b.id);
+    // runc: state's owner is empty, list names the owner of the state directory (root here)
+    expect((await rt.state(b.id)).owner).toBe('');
+    expect(table.stdout).toMatch(new RegExp(`^${b.id}\\s.*\\sroot$`, 'm'));
   });
 
   it('ps: --format json is the array of host pids; the table lists the init pid', async () => {
@@ -169,6 +173,50 @@ describe.skipIf(!!why)('cli', () => {
       expect(f.ociVersionMax).toMatch(/^1\.\d+\.\d+$/);
       expect(readFileSync(cache).equals(damaged), 'the launcher writes a good cache in its place').toBe(false);
     }
+  });
+
+  it('a call that succeeds early (--help) makes no code cache; a full one does (src/code-cache.ts)', async () => {
+    const built = statSync(join(projectRoot, 'dist/tdrun.cjs'));
+    // --help and --version have no command word: both would share the "other" cache
+    const cache = join(v8CacheDir, `tdrun-other-${built.size}-${Math.trunc(built.mtimeMs)}.bin`);
+    rmSync(cache, { force: true });
+    await rt.ok(['--help']);
+    expect(existsSync(cache), 'help runs none of a command').toBe(false);
+    await rt.ok(['--version']);
+    expect(existsSync(cache), 'a full call writes the cache').toBe(true);
+  });
+
+  it('tdrun started by a Node with options of its own exits through Node, so --cpu-prof still writes its profile', () => {
+    const dir = mkdtempSync(join(workDir, 'cpuprof-'));
+    try {
+      const node = join(projectRoot, 'node_modules/node/bin/node');
+      const out = execFileSync(node, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(projectRoot, 'bin/tdrun'), '--version'], { encoding: 'utf8' });
+      expect(out).toMatch(/^tdrun version/);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the addon finds V8\'s flag setter (the launcher turns the optimising compilers off with it)', () => {
+    const node = join(projectRoot, 'node_modules/node/bin/node');
+    const script = `const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(addonPath)}); process.stdout.write(String(m.exports.setV8Flags('--no-sparkplug')));`;
+    expect(execFileSync(node, ['-e', script], { encoding: 'utf8' })).toBe('true');
+  });
+
+  it('--debug prints each step of run with the milliseconds since the process started, in order', async () => {
+    const id = rt.id('debug');
+    const b = makeBundle(rt, id, (c) => (c.process.args = ['/probe', 'exit', '0']));
+    const r = await rt.run(['run', '-b', b.dir, id], { global: ['--debug'] });
+    expect(r.code, r.stderr).toBe(0);
+    const steps = [...r.stderr.matchAll(/^tdrun: debug: \[([\d.]+) ms\] (.*)$/gm)].map((m) => ({ at: Number(m[1]), what: m[2] }));
+    const names = steps.map((s) => s.what.replace(id, '<id>').replace(/\d+/g, 'N'));
+    expect(names).toEqual([
+      'run: command loaded', 'create <id>: config.json checked', 'create <id>: state written',
+      'create <id>: tdrun-init spawned', 'create <id>: cgroups made', 'create <id>: tdrun-init placed in the cgroups',
+      'create <id>: init pid N', 'create <id>: init ready', 'run <id>: started', 'run <id>: process exited', 'run <id>: deleted',
+    ]);
+    for (let i = 1; i < steps.length; i++) expect(steps[i].at).toBeGreaterThanOrEqual(steps[i - 1].at);
   });
 
   it('--version prints "tdrun version X.Y.Z" and "spec: 1.x.y"', async () => {
