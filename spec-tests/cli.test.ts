@@ -76,6 +76,11 @@ describe.skipIf(!!why)('cli', () => {
     const r = await rt.run(['run', '-d', '-b', b.dir, id]);
     expect(r.code, r.stderr).toBe(0);
     expect((await rt.state(id)).status).toBe('running');
+    // started without an exec fifo: none is left to mistake it for a created container
+    expect(readdirSync(join(rt.root, id))).not.toContain('exec.fifo');
+    const again = await rt.run(['start', id]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('cannot start an already running container');
   });
 
   it('kill accepts signal names with and without SIG and numbers; an unknown signal is an error', async () => {
@@ -213,7 +218,7 @@ describe.skipIf(!!why)('cli', () => {
     const names = steps.map((s) => s.what.replace(id, '<id>').replace(/\d+/g, 'N'));
     expect(names).toEqual([
       'run: command loaded', 'create <id>: config.json checked', 'create <id>: state written',
-      'create <id>: tdrun-init spawned', 'create <id>: cgroups made', 'create <id>: tdrun-init placed in the cgroups',
+      'create <id>: tdrun-init spawned', 'create <id>: cgroups made',
       'create <id>: init pid N', 'create <id>: init ready', 'run <id>: started', 'run <id>: process exited', 'run <id>: deleted',
     ]);
     for (let i = 1; i < steps.length; i++) expect(steps[i].at).toBeGreaterThanOrEqual(steps[i - 1].at);

@@ -12,7 +12,6 @@ import { readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import { commandWord } from './commands/argv.ts';
-import { primeCgroupMigration } from './cgroups/setup.ts';
 import { native } from './native.ts';
 import { isThinCall, writeCodeCache } from './code-cache.ts';
 import { v8CacheDir } from './paths.ts';
@@ -55,8 +54,6 @@ function loadBundle(key: string): void {
 
 const key = commandWord(process.argv.slice(2)) ?? 'other';
 if (key === 'create' || key === 'run' || key === 'exec') {
-  // first of all, so that the kernel's wait runs beside the loading of the bundle
-  primeCgroupMigration();
   // These commands run the bundle's heaviest code (validation, plan) once, in a process that
   // lives ~40 ms: code compiled for speed never pays back, and compiling it took ~3 ms of CPU on
   // V8's worker threads per call (10% of the wall time of 20 parallel `run`s). Set before the

@@ -114,6 +114,10 @@ export interface Plan {
   consoleSocketFd: number;
 
   process: PlanProcess;
+  /** the container's cgroup directory in each v1 hierarchy, and in the cgroup2 one (null: none
+   *  mounted); tdrun-init moves itself there before entering any namespace */
+  cgroupsV1: string[];
+  cgroupV2: string | null;
 
   // ---- create only (empty / defaults for exec) ----
   /** absolute host path of the root filesystem, symlinks resolved */
@@ -136,7 +140,8 @@ export interface Plan {
   domainname: string | null;
   /** written to /proc/sys/<key with . replaced by /> after pivot */
   sysctl: { key: string; value: string }[];
-  /** absolute host path of the exec fifo the init blocks on until `start` */
+  /** absolute host path of the exec fifo the init blocks on until `start`; "" (`run`, which
+   *  starts at once): the init goes on to execve right after Ready */
   execFifo: string;
   /** join a new session keyring named after the container, as runc does unless --no-new-keyring,
    *  so containers do not share (and read) the host's session keys */

@@ -28,6 +28,7 @@ const opts = () => ({
   preserveFds: 0,
   noPivot: false,
   noNewKeyring: false,
+  cgroup: { paths: { 'cpu,cpuacct': '/sys/fs/cgroup/cpu,cpuacct/c1', memory: '/sys/fs/cgroup/memory/c1', unified: '/sys/fs/cgroup/unified/c1' } },
 });
 
 const mount = (options: string[], extra: object = {}) =>
@@ -107,6 +108,15 @@ describe('compileCreatePlan', () => {
     patch(s);
     return s;
   };
+
+  it('splits the cgroups into the v1 ones and the cgroup2 one', () => {
+    expect(compileCreatePlan(spec(), opts())).toMatchObject({
+      cgroupsV1: ['/sys/fs/cgroup/cpu,cpuacct/c1', '/sys/fs/cgroup/memory/c1'],
+      cgroupV2: '/sys/fs/cgroup/unified/c1',
+    });
+    const v1Only = compileCreatePlan(spec(), { ...opts(), cgroup: { paths: { memory: '/sys/fs/cgroup/memory/c1' } } });
+    expect(v1Only).toMatchObject({ cgroupsV1: ['/sys/fs/cgroup/memory/c1'], cgroupV2: null });
+  });
 
   it('resolves the rootfs against the bundle, symlinks followed', () => {
     const plan = compileCreatePlan(spec(), opts());
@@ -285,6 +295,7 @@ describe('compileExecPlan', () => {
         consoleSocket: '/tmp/sock',
         consoleSocketFd: -1,
         preserveFds: 2,
+        cgroup: { paths: { unified: '/sys/fs/cgroup/c1' } },
       },
     );
     expect(plan.mode).toBe('exec');
@@ -297,12 +308,13 @@ describe('compileExecPlan', () => {
       { type: 0x00020000, path: '/proc/4242/ns/mnt' },
     ]);
     expect(plan.becomeRootInUserns).toBe(true);
+    expect(plan).toMatchObject({ cgroupsV1: [], cgroupV2: '/sys/fs/cgroup/c1' });
     expect(plan).toMatchObject({ preserveFds: 2, consoleSocket: '/tmp/sock', mounts: [], devices: [], syncHooks: false, execFifo: '' });
     expect(plan.process).toMatchObject({ args: ['ps'], cwd: '/tmp', uid: 1, gid: 1, umask: 0o022 });
   });
 
   it('refuses a process it cannot run', () => {
-    const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0 };
+    const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0, cgroup: { paths: {} } };
     expect(() => compileExecPlan({ cwd: 'rel', args: ['x'] }, o)).toThrow('process /cwd: "rel" is not an absolute path');
     expect(() => compileExecPlan({ cwd: '/', args: [] }, o)).toThrow('process /args: must not be empty');
     expect(() => compileExecPlan({ cwd: '/', args: ['x'], apparmorProfile: 'p' }, o)).toThrow('process /apparmorProfile: not supported');

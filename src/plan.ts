@@ -17,6 +17,7 @@ import {
 } from './spec/mount-options.ts';
 import { noPivotPropagation, processRules } from './spec/rules.ts';
 import type { Hook, LinuxNamespace, Mount, Process, Spec } from './spec/types.ts';
+import { type CgroupPlacement, UNIFIED } from './cgroups/setup.ts';
 
 export interface CreatePlanOptions {
   id: string;
@@ -27,6 +28,7 @@ export interface CreatePlanOptions {
   preserveFds: number;
   noPivot: boolean;
   noNewKeyring: boolean;
+  cgroup: CgroupPlacement;
 }
 
 export interface ExecPlanOptions {
@@ -37,6 +39,13 @@ export interface ExecPlanOptions {
   consoleSocket: string | null;
   consoleSocketFd: number;
   preserveFds: number;
+  cgroup: CgroupPlacement;
+}
+
+/** The placement as tdrun-init joins it (src/cgroups/setup.ts keys hierarchies; the plan splits by kind). */
+function planCgroups(placement: CgroupPlacement): Pick<Plan, 'cgroupsV1' | 'cgroupV2'> {
+  const { [UNIFIED]: v2, ...v1 } = placement.paths;
+  return { cgroupsV1: Object.values(v1), cgroupV2: v2 ?? null };
 }
 
 const RLIM_INFINITY = (1n << 64n) - 1n;
@@ -242,6 +251,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     consoleSocket: opts.consoleSocket,
     consoleSocketFd: opts.consoleSocketFd,
     process: compileProcess(spec.process, 'config.json'),
+    ...planCgroups(opts.cgroup),
     rootfs: resolveRootfs(spec, bundle),
     rootfsReadonly: spec.root?.readonly ?? false,
     rootfsPropagation: rootfsPropagation ? propagationOptions[rootfsPropagation] : MS.SLAVE | MS.REC,
@@ -279,6 +289,7 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     consoleSocket: opts.consoleSocket,
     consoleSocketFd: opts.consoleSocketFd,
     process: compileProcess(process, 'process'),
+    ...planCgroups(opts.cgroup),
     rootfs: '',
     rootfsReadonly: false,
     rootfsPropagation: 0,

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cgroups.h"
 #include "console.h"
 #include "hooks.h"
 #include "namespaces.h"
@@ -82,12 +83,14 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
   TRY(process::sealFds(p.preserveFds));
   TRY(syncmsg::send(syncFd, proto::Msg::Ready, 0));
 
-  char byte;
-  ssize_t n;
-  do n = read(fifo, &byte, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1) return fail(n < 0 ? errno : 0, "read exec fifo %s", p.execFifo.c_str());
-  close(fifo);
+  if (fifo >= 0) {
+    char byte;
+    ssize_t n;
+    do n = read(fifo, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) return fail(n < 0 ? errno : 0, "read exec fifo %s", p.execFifo.c_str());
+    close(fifo);
+  }
   TRY(hooks::run("startContainer", p.startContainerHooks, state));
   return process::exec(resolved, p.process);
 }
@@ -123,10 +126,11 @@ Status run(int syncFd) {
   bool userns = p.newNamespaces & CLONE_NEWUSER;
   for (auto& j : p.joinNamespaces) userns |= j.type == CLONE_NEWUSER;
   if (!userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_DUMPABLE 0");
+  TRY(cgroups::enter(p));
 
   int consoleSock = -1, fifo = -1;
   if (p.process.terminal) TRY(console::connect(p, consoleSock));
-  if (!p.execMode) TRY(openExecFifo(p, fifo));
+  if (!p.execMode && !p.execFifo.empty()) TRY(openExecFifo(p, fifo));
   TRY(ns::enter(p, syncFd));
 
   // The child waits for EOF on this pipe, i.e. until ChildPid is on the wire: the parent must

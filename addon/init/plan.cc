@@ -458,6 +458,9 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
 
   if (const Json* proc = Reader::get(root, "process"); r.object(proc, "/process")) readProcess(r, *proc, p.process);
   else if (!r.failed()) r.wrong("/process", "missing");
+  r.strings(root, "cgroupsV1", p.cgroupsV1, top);
+  bool hasCgroupV2;
+  r.optStr(root, "cgroupV2", p.cgroupV2, hasCgroupV2, top);
 
   r.str(root, "rootfs", p.rootfs, top);
   r.boolean(root, "rootfsReadonly", p.rootfsReadonly, top);
@@ -489,7 +492,7 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
   // Cross-field rules: what the init would otherwise have to guess at.
   if (!p.execMode) {
     if (p.rootfs.empty() || p.rootfs[0] != '/') r.wrong("/rootfs", "not an absolute path");
-    else if (p.execFifo.empty()) r.wrong("/execFifo", "missing");
+    else if (!p.execFifo.empty() && p.execFifo[0] != '/') r.wrong("/execFifo", "not an absolute path");
     else {
       // Without a mount namespace of its own, the rootfs work would rearrange the host's mounts.
       bool mountNs = p.newNamespaces & CLONE_NEWNS;
@@ -501,6 +504,9 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
   if (!r.failed() && !p.syncHooks && (p.createContainerHooks.size() || p.startContainerHooks.size()))
     r.wrong("/syncHooks", "must be true when the plan has createContainer or startContainer hooks");
   if (!r.failed() && (p.process.cwd.empty() || p.process.cwd[0] != '/')) r.wrong("/process/cwd", "not an absolute path");
+  for (size_t i = 0; !r.failed() && i < p.cgroupsV1.size(); ++i)
+    if (p.cgroupsV1[i].empty() || p.cgroupsV1[i][0] != '/') r.wrong("/cgroupsV1/" + std::to_string(i), "not an absolute path");
+  if (!r.failed() && !p.cgroupV2.empty() && p.cgroupV2[0] != '/') r.wrong("/cgroupV2", "not an absolute path");
   // Without a UTS namespace of its own, sethostname would rename the host.
   if (!r.failed() && (p.hasHostname || p.hasDomainname) && !(p.newNamespaces & CLONE_NEWUTS)) {
     bool joined = false;

@@ -74,6 +74,8 @@ struct Plan {
   std::string consoleSocket;  // empty = none
   int consoleSocketFd = -1;
   Process process;
+  std::vector<std::string> cgroupsV1;  // directories, one per v1 hierarchy
+  std::string cgroupV2;                // directory; empty = no cgroup2 hierarchy
 
   std::string rootfs;
   bool rootfsReadonly = false;
@@ -89,7 +91,8 @@ struct Plan {
   std::vector<std::pair<std::string, std::string>> sysctl;
   // The start barrier: the init opens this fifo O_RDWR before pivot_root, sends Ready, then
   // blocks in read() for one byte. `tdrun start` opens it O_WRONLY|O_NONBLOCK (ENXIO: the init
-  // is gone, a clear error instead of runc's hang), writes one byte and unlinks it.
+  // is gone, a clear error instead of runc's hang), writes one byte and unlinks it. Empty for
+  // `run`: the init goes on to execve right after Ready.
   std::string execFifo;
   bool newSessionKeyring = false;
   bool syncHooks = false;

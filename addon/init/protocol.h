@@ -12,7 +12,8 @@
 //   helper -> CHILD_PID(pid of the init)
 //   [init   -> RUN_RUNTIME_HOOKS
 //    parent -> RUNTIME_HOOKS_DONE(state json)]
-//   init   -> READY (blocked on the exec fifo)
+//   init   -> READY (then blocked on the exec fifo;
+//                   `run` has none: execve at once)
 // Any step may instead answer ERROR { value = errno (0 if none), payload = what failed }, and
 // WARNING { payload = text } may come before any helper/init message.
 #pragma once

@@ -1,10 +1,10 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { parseCgroupSetup, resolvePlacement } from './setup.ts';
 import { deviceState, ruleLine } from './devices.ts';
 import {
-  applyResources, createCgroups, detectCgroups, freeze, isFrozen, listPids, placeProcess, removeCgroups, thaw,
+  applyResources, createCgroups, detectCgroups, freeze, isFrozen, listPids, removeCgroups, thaw,
   type CgroupPlacement,
 } from './index.ts';
 
@@ -96,7 +96,7 @@ describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
     expect(readFileSync(`${d('memory')}/memory.memsw.limit_in_bytes`, 'utf8').trim()).toBe(String(128 << 20));
     const child = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
     await new Promise((r) => child.once('spawn', r));
-    placeProcess(placement, child.pid!);
+    for (const dir of Object.values(placement.paths)) writeFileSync(`${dir}/cgroup.procs`, String(child.pid));
     expect(listPids(placement)).toEqual([child.pid]);
     freeze(placement);
     expect(isFrozen(placement)).toBe(true);

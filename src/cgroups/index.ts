@@ -69,10 +69,6 @@ export function createCgroups(placement: CgroupPlacement): CreatedCgroups {
   return result;
 }
 
-export function placeProcess(placement: CgroupPlacement, pid: number): void {
-  for (const dir of Object.values(placement.paths)) writeCgroupFile(dir, 'cgroup.procs', String(pid));
-}
-
 export interface ApplyOptions {
   /** `update`: settings absent from `resources` keep their current values (devices included) */
   update?: boolean;

@@ -1,7 +1,7 @@
 // Where the cgroup hierarchies are, and where a container's cgroups go in each of them.
 // Works for cgroup v1, pure v2 and the hybrid layout (v1 controllers + a cgroup2 mount at
 // /sys/fs/cgroup/unified), as runc's cgroupfs driver does.
-import { close, openSync, readFileSync, write } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { TdrunError } from '../errors.ts';
 
@@ -81,51 +81,11 @@ export function parseCgroupSetup(mountinfo: string, selfCgroup: string): CgroupS
   return { hierarchies };
 }
 
-// Kept on the process object: the launcher detects the setup for its priming, and the bundle,
-// a separate script with its own copy of this module, finds it there instead of parsing again.
-const DETECTED = Symbol.for('tdrun.cgroup-setup');
+let detected: CgroupSetup | undefined;
 
 export function detectCgroups(): CgroupSetup {
-  const shared = process as unknown as Record<symbol, CgroupSetup | undefined>;
-  shared[DETECTED] ??= parseCgroupSetup(
-    readFileSync('/proc/self/mountinfo', 'utf8'),
-    readFileSync('/proc/self/cgroup', 'utf8'),
-  );
-  return shared[DETECTED];
-}
-
-/**
- * The first cgroup migration in a while makes the kernel wait for an RCU grace period (5-20 ms
- * here: cgroup_threadgroup_rwsem is global and its writer takes readers off their fast path);
- * for tens of ms after one, further migrations skip that wait. Moving ourselves into the cgroup
- * we are already in changes nothing but pays the wait, on a libuv thread, while the launcher
- * loads the bundle and the command reads and checks its input, so that placing the helper into
- * the container's cgroups is quick.
- */
-export function primeCgroupMigration(): void {
-  let setup: CgroupSetup;
-  try {
-    setup = detectCgroups();
-  } catch {
-    return; // the real placement reports it
-  }
-  for (const h of setup.hierarchies) {
-    const dir = dirOf(h, h.own);
-    if (dir === null) continue;
-    // open here and only the write(2) on the thread pool: fs.writeFile would need the main
-    // thread between its steps, and the caller keeps it busy until the placement
-    let fd: number;
-    try {
-      fd = openSync(posix.join(dir, 'cgroup.procs'), 'w');
-    } catch {
-      continue;
-    }
-    write(fd, String(process.pid), () => {
-      // a failure only loses the head start; the placement itself reports its own errors
-      close(fd, () => {});
-    });
-    return;
-  }
+  detected ??= parseCgroupSetup(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8'));
+  return detected;
 }
 
 /** A cgroup path (as seen in /proc/<pid>/cgroup) -> its directory under the hierarchy's mount. */

@@ -29,5 +29,5 @@ export function createOptions(args: CreateArgs) {
 }
 
 export async function command(args: CreateArgs): Promise<void> {
-  await createContainer({ ...createOptions(args), ownConsole: false });
+  await createContainer({ ...createOptions(args), ownConsole: false, startAtOnce: false });
 }

@@ -19,7 +19,7 @@ import {
 } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
-import { applyResources, createCgroups, detectCgroups, placeProcess, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
+import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
 
@@ -35,6 +35,8 @@ export interface CreateOptions {
   rootless: boolean;
   /** `run` with a terminal and no --console-socket: tdrun receives the pty master itself */
   ownConsole: boolean;
+  /** `run`: no exec fifo; the init goes on to execve as soon as it is ready */
+  startAtOnce: boolean;
 }
 
 export interface Created {
@@ -103,8 +105,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     createContainerDir(root, id);
     undo.push(() => removeContainerDir(root, id));
     const dir = containerDir(root, id);
-    const execFifo = join(dir, 'exec.fifo');
-    native().mkfifo(execFifo, 0o600);
+    const execFifo = opts.startAtOnce ? '' : join(dir, 'exec.fifo');
+    if (execFifo) native().mkfifo(execFifo, 0o600);
 
     const placement = resolvePlacement(detectCgroups(), spec.linux?.cgroupsPath, id);
     const record: ContainerRecord = {
@@ -128,9 +130,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     };
     writeRecord(root, record);
     debug(`create ${id}: state written`);
-    // The cgroups come after the helper is spawned: their mkdir waits while the kernel ends the
-    // grace period the launcher's priming started (src/cgroups/setup.ts), so the plan and the
-    // spawn go first. Their undo is registered here, so it runs after the helper is gone.
+    // The cgroups are made while the spawned helper starts; their undo is registered here, so
+    // that it runs after the helper and the init are gone.
     let cgroups: CreatedCgroups | undefined;
     undo.push(() => cgroups?.rollback());
 
@@ -149,6 +150,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       preserveFds,
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
+      cgroup: placement,
     });
 
     let helper;
@@ -168,8 +170,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     cgroups = createCgroups(placement);
     applyResources(placement, spec.linux?.resources);
     debug(`create ${id}: cgroups made`);
-    placeProcess(placement, helperPid);
-    debug(`create ${id}: tdrun-init placed in the cgroups`);
+    // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
     sendPlan(helper, plan);
 
     const state = (status: State['status'], pid?: number): State => ({
@@ -182,6 +183,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     });
 
     let initPid = 0;
+    let initStartTime: number | null = null;
     for (;;) {
       const msg = nextMessage(helper);
       if (!msg) throw new TdrunError('init exited unexpectedly');
@@ -191,6 +193,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       } else if (msg.type === Msg.ChildPid) {
         initPid = msg.value;
         debug(`create ${id}: init pid ${initPid}`);
+        // now, while the init cannot have exited: without an exec fifo it may be gone by Ready
+        initStartTime = readProcStartTime(initPid);
+        if (initStartTime === null) throw new TdrunError('init exited unexpectedly');
         undo.push(async () => {
           try {
             process.kill(initPid, 'SIGKILL');
@@ -213,11 +218,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);
       }
     }
-    if (!initPid) throw new TdrunError('tdrun-init reported ready without the init pid');
+    if (!initPid || initStartTime === null) throw new TdrunError('tdrun-init reported ready without the init pid');
     closeQuietly(helper.sync);
 
-    const initStartTime = readProcStartTime(initPid);
-    if (initStartTime === null) throw new TdrunError('init exited unexpectedly');
     record.pid = initPid;
     record.initStartTime = initStartTime;
     record.rootfs = plan.rootfs;

@@ -7,7 +7,6 @@ import { compileExecPlan } from '../plan.ts';
 import type { LinuxNamespace } from '../spec/types.ts';
 import { readRecord } from '../state/store.ts';
 import { currentStatus } from '../state/lifecycle.ts';
-import { placeProcess } from '../cgroups/index.ts';
 import { Msg } from '../protocol.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
@@ -49,6 +48,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
       consoleSocket: opts.consoleSocket,
       consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(opts.preserveFds, 0) : -1,
       preserveFds: opts.preserveFds,
+      cgroup: record.cgroup,
     });
     let helper;
     try {
@@ -60,8 +60,6 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     let helperReaped = false;
     debug(`exec ${opts.id}: tdrun-init spawned`);
     try {
-      placeProcess(record.cgroup, helper.pid);
-      debug(`exec ${opts.id}: tdrun-init placed in the cgroups`);
       sendPlan(helper, plan);
       for (;;) {
         const msg = nextMessage(helper);

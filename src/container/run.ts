@@ -4,11 +4,11 @@ import { native } from '../native.ts';
 import type { ConsoleSession } from '../console.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
 import { createContainer, type CreateOptions } from './create.ts';
-import { startContainer } from './start.ts';
+import { runPoststartHooks } from './start.ts';
 import { deleteContainer } from './delete.ts';
 import { debug } from '../log.ts';
 
-export interface RunOptions extends Omit<CreateOptions, 'ownConsole'> {
+export interface RunOptions extends Omit<CreateOptions, 'ownConsole' | 'startAtOnce'> {
   detach: boolean;
   keep: boolean;
 }
@@ -23,12 +23,13 @@ export async function drainConsole(session: ConsoleSession): Promise<void> {
 export async function runContainer(opts: RunOptions): Promise<number> {
   // the init is the helper's orphan: as a subreaper we inherit it and can wait for it
   if (!opts.detach) native().setChildSubreaper();
-  const { record, consoleMaster } = await createContainer({ ...opts, ownConsole: !opts.detach });
+  // no exec fifo: nobody can act between our create and start, so the init need not wait for one
+  const { record, consoleMaster } = await createContainer({ ...opts, ownConsole: !opts.detach, startAtOnce: true });
   // console.ts pulls in node:tty and node:net (~6 ms): only a terminal needs it
   const session = consoleMaster !== null ? (await import('../console.ts')).attachConsole(consoleMaster) : null;
   const stopForwarding = opts.detach ? () => {} : forwardSignals(record.pid, session ? () => session.resize() : undefined);
   try {
-    await startContainer(opts.root, opts.id);
+    await runPoststartHooks(record);
   } catch (err) {
     stopForwarding();
     session?.restore();

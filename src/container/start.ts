@@ -1,7 +1,7 @@
 // `start`: release the init blocked on the exec fifo and return at once.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { TdrunError } from '../errors.ts';
-import { readRecord } from '../state/store.ts';
+import { readRecord, type ContainerRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/lifecycle.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
@@ -47,13 +47,16 @@ export async function startContainer(root: string, id: string): Promise<void> {
     }
     // the fifo's absence is what marks the container as started (lifecycle.currentStatus)
     unlinkSync(record.execFifo);
-    if (record.hooks?.poststart?.length) {
-      // runtime-spec: poststart runs after the user process is executed, so wait for the execve
-      await waitForExec(record.pid);
-      // the process was running when it executed, even if it is quick enough to be gone already
-      await runHooksWarnOnly('poststart', record.hooks.poststart, hookState(record, 'running'));
-    }
+    await runPoststartHooks(record);
   } finally {
     lock.release();
   }
+}
+
+/** runtime-spec: poststart hooks run after the user process is executed, so this waits for the execve. */
+export async function runPoststartHooks(record: ContainerRecord): Promise<void> {
+  if (!record.hooks?.poststart?.length) return;
+  await waitForExec(record.pid);
+  // the process was running when it executed, even if it is quick enough to be gone already
+  await runHooksWarnOnly('poststart', record.hooks.poststart, hookState(record, 'running'));
 }

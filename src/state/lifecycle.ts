@@ -54,7 +54,7 @@ export function currentStatus(record: ContainerRecord): Status {
   // a zombie init has exited; a different start time means the pid now belongs to someone else
   if (!stat || stat.state === 'Z' || stat.state === 'X' || stat.startTime !== record.initStartTime) return 'stopped';
   if (frozen(record)) return 'paused';
-  if (existsSync(record.execFifo)) return 'created';
+  if (record.execFifo && existsSync(record.execFifo)) return 'created';
   return 'running';
 }
 

@@ -18,6 +18,7 @@ export interface ContainerRecord {
   annotations?: Record<string, string>;
   /** /proc/<pid>/stat field 22, to tell our init from a later process that reuses its pid */
   initStartTime: number;
+  /** "" when the container was started at once (`run`) */
   execFifo: string;
   cgroup: CgroupPlacement;
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
