@@ -21,7 +21,8 @@ export interface Native {
   /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants (the container init after tdrun-init's
    *  first stage exits) become our children, so `run` and `exec` can collect their exit status. */
   setChildSubreaper(): void;
-  /** waitpid(pid) on a libuv worker thread, so signal handlers keep running meanwhile. */
+  /** waitpid(pid) of a child, resolved from the event loop when its pidfd turns readable (no
+   *  thread), so signal handlers keep running meanwhile. Needs Linux 5.3 (pidfd_open). */
   waitPid(pid: number): Promise<ExitStatus>;
   /** Non-blocking waitpid(pid, WNOHANG): null while the child runs. */
   tryWaitPid(pid: number): ExitStatus | null;

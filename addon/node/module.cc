@@ -3,6 +3,7 @@
 // a static single-threaded helper, because a child forked from multi-threaded Node may only make
 // async-signal-safe calls.
 #include <napi.h>
+#include <uv.h>
 
 #include <cerrno>
 #include <csignal>
@@ -15,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -146,39 +148,81 @@ Napi::Object exitStatus(Napi::Env env, int status) {
   return out;
 }
 
-class WaitWorker : public Napi::AsyncWorker {
- public:
-  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override {
-    pid_t rc;
-    do rc = waitpid(pid_, &status_, 0);
-    while (rc < 0 && errno == EINTR);
-    if (rc < 0) err_ = errno;
-  }
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (err_) {
-      Napi::Error error = Napi::Error::New(env, std::string("waitpid: ") + strerror(err_));
-      error.Set("errno", Napi::Number::New(env, err_));
-      error.Set("code", Napi::String::New(env, strerrorname_np(err_)));
-      deferred_.Reject(error.Value());
-      return;
-    }
-    deferred_.Resolve(exitStatus(env, status_));
-  }
+Napi::Error waitError(Napi::Env env, int err) {
+  Napi::Error error = Napi::Error::New(env, std::string("waitpid: ") + strerror(err));
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("code", Napi::String::New(env, strerrorname_np(err)));
+  return error;
+}
 
- private:
-  pid_t pid_;
-  int status_ = 0;
-  int err_ = 0;
-  Napi::Promise::Deferred deferred_;
+// waitPid without a thread: a pidfd turns readable when its process exits, and libuv polls it
+// with the rest of the event loop (a blocking waitpid on the thread pool made libuv start its
+// four threads in every create, run and exec). The poll handle keeps the loop alive meanwhile.
+struct PidWait {
+  uv_poll_t poll;
+  pid_t pid;
+  int pidfd;
+  Napi::Promise::Deferred deferred;
+  Napi::AsyncContext context;
 };
 
+void settle(PidWait* w, int status, int err) {
+  Napi::Env env = w->deferred.Env();
+  Napi::HandleScope handles(env);
+  {
+    // closing the scope runs the microtasks, so the awaiting code goes on now
+    Napi::CallbackScope scope(env, w->context);
+    if (err) w->deferred.Reject(waitError(env, err).Value());
+    else w->deferred.Resolve(exitStatus(env, status));
+  }
+}
+
+void onPidfdReadable(uv_poll_t* handle, int pollStatus, int) {
+  auto* w = static_cast<PidWait*>(handle->data);
+  int status = 0, err = 0;
+  if (pollStatus < 0) {
+    err = -pollStatus;
+  } else {
+    // readable: the process has exited, so a child of ours is reapable now
+    pid_t rc;
+    do rc = waitpid(w->pid, &status, WNOHANG);
+    while (rc < 0 && errno == EINTR);
+    if (rc <= 0) err = rc < 0 ? errno : ECHILD;
+  }
+  uv_poll_stop(handle);
+  settle(w, status, err);
+  uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) {
+    auto* done = static_cast<PidWait*>(h->data);
+    close(done->pidfd);
+    delete done;
+  });
+}
+
 Napi::Value WaitPid(const Napi::CallbackInfo& info) {
-  auto* worker = new WaitWorker(info.Env(), info[0].As<Napi::Number>().Int32Value());
-  Napi::Promise promise = worker->promise();
-  worker->Queue();
+  Napi::Env env = info.Env();
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  auto deferred = Napi::Promise::Deferred::New(env);
+  Napi::Promise promise = deferred.Promise();
+  int status = 0;
+  pid_t rc;
+  do rc = waitpid(pid, &status, WNOHANG);
+  while (rc < 0 && errno == EINTR);
+  int pidfd = rc == 0 ? static_cast<int>(syscall(SYS_pidfd_open, pid, 0)) : -1;
+  if (rc != 0 || pidfd < 0) {
+    int err = rc < 0 ? errno : rc == 0 ? errno : 0;
+    if (err) deferred.Reject(waitError(env, err).Value());
+    else deferred.Resolve(exitStatus(env, status));
+    return promise;
+  }
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  auto* w = new PidWait{{}, pid, pidfd, deferred, Napi::AsyncContext(env, "tdrun.waitPid")};
+  w->poll.data = w;
+  if (uv_poll_init(loop, &w->poll, pidfd) != 0 || uv_poll_start(&w->poll, UV_READABLE, onPidfdReadable) != 0) {
+    close(pidfd);
+    deferred.Reject(waitError(env, EIO).Value());
+    delete w;
+  }
   return promise;
 }
 
