@@ -56,7 +56,7 @@ export function scanGlobals(argv: string[]): Scanned | null {
 }
 
 /** The command name of a call (`run`, `state`...), or null when the call is unusual: the
- *  launcher names the bundle's code cache after it and primes the cgroup migration for it. */
+ *  launcher names the bundle's code cache after it and sets the V8 flags of create, run and exec by it. */
 export function commandWord(argv: string[]): string | null {
   const word = scanGlobals(argv)?.rest[0];
   return word !== undefined && /^[a-z]{1,16}$/.test(word) ? word : null;

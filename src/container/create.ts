@@ -1,5 +1,6 @@
-// `create`: from a bundle to an init that waits on the exec fifo, with nothing left behind on
-// any failure (every step registers its undo; a failure runs them in reverse order).
+// `create`: from a bundle to an init that waits on the exec fifo (or, for `run`, goes on to its
+// program), with nothing left behind on any failure (every step registers its undo; a failure
+// runs them in reverse order).
 import { join, resolve } from 'node:path';
 import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { native } from '../native.ts';
