@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
-import { readRecord } from '../state/store.ts';
+import type { ContainerRecord } from '../state/store.ts';
 import { execProcess } from '../container/exec.ts';
 import { parseNonNegative, type GlobalArgs } from './common.ts';
 
@@ -35,9 +35,8 @@ function parseId(flag: string, raw: string | number): number {
   return n;
 }
 
-function processFromFlags(args: ExecArgs): Process {
-  if (args.command.length === 0) throw new TdrunError('exec args cannot be empty');
-  const base = readRecord(args.root, args.id).process;
+function processFromFlags(args: ExecArgs, record: ContainerRecord): Process {
+  const base = record.process;
   if (!base) throw new TdrunError('container record', 'has no process to start from; give --process');
   const proc: Process = structuredClone(base);
   proc.args = args.command;
@@ -71,18 +70,26 @@ export async function command(args: ExecArgs): Promise<number> {
   if (args.apparmor) throw new TdrunError('--apparmor', 'not supported by tdrun');
   if (args.processLabel) throw new TdrunError('--process-label', 'not supported by tdrun');
   if (args.cgroup?.length) throw new TdrunError('--cgroup', 'not supported by tdrun yet');
-  let proc: Process;
+  if (args.process && args.command.length) throw new TdrunError('exec', 'give either --process or a command, not both');
+  if (!args.process && args.command.length === 0) throw new TdrunError('exec args cannot be empty');
+  let processOf: (record: ContainerRecord) => Process;
+  let terminal: boolean;
   if (args.process) {
-    if (args.command.length) throw new TdrunError('exec', 'give either --process or a command, not both');
-    const { loadProcess } = await import('../spec/load.ts');
-    proc = loadProcess(resolve(args.process));
+    const path = resolve(args.process);
+    const { checkProcess, readJson } = await import('../spec/load.ts');
+    const raw = readJson(path, path);
+    // the console is set up before the file is checked (container/exec.ts says why)
+    terminal = (raw as { terminal?: unknown }).terminal === true;
+    processOf = () => checkProcess(raw, path);
   } else {
-    proc = processFromFlags(args);
+    terminal = args.tty;
+    processOf = (record) => processFromFlags(args, record);
   }
   return execProcess({
     root: args.root,
     id: args.id,
-    process: proc,
+    terminal,
+    processOf,
     consoleSocket: args.consoleSocket ? resolve(args.consoleSocket) : null,
     pidFile: args.pidFile || null,
     detach: args.detach,

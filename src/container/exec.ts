@@ -5,7 +5,7 @@ import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
 import { compileExecPlan } from '../plan.ts';
 import type { LinuxNamespace } from '../spec/types.ts';
-import { readRecord } from '../state/store.ts';
+import { readRecord, type ContainerRecord } from '../state/store.ts';
 import { currentStatus } from '../state/lifecycle.ts';
 import { Msg } from '../protocol.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
@@ -17,7 +17,10 @@ import { debug } from '../log.ts';
 export interface ExecOptions {
   root: string;
   id: string;
-  process: Process;
+  /** process.terminal of what processOf will return */
+  terminal: boolean;
+  /** the process to run, from the container's record (checked, or built from flags) */
+  processOf: (record: ContainerRecord) => Process;
   consoleSocket: string | null;
   pidFile: string | null;
   detach: boolean;
@@ -25,14 +28,15 @@ export interface ExecOptions {
   ignorePaused: boolean;
 }
 
-export async function execProcess(opts: ExecOptions): Promise<number> {
-  const record = readRecord(opts.root, opts.id);
+function checkStatus(record: ContainerRecord, ignorePaused: boolean): void {
   const status = currentStatus(record);
   if (status === 'stopped') throw new TdrunError('cannot exec in a stopped container');
   if (status === 'creating') throw new TdrunError('cannot exec in a container that is being created');
-  if (status === 'paused' && !opts.ignorePaused) throw new TdrunError('cannot exec in a paused container');
-  const terminal = opts.process.terminal === true;
-  const ownConsole = terminal && !opts.consoleSocket;
+  if (status === 'paused' && !ignorePaused) throw new TdrunError('cannot exec in a paused container');
+}
+
+export async function execProcess(opts: ExecOptions): Promise<number> {
+  const ownConsole = opts.terminal && !opts.consoleSocket;
   if (ownConsole && opts.detach)
     throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
   if (!opts.detach) native().setChildSubreaper();
@@ -41,15 +45,8 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   let consoleTheirs = -1;
   if (ownConsole) [consoleOurs, consoleTheirs] = native().socketpair();
   try {
-    const plan = compileExecPlan(opts.process, {
-      id: opts.id,
-      initPid: record.pid,
-      namespaces: record.namespaces as LinuxNamespace[],
-      consoleSocket: opts.consoleSocket,
-      consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(opts.preserveFds, 0) : -1,
-      preserveFds: opts.preserveFds,
-      cgroup: record.cgroup,
-    });
+    // tdrun-init first: its exec (~0.6 ms) runs while the record is read, the process checked and
+    // the plan compiled; when any of them fails, it is killed before it saw a plan
     let helper;
     try {
       helper = spawnHelper(opts.preserveFds, consoleTheirs >= 0 ? [consoleTheirs] : []);
@@ -60,6 +57,17 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     let helperReaped = false;
     debug(`exec ${opts.id}: tdrun-init spawned`);
     try {
+      const record = readRecord(opts.root, opts.id);
+      checkStatus(record, opts.ignorePaused);
+      const plan = compileExecPlan(opts.processOf(record), {
+        id: opts.id,
+        initPid: record.pid,
+        namespaces: record.namespaces as LinuxNamespace[],
+        consoleSocket: opts.consoleSocket,
+        consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(opts.preserveFds, 0) : -1,
+        preserveFds: opts.preserveFds,
+        cgroup: record.cgroup,
+      });
       sendPlan(helper, plan);
       for (;;) {
         const msg = nextMessage(helper);

@@ -81,7 +81,8 @@ function validate(data: unknown): SchemaError | null {
   return valid ? null : (validator.errors?.[0] ?? { instancePath: '', message: 'is invalid' });
 }
 
-function readJson(path: string, name: string): object {
+/** A JSON file that must hold an object; `name` is what messages call it. */
+export function readJson(path: string, name: string): object {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -135,8 +136,4 @@ export function checkProcess(value: unknown, name: string): Process {
   const problems = processRules(process).map((p) => ({ ...p, pointer: p.pointer.replace(/^\/process/, '') }));
   report(name, problems);
   return process;
-}
-
-export function loadProcess(path: string): Process {
-  return checkProcess(readJson(path, path), path);
 }
