@@ -1,7 +1,7 @@
 // Robustness: concurrency, failures midway leave nothing, SIGKILL of tdrun mid-create, and
 // configs written by others (the runtime-spec's example, `runc spec`) run unchanged.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundlesDir, makeBundle } from './lib/bundle.ts';
@@ -43,6 +43,31 @@ describe.skipIf(!!why)('robustness', () => {
     const deletes = await Promise.all(bundles.map((b) => rt.run(['delete', '-f', b.id], { timeoutMs: 120_000 })));
     deletes.forEach((r, i) => expect(r.code, `${bundles[i].id}: ${r.stderr}`).toBe(0));
   }, 240_000);
+
+  it('a refused exec (no such container, a stopped one) reaps the tdrun-init it had started', async () => {
+    // exec spawns tdrun-init before it reads the record (src/container/exec.ts); an orphan it
+    // failed to reap would stay a zombie of PID 1 (this VM's init does not reap)
+    const helperZombies = () =>
+      readdirSync('/proc').filter((p) => {
+        try {
+          const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+          return stat.includes('(tdrun-init) Z');
+        } catch {
+          return false;
+        }
+      });
+    const before = new Set(helperZombies());
+    const missing = await rt.run(['exec', rt.id('nosuch'), '/bin/true']);
+    expect(missing.stderr).toContain('container does not exist');
+    const b = makeBundle(rt, rt.id('stopped'), (c) => (c.process.args = ['/probe', 'exit', '0']));
+    await rt.ok(['create', '-b', b.dir, b.id]);
+    await rt.ok(['start', b.id]);
+    await waitFor(async () => (await rt.state(b.id)).status === 'stopped');
+    const stopped = await rt.run(['exec', b.id, '/bin/true']);
+    expect(stopped.stderr).toContain('cannot exec in a stopped container');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(helperZombies().filter((p) => !before.has(p))).toEqual([]);
+  });
 
   it('two concurrent delete -f of one id are both safe and leave nothing', async () => {
     const id = rt.id('dd');
