@@ -12,6 +12,7 @@ export const enum Msg {
   Ready = 7,
   Error = 8,
   Warning = 9,
+  CgroupsReady = 10,
 }
 
 export interface Message {

@@ -126,6 +126,11 @@ Status run(int syncFd) {
   bool userns = p.newNamespaces & CLONE_NEWUSER;
   for (auto& j : p.joinNamespaces) userns |= j.type == CLONE_NEWUSER;
   if (!userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_DUMPABLE 0");
+  if (!p.execMode) {
+    // create sends the plan before it makes the cgroups (protocol.h)
+    TRY(ns::unshareEarly(p));
+    TRY(syncmsg::expect(syncFd, proto::Msg::CgroupsReady));
+  }
   TRY(cgroups::enter(p));
 
   int consoleSock = -1, fifo = -1;

@@ -43,6 +43,15 @@ Status join(const plan::Plan& p) {
 
 }  // namespace
 
+Status unshareEarly(plan::Plan& p) {
+  bool userns = p.newNamespaces & CLONE_NEWUSER;
+  for (auto& j : p.joinNamespaces) userns |= j.type == CLONE_NEWUSER;
+  int early = userns ? 0 : p.newNamespaces & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS);
+  if (early && unshare(early) != 0) return fail(errno, "unshare %s namespaces", names(early).c_str());
+  p.newNamespaces &= ~early;
+  return ok();
+}
+
 Status enter(const plan::Plan& p, int syncFd) {
   TRY(join(p));
   if (p.newNamespaces & CLONE_NEWUSER) {

@@ -7,8 +7,9 @@
 //
 // create:                                        exec:
 //   parent -> PLAN (json)                          parent -> PLAN (json)
-//   [helper -> NEED_ID_MAPS(pid)                   helper -> CHILD_PID(pid)
-//    parent -> ID_MAPS_DONE]                       child  -> ERROR | EOF on execve (CLOEXEC)
+//   parent -> CGROUPS_READY                        helper -> CHILD_PID(pid)
+//   [helper -> NEED_ID_MAPS(pid)                   child  -> ERROR | EOF on execve (CLOEXEC)
+//    parent -> ID_MAPS_DONE]
 //   helper -> CHILD_PID(pid of the init)
 //   [init   -> RUN_RUNTIME_HOOKS
 //    parent -> RUNTIME_HOOKS_DONE(state json)]
@@ -31,6 +32,8 @@ enum class Msg : uint32_t {
   Ready = 7,             // init -> parent: set up, waiting for `start`
   Error = 8,             // helper/init -> parent: value = errno, payload = "what" (e.g. "mount proc on /proc")
   Warning = 9,           // helper/init -> parent, any time before Ready/EOF: payload = text; the parent logs it and reads on
+  CgroupsReady = 10,     // parent -> helper (create): the cgroups exist and are configured; the plan came first so that
+                         // the helper can make the namespaces that do not depend on them meanwhile
 };
 
 struct Header {

@@ -131,8 +131,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     };
     writeRecord(root, record);
     debug(`create ${id}: state written`);
-    // The cgroups are made while the spawned helper starts; their undo is registered here, so
-    // that it runs after the helper and the init are gone.
+    // The cgroups are made while the spawned helper starts and makes the namespaces that do not
+    // depend on them; their undo is registered here, so that it runs after the helper and the
+    // init are gone.
     let cgroups: CreatedCgroups | undefined;
     undo.push(() => cgroups?.rollback());
 
@@ -168,11 +169,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       if (!helperReaped) await killAndReap(helperPid);
     });
     debug(`create ${id}: tdrun-init spawned`);
+    // the plan first: tdrun-init makes the namespaces that do not depend on the cgroups meanwhile
+    sendPlan(helper, plan);
     cgroups = createCgroups(placement);
     applyResources(placement, spec.linux?.resources);
     debug(`create ${id}: cgroups made`);
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
-    sendPlan(helper, plan);
+    sendMessage(helper.sync, Msg.CgroupsReady);
 
     const state = (status: State['status'], pid?: number): State => ({
       ociVersion: spec.ociVersion,
