@@ -1,5 +1,4 @@
-// V8 code caches written at run time: the bundle's (src/launcher.ts) and the validator's
-// (src/spec/load.ts).
+// The bundle's V8 code caches, written at run time (src/launcher.ts).
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 

@@ -1,30 +1,23 @@
 // Build step for the JavaScript side (run by `npm run build:js` with the Node 24 of the `node`
 // package, which runs TypeScript directly):
-//   1. compile the config.json schema into standalone validator code (no ajv at run time), and
-//      its V8 code cache,
-//   2. bundle src/cli.ts into a CommonJS file, dist/tdrun.cjs (commands stay lazily evaluated),
+//   1. compile the config.json schema into standalone validator code (no ajv at run time),
+//   2. bundle src/cli.ts, the validator with it, into a CommonJS file, dist/tdrun.cjs (commands
+//      stay lazily evaluated),
 //      and yargs, which only the calls off the fast paths need, into dist/yargs.cjs beside it,
 //   3. bundle src/launcher.ts into bin/tdrun, whose shebang names that Node 24 by absolute path,
 //      so engines can call tdrun by path with a minimal environment and no PATH lookup of `node`.
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { compileConfigValidator } from './validator.ts';
+import { writeConfigValidator } from './validator.ts';
 import { LAUNCHER_NODE_FLAG, v8CacheDir } from '../paths.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const nodeBinary = resolve(root, 'node_modules/node/bin/node');
 
-function writeAtomically(path: string, data: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-mkdirSync(resolve(root, 'build/generated'), { recursive: true });
-writeAtomically(resolve(root, 'build/generated/config-validator.cjs'), compileConfigValidator());
-// No validator code cache is made here: V8 ties a cache to the flags in force, and create, run
-// and exec run under the launcher's (src/launcher.ts), so the first of them writes it.
+// bundled into dist/tdrun.cjs below (`#config-validator`), so its compiled code lands in the
+// code cache of the commands that validate
+writeConfigValidator();
 
 const common = {
   bundle: true,
@@ -81,10 +74,11 @@ await build({
 // seed defends against hash flooding by whoever controls the keys of parsed input; tdrun parses
 // only what root gives it (config.json, its own state, the command line), and a caller who could
 // flood it could as well hand it a config that takes as long in other ways.
-// the code caches of an earlier bundle can never be used again (src/launcher.ts)
+// the code caches of an earlier bundle can never be used again (src/launcher.ts); the
+// directories beside them are Node's compile cache for yargs
 mkdirSync(v8CacheDir, { recursive: true });
 for (const name of readdirSync(v8CacheDir)) {
-  if (name.startsWith('tdrun-')) rmSync(resolve(v8CacheDir, name), { force: true });
+  if (name.endsWith('.bin')) rmSync(resolve(v8CacheDir, name), { force: true });
 }
 const launcherTmp = resolve(root, `bin/tdrun.tmp-${process.pid}`);
 mkdirSync(resolve(root, 'bin'), { recursive: true });

@@ -1,8 +1,22 @@
 // Compiles the config.json JSON schema (src/spec/schema.ts) into standalone CommonJS validator
 // code at build time, so no call of tdrun loads or compiles ajv.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
+import { projectRoot } from '../paths.ts';
 import { configSchema } from '../spec/schema.ts';
+
+/** Where package.json's "imports" finds `#config-validator` (src/spec/config-validator.d.ts). */
+export const configValidatorPath = resolve(projectRoot, 'build/generated/config-validator.cjs');
+
+/** Writes the validator from the schema as it is now (the build, and vitest's global setup). */
+export function writeConfigValidator(): void {
+  mkdirSync(dirname(configValidatorPath), { recursive: true });
+  const tmp = `${configValidatorPath}.tmp-${process.pid}`;
+  writeFileSync(tmp, compileConfigValidator());
+  renameSync(tmp, configValidatorPath);
+}
 
 export function compileConfigValidator(): string {
   const ajv = new Ajv({ code: { source: true, esm: false }, allErrors: false, strict: false });

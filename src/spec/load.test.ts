@@ -1,22 +1,17 @@
 import { stdio } from '../stdio.ts';
-import { mkdtempSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { compileConfigValidator } from '../build/validator.ts';
-import { checkConfig, checkProcess, loadConfig, validatorPath } from './load.ts';
+import { checkConfig, checkProcess, loadConfig } from './load.ts';
 import { defaultSpec } from './default-config.ts';
 import { features } from './features.ts';
 import { knownMountOptions } from './mount-options.ts';
 
 let dir: string;
 
+// the validator comes from the schema as it is now: spec-tests/lib/global-setup.ts writes it
 beforeAll(() => {
-  // the validator the build would write, from the schema as it is now
-  mkdirSync(dirname(validatorPath), { recursive: true });
-  const tmp = `${validatorPath}.tmp-${process.pid}`;
-  writeFileSync(tmp, compileConfigValidator());
-  renameSync(tmp, validatorPath);
   dir = mkdtempSync(join(tmpdir(), 'tdrun-load-'));
 });
 
