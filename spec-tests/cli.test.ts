@@ -239,7 +239,8 @@ describe.skipIf(!!why)('cli', () => {
   });
 
   it('errors are one line "tdrun: <op> <id>: <what>: <why>"; --log-format json appends the same as the last JSON line', async () => {
-    const log = join(workDir, `log-${process.pid}.json`);
+    const log = join(rt.bundles, 'log.json');
+    mkdirSync(rt.bundles, { recursive: true });
     writeFileSync(log, '');
     const r = await rt.run(['start', 'nope'], { global: ['--log', log, '--log-format', 'json'] });
     expect(r.code).toBe(1);

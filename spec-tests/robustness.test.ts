@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundlesDir, makeBundle } from './lib/bundle.ts';
+import { makeBundle } from './lib/bundle.ts';
 import { existingCgroupDirs, mountsUnder, pidsInCgroup } from './lib/host.ts';
 import { Runtime, skipReason, templateRootfs, waitFor } from './lib/runtime.ts';
 
@@ -192,7 +192,7 @@ describe.skipIf(!!why)('robustness', () => {
   });
 
   it.skipIf(!hasRunc)('`runc spec` default config runs unchanged (terminal true, sh)', async () => {
-    const dir = join(bundlesDir(rt), rt.id('runcspec'));
+    const dir = join(rt.bundles, rt.id('runcspec'));
     mkdirSync(dir, { recursive: true });
     cpSync(templateRootfs, join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
     execFileSync('runc', ['spec'], { cwd: dir });

@@ -70,13 +70,9 @@ export interface Bundle {
   write(): void;
 }
 
-export function bundlesDir(rt: Runtime): string {
-  return resolve(workDir, 'bundles', rt.root.replace(/^.*tdrun-test-/, ''));
-}
-
 /** A fresh bundle directory (copy of the template rootfs) for container `id`. */
 export function makeBundle(rt: Runtime, id: string, edit?: (c: Config, b: { dir: string; rootfs: string }) => void, base?: Config): Bundle {
-  const dir = resolve(bundlesDir(rt), id);
+  const dir = resolve(rt.bundles, id);
   const rootfs = join(dir, 'rootfs');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

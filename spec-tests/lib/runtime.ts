@@ -84,11 +84,14 @@ let counter = 0;
 
 export class Runtime {
   readonly root: string;
+  /** where this suite's bundles go (spec-tests/lib/bundle.ts); removed by cleanup() */
+  readonly bundles: string;
   private readonly tag: string;
 
   constructor(tag: string) {
     this.tag = tag;
     this.root = `/run/tdrun-test-${process.pid}-${tag}`;
+    this.bundles = resolve(workDir, 'bundles', `${process.pid}-${tag}`);
   }
 
   /** A container id unique within this run. */
@@ -121,12 +124,15 @@ export class Runtime {
     return JSON.parse(r.stdout);
   }
 
-  /** delete -f of every container under this root, then the root itself. */
+  /** delete -f of every container under this root, then the root itself and the bundles (a
+   *  rootfs copy each, ~600 MB per run of the suites otherwise left behind). */
   async cleanup(): Promise<void> {
-    if (!existsSync(this.root)) return;
-    const list = await this.run(['list', '-q']);
-    for (const id of list.stdout.split('\n').filter(Boolean)) await this.run(['delete', '-f', id]);
-    rmSync(this.root, { recursive: true, force: true });
+    if (existsSync(this.root)) {
+      const list = await this.run(['list', '-q']);
+      for (const id of list.stdout.split('\n').filter(Boolean)) await this.run(['delete', '-f', id]);
+      rmSync(this.root, { recursive: true, force: true });
+    }
+    rmSync(this.bundles, { recursive: true, force: true });
   }
 }
 
