@@ -145,7 +145,7 @@ describe.skipIf(!!why)('cli', () => {
   });
 
   it('spec output runs unchanged (terminal true, sh) on a busybox rootfs', async () => {
-    const dir = join(workDir, 'bundles', `${rt.root.replace(/^.*tdrun-test-/, '')}`, rt.id('spec'));
+    const dir = join(rt.bundles, rt.id('spec'));
     mkdirSync(dir, { recursive: true });
     cpSync(templateRootfs, join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
     await rt.ok(['spec', '-b', dir]);
