@@ -25,6 +25,10 @@ const common = {
   format: 'cjs',
   target: 'node20',
   minifySyntax: true,
+  // V8 parses the source again for every function missing from the code cache and for the
+  // source positions of a stack trace: half the bytes (397 -> 212 KB) made `run` 0.5-0.7 ms
+  // faster (interleaved A/B). Names stay, so stack traces still read.
+  minifyWhitespace: true,
   legalComments: 'none',
   logLevel: 'warning',
 } as const;
