@@ -3,6 +3,7 @@
 // reported here also lands in the log file when one is given.
 import { appendFileSync } from 'node:fs';
 import { stdio } from './stdio.ts';
+import { isoTimestamp } from './timestamp.ts';
 
 interface LogSetup {
   file?: string;
@@ -33,7 +34,7 @@ export function isDebug(): boolean {
 function writeLog(level: 'error' | 'warning' | 'debug', msg: string, textLine: string): void {
   if (!setup.file) return;
   const line =
-    setup.format === 'json' ? JSON.stringify({ level, msg, time: new Date().toISOString() }) + '\n' : textLine;
+    setup.format === 'json' ? JSON.stringify({ level, msg, time: isoTimestamp() }) + '\n' : textLine;
   try {
     // O_APPEND keeps lines whole when several tdrun calls share one log file
     appendFileSync(setup.file, line, { mode: 0o644 });

@@ -7,6 +7,7 @@ import { native } from '../native.ts';
 import { Msg, sendMessage } from '../protocol.ts';
 import { TdrunError } from '../errors.ts';
 import { debug } from '../log.ts';
+import { isoTimestamp } from '../timestamp.ts';
 import { loadConfig } from '../spec/load.ts';
 import type { IDMapping, Spec, State } from '../spec/types.ts';
 import { compileCreatePlan } from '../plan.ts';
@@ -118,7 +119,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       pid: 0,
       bundle,
       rootfs: '',
-      created: new Date().toISOString(),
+      created: isoTimestamp(),
       ...(spec.annotations ? { annotations: spec.annotations } : {}),
       initStartTime: 0,
       execFifo,
@@ -228,7 +229,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     record.pid = initPid;
     record.initStartTime = initStartTime;
     record.rootfs = plan.rootfs;
-    record.created = new Date().toISOString();
+    record.created = isoTimestamp();
     writeRecord(root, record);
     if (opts.pidFile) writeFileAtomically(opts.pidFile, String(initPid));
 
