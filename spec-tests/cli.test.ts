@@ -70,6 +70,34 @@ describe.skipIf(!!why)('cli', () => {
     expect((await done).code).toBe(137);
   });
 
+  it('run and exec pass the signals they get on to the container process and exit with its status', async () => {
+    const script = (out: string) =>
+      `trap "echo usr1 >> ${out}/sig" USR1; trap "echo term >> ${out}/sig; exit 7" TERM; echo up > ${out}/up; while :; do /bin/sleep 0.05; done`;
+    const id = rt.id('fwd');
+    const b = makeBundle(rt, id, (c, bb) => {
+      addOut(c, bb);
+      c.process.args = ['/bin/sh', '-c', script('/out')];
+    });
+    const run = rt.spawn(['run', '-b', b.dir, id]);
+    const ran = collect(run, 30_000);
+    expect(await waitFile(join(b.dir, 'out/up'))).toBe('up\n');
+    run.kill('SIGUSR1');
+    await waitFor(() => existsSync(join(b.dir, 'out/sig')));
+    // the exec'd shell: its own files beside the init's
+    mkdirSync(join(b.dir, 'out/exec'), { recursive: true });
+    const exec = rt.spawn(['exec', id, '/bin/sh', '-c', script('/out/exec')]);
+    const execed = collect(exec, 30_000);
+    expect(await waitFile(join(b.dir, 'out/exec/up'))).toBe('up\n');
+    exec.kill('SIGUSR1');
+    await waitFor(() => existsSync(join(b.dir, 'out/exec/sig')));
+    exec.kill('SIGTERM');
+    expect((await execed).code).toBe(7);
+    expect(readFileSync(join(b.dir, 'out/exec/sig'), 'utf8')).toBe('usr1\nterm\n');
+    run.kill('SIGTERM');
+    expect((await ran).code).toBe(7);
+    expect(readFileSync(join(b.dir, 'out/sig'), 'utf8')).toBe('usr1\nterm\n');
+  });
+
   it('run -d returns at once and leaves the container running', async () => {
     const id = rt.id('detach');
     const b = makeBundle(rt, id, (c) => (c.process.args = ['/probe', 'sleep', '600']));

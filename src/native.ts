@@ -38,6 +38,11 @@ export interface Native {
   restoreTerminal(fd: number, saved: Buffer): void;
   /** V8's SetFlagsFromString, looked up with dlsym; false when this Node has no such symbol. */
   setV8Flags(flags: string): boolean;
+  /** Passes every catchable signal but SIGCHLD, SIGPROF and SIGWINCH on to pid (through a pidfd,
+   *  from a signal handler of the addon's) until stopForwarding(). */
+  forwardSignals(pid: number): void;
+  /** Drops forwarded signals from now on; the handlers stay, so they no longer kill tdrun. */
+  stopForwarding(): void;
   /** _exit(2): no atexit handlers, no 'exit' event, no flushing of Node's streams. */
   exitNow(code: number): never;
 }

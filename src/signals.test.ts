@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitStatusCode, parseSignal, signalName } from './signals.ts';
+import { exitStatusCode, parseSignal } from './signals.ts';
 
 describe('parseSignal (runc kill SIGNAL forms)', () => {
   it('accepts numbers as engines send them', () => {
@@ -28,11 +28,7 @@ describe('parseSignal (runc kill SIGNAL forms)', () => {
   });
 });
 
-describe('signal names and exit status', () => {
-  it('maps numbers back to Node names', () => {
-    expect(signalName(2)).toBe('SIGINT');
-    expect(signalName(99)).toBeUndefined();
-  });
+describe('exit status', () => {
   it('uses the exit code, or 128+N for a signal like runc', () => {
     expect(exitStatusCode({ exitCode: 3, signal: null })).toBe(3);
     expect(exitStatusCode({ exitCode: null, signal: 9 })).toBe(137);

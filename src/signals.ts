@@ -2,6 +2,7 @@
 // forwarding of tdrun's own signals to a container process for `run` and `exec`.
 import { signalNumbers } from './os-tables.ts';
 import { TdrunError } from './errors.ts';
+import { native } from './native.ts';
 
 // Real-time signals: Linux reserves 32 and 33 for glibc, so SIGRTMIN is 34 as Go's unix package has it.
 const SIGRTMIN = 34;
@@ -29,48 +30,19 @@ export function parseSignal(raw: string): number {
   throw new TdrunError(`unknown signal "${raw}"`);
 }
 
-/** The name Node uses for a signal number, for process.on(). */
-export function signalName(n: number): NodeJS.Signals | undefined {
-  for (const [name, value] of Object.entries(signalNumbers())) if (value === n) return name as NodeJS.Signals;
-  return undefined;
-}
-
-// What a supervising `run`/`exec` passes on. SIGCHLD is ours (reaping), SIGKILL/SIGSTOP cannot
-// be caught, SIGPROF belongs to V8's profiler, SIGWINCH only matters as a window-size change of
-// the pty when there is one.
-export const FORWARDED: readonly NodeJS.Signals[] = [
-  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT',
-  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGVTALRM', 'SIGPWR', 'SIGSYS', 'SIGWINCH',
-];
-
-/** Forwards tdrun's signals to pid until the returned function is called. SIGWINCH goes to
- *  onWinch instead when given (the pty's size tells the container). */
+/** Forwards tdrun's signals to pid until the returned function is called (the addon says which,
+ *  and why not through process.on). SIGWINCH goes to onWinch instead when given: the pty's size
+ *  tells the container. */
 export function forwardSignals(pid: number, onWinch?: () => void): () => void {
-  // Stopping only mutes the handlers: they stay until tdrun exits (it is about to), as runc's
-  // do. Each removal would cost Node a round of its signal lock (5 syscalls), and a signal that
-  // arrives then is ignored instead of killing tdrun halfway through deleting the container.
-  // Nothing may reach pid once it is reaped: the number can belong to another process by then.
+  native().forwardSignals(pid);
   let active = true;
-  for (const sig of FORWARDED) {
-    if (sig === 'SIGWINCH' && !onWinch) continue;
-    process.on(
-      sig,
-      sig === 'SIGWINCH' && onWinch
-        ? () => {
-            if (active) onWinch();
-          }
-        : () => {
-            if (!active) return;
-            try {
-              process.kill(pid, sig);
-            } catch {
-              // the process is already gone; its exit status arrives through waitPid
-            }
-          },
-    );
-  }
+  if (onWinch)
+    process.on('SIGWINCH', () => {
+      if (active) onWinch();
+    });
   return () => {
     active = false;
+    native().stopForwarding();
   };
 }
 
