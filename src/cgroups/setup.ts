@@ -31,6 +31,7 @@ export interface CgroupPlacement {
 }
 
 function unescapeMountinfo(s: string): string {
+  if (!s.includes('\\')) return s;
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
@@ -46,8 +47,10 @@ export function parseCgroupSetup(mountinfo: string, selfCgroup: string): CgroupS
   }
   const hierarchies: Hierarchy[] = [];
   const seen = new Set<string>();
+  const known = new Set([...own.keys()].flatMap((k) => k.split(',')));
   for (const line of mountinfo.split('\n')) {
-    const sep = line.indexOf(' - ');
+    // most lines are other filesystems: skip them before splitting anything
+    const sep = line.indexOf(' - cgroup');
     if (sep < 0) continue;
     const pre = line.slice(0, sep).split(' ');
     const post = line.slice(sep + 3).split(' ');
@@ -61,9 +64,6 @@ export function parseCgroupSetup(mountinfo: string, selfCgroup: string): CgroupS
       key = UNIFIED;
       controllers = [];
     } else {
-      const known = new Set(
-        [...own.keys()].flatMap((k) => k.split(',')),
-      );
       controllers = (post[2] ?? '').split(',').filter((o) => known.has(o));
       if (controllers.length === 0) continue;
       // /proc/self/cgroup lists a hierarchy's controllers in the kernel's order: use that spelling
@@ -90,9 +90,11 @@ export function detectCgroups(): CgroupSetup {
 
 /** A cgroup path (as seen in /proc/<pid>/cgroup) -> its directory under the hierarchy's mount. */
 function dirOf(h: Hierarchy, cgroup: string): string | null {
-  const rel = posix.relative(h.root, cgroup);
-  if (rel.startsWith('..')) return null;
-  return posix.join(h.mountpoint, rel);
+  // both are absolute and clean: plain string work (path.relative and join run char by char in
+  // V8's interpreter, which is all create and run use: src/launcher.ts)
+  if (!isSameOrAncestor(h.root, cgroup)) return null;
+  const below = h.root === '/' ? cgroup : cgroup.slice(h.root.length);
+  return below === '/' ? h.mountpoint : h.mountpoint + below;
 }
 
 function isSameOrAncestor(ancestor: string, path: string): boolean {
