@@ -117,5 +117,5 @@ export function applyDevicesV1(dir: string, rules: LinuxDeviceCgroup[] | undefin
   const state = deviceState(rules);
   writeCgroupFile(dir, state.defaultAllow ? 'devices.allow' : 'devices.deny', 'a', P);
   const file = state.defaultAllow ? 'devices.deny' : 'devices.allow';
-  for (const e of state.exceptions) writeCgroupFile(dir, file, ruleLine(e), P);
+  if (state.exceptions.length > 0) writeCgroupFile(dir, file, state.exceptions.map(ruleLine), P);
 }
