@@ -248,10 +248,13 @@ for name in "${measured[@]}"; do
   smallest= mem_why=
   for kib in "${mem_sizes[@]}"; do
     id=${prefix}mem$kib
-    if R "$name" run --bundle "$work/bundle-mem-$kib" "$id" </dev/null >/dev/null 2>"$out/mem.$name.$kib.err"; then
+    R "$name" run --bundle "$work/bundle-mem-$kib" "$id" </dev/null >/dev/null 2>"$out/mem.$name.$kib.err"
+    rc=$?
+    if [ "$rc" = 0 ]; then
       smallest=$kib mem_why=
     elif [ -z "$mem_why" ]; then
-      mem_why="$kib KiB: $(last_line "$out/mem.$name.$kib.err")"
+      # 137: the container's process was killed (the OOM killer) after the runtime started it
+      mem_why="$kib KiB: exit status $rc; $(grep -v 'warning' "$out/mem.$name.$kib.err" | last_line /dev/stdin)"
     fi
     R "$name" delete --force "$id" >/dev/null 2>&1
   done
