@@ -219,6 +219,20 @@ describe.skipIf(!!why)('cli', () => {
     expect(existsSync(cache), 'a full call writes the cache').toBe(true);
   });
 
+  it('exec --process and exec with a command keep code caches of their own (src/launcher.ts)', async () => {
+    const built = statSync(join(projectRoot, 'dist/tdrun.cjs'));
+    const cacheOf = (key: string) => join(v8CacheDir, `tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}.bin`);
+    for (const key of ['exec', 'exec-process']) rmSync(cacheOf(key), { force: true });
+    const b = await startSleeper(rt);
+    await rt.ok(['exec', b.id, '/bin/true']);
+    expect(existsSync(cacheOf('exec'))).toBe(true);
+    expect(existsSync(cacheOf('exec-process')), 'a command exec has no validator code to give').toBe(false);
+    const processJson = join(b.dir, 'true.json');
+    writeFileSync(processJson, JSON.stringify({ args: ['/bin/true'], cwd: '/', user: { uid: 0, gid: 0 } }));
+    await rt.ok(['exec', '--process', processJson, b.id]);
+    expect(existsSync(cacheOf('exec-process'))).toBe(true);
+  });
+
   it('tdrun started by a Node with options of its own exits through Node, so --cpu-prof still writes its profile', () => {
     const dir = mkdtempSync(join(workDir, 'cpuprof-'));
     try {

@@ -52,8 +52,14 @@ function loadBundle(key: string): void {
   script.runInThisContext()(module.exports, require, module, TDRUN_BUNDLE, dirname(TDRUN_BUNDLE));
 }
 
-const key = commandWord(process.argv.slice(2)) ?? 'other';
-if (key === 'create' || key === 'run' || key === 'exec') {
+const argv = process.argv.slice(2);
+const command = commandWord(argv) ?? 'other';
+// exec --process (every engine's exec) checks the file against the schema; an exec cache made by
+// an exec without it would hold none of the validator, compiled anew (5-10 ms) by every engine
+// exec until the next build. (A "-p" among the exec'd command's own arguments only picks the
+// other cache.)
+const key = command === 'exec' && argv.some((a) => a === '-p' || a === '--process' || a.startsWith('--process=')) ? 'exec-process' : command;
+if (command === 'create' || command === 'run' || command === 'exec') {
   // These commands run the bundle's heaviest code (validation, plan) once, in a process that
   // lives ~40 ms: code compiled for speed never pays back, and compiling it took ~3 ms of CPU on
   // V8's worker threads per call (10% of the wall time of 20 parallel `run`s). Set before the
