@@ -123,12 +123,11 @@ Status run(int syncFd) {
   // container may open /proc/<pid>/exe: that is the host's tdrun-init (CVE-2019-5736). With a
   // user namespace the container's root cannot write that root-owned file anyway, and a
   // non-dumpable process's /proc files would belong to the host's root, out of its own reach.
-  bool userns = p.newNamespaces & CLONE_NEWUSER;
-  for (auto& j : p.joinNamespaces) userns |= j.type == CLONE_NEWUSER;
-  if (!userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_DUMPABLE 0");
+  if (!p.hasNamespace(CLONE_NEWUSER) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_DUMPABLE 0");
+  int unsharedEarly = 0;
   if (!p.execMode) {
     // create sends the plan before it makes the cgroups (protocol.h)
-    TRY(ns::unshareEarly(p));
+    TRY(ns::unshareEarly(p, unsharedEarly));
     TRY(syncmsg::expect(syncFd, proto::Msg::CgroupsReady));
   }
   TRY(cgroups::enter(p));
@@ -136,7 +135,7 @@ Status run(int syncFd) {
   int consoleSock = -1, fifo = -1;
   if (p.process.terminal) TRY(console::connect(p, consoleSock));
   if (!p.execMode && !p.execFifo.empty()) TRY(openExecFifo(p, fifo));
-  TRY(ns::enter(p, syncFd));
+  TRY(ns::enter(p, syncFd, unsharedEarly));
 
   // The child waits for EOF on this pipe, i.e. until ChildPid is on the wire: the parent must
   // learn the pid before any message from the child itself.

@@ -43,16 +43,13 @@ Status join(const plan::Plan& p) {
 
 }  // namespace
 
-Status unshareEarly(plan::Plan& p) {
-  bool userns = p.newNamespaces & CLONE_NEWUSER;
-  for (auto& j : p.joinNamespaces) userns |= j.type == CLONE_NEWUSER;
-  int early = userns ? 0 : p.newNamespaces & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS);
-  if (early && unshare(early) != 0) return fail(errno, "unshare %s namespaces", names(early).c_str());
-  p.newNamespaces &= ~early;
+Status unshareEarly(const plan::Plan& p, int& unshared) {
+  unshared = p.hasNamespace(CLONE_NEWUSER) ? 0 : p.newNamespaces & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS);
+  if (unshared && unshare(unshared) != 0) return fail(errno, "unshare %s namespaces", names(unshared).c_str());
   return ok();
 }
 
-Status enter(const plan::Plan& p, int syncFd) {
+Status enter(const plan::Plan& p, int syncFd, int unsharedEarly) {
   TRY(join(p));
   if (p.newNamespaces & CLONE_NEWUSER) {
     if (unshare(CLONE_NEWUSER) != 0) return fail(errno, "unshare user namespace");
@@ -63,7 +60,7 @@ Status enter(const plan::Plan& p, int syncFd) {
     if (setresgid(0, 0, 0) != 0) return fail(errno, "setresgid 0 in the user namespace");
     if (setresuid(0, 0, 0) != 0) return fail(errno, "setresuid 0 in the user namespace");
   }
-  int rest = p.newNamespaces & ~CLONE_NEWUSER;
+  int rest = p.newNamespaces & ~(CLONE_NEWUSER | unsharedEarly);
   if (rest && unshare(rest) != 0) return fail(errno, "unshare %s namespaces", names(rest).c_str());
   if (p.timeOffsets.size()) {
     // One write: the kernel takes all offsets at once, and only before a process enters the namespace.

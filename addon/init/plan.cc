@@ -495,9 +495,7 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
     else if (!p.execFifo.empty() && p.execFifo[0] != '/') r.wrong("/execFifo", "not an absolute path");
     else {
       // Without a mount namespace of its own, the rootfs work would rearrange the host's mounts.
-      bool mountNs = p.newNamespaces & CLONE_NEWNS;
-      for (auto& j : p.joinNamespaces) mountNs |= j.type == CLONE_NEWNS;
-      if (!mountNs) r.wrong("/newNamespaces", "a container needs a mount namespace");
+      if (!p.hasNamespace(CLONE_NEWNS)) r.wrong("/newNamespaces", "a container needs a mount namespace");
     }
   }
   // createContainer/startContainer hooks read the state JSON that only RuntimeHooksDone carries.
@@ -508,11 +506,8 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
     if (p.cgroupsV1[i].empty() || p.cgroupsV1[i][0] != '/') r.wrong("/cgroupsV1/" + std::to_string(i), "not an absolute path");
   if (!r.failed() && !p.cgroupV2.empty() && p.cgroupV2[0] != '/') r.wrong("/cgroupV2", "not an absolute path");
   // Without a UTS namespace of its own, sethostname would rename the host.
-  if (!r.failed() && (p.hasHostname || p.hasDomainname) && !(p.newNamespaces & CLONE_NEWUTS)) {
-    bool joined = false;
-    for (auto& j : p.joinNamespaces) joined |= j.type == CLONE_NEWUTS;
-    if (!joined) r.wrong(p.hasHostname ? "/hostname" : "/domainname", "needs a UTS namespace");
-  }
+  if (!r.failed() && (p.hasHostname || p.hasDomainname) && !p.hasNamespace(CLONE_NEWUTS))
+    r.wrong(p.hasHostname ? "/hostname" : "/domainname", "needs a UTS namespace");
   if (!r.failed() && p.timeOffsets.size() && !(p.newNamespaces & CLONE_NEWTIME))
     r.wrong("/timeOffsets", "needs a new time namespace");
 }

@@ -97,6 +97,14 @@ struct Plan {
   bool newSessionKeyring = false;
   bool syncHooks = false;
   std::vector<Hook> createContainerHooks, startContainerHooks;
+
+  // True when the container gets a namespace of this CLONE_NEW* type, new or joined.
+  bool hasNamespace(int type) const {
+    if (newNamespaces & type) return true;
+    for (auto& j : joinNamespaces)
+      if (j.type == type) return true;
+    return false;
+  }
 };
 
 // Parses the plan JSON. On failure returns false and fills `error` (e.g. "plan: /mounts/3/flags: not a number").

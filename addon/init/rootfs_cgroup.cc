@@ -55,20 +55,12 @@ std::string baseName(const std::string& path) {
   return s == std::string::npos ? path : path.substr(s + 1);
 }
 
-bool joinsOrCreatesCgroupNs(const plan::Plan& p) {
-  if (p.newNamespaces & CLONE_NEWCGROUP) return true;
-  for (const auto& j : p.joinNamespaces) {
-    if (j.type == CLONE_NEWCGROUP) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Status mountCgroupV1(int rootfd, const plan::Mount& m, const plan::Plan& p) {
   const char* dst = m.destination.c_str();
   const std::string what = "mount cgroup on " + m.destination;
-  const bool byName = joinsOrCreatesCgroupNs(p);
+  const bool byName = p.hasNamespace(CLONE_NEWCGROUP);
 
   std::string self;
   if (!readFile("/proc/self/cgroup", self)) return fail(errno, "%s: read /proc/self/cgroup", what.c_str());
