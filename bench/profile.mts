@@ -1,6 +1,7 @@
 // Where one kind of tdrun call spends its time: runs it N times with --debug, whose lines carry
-// the time since the process started (src/log.ts), and prints for each line the median of that
-// time and of the step from the line before, then the median wall time of the whole call.
+// the time since Node's time origin, ~3 ms after the exec (src/log.ts), and prints for each line
+// the median of that time and of the step from the line before, then the median wall time of the
+// whole call.
 //   node bench/profile.mts [-n N] [--tdrun PATH] [--root DIR] -- ARGS...
 // `{}` in ARGS becomes a fresh container id per call, e.g.
 //   node bench/profile.mts -n 30 -- run --bundle /path/to/bundle {}

@@ -59,8 +59,8 @@ export function warn(message: string): void {
   writeLog('warning', message, line);
 }
 
-/** --debug: a line with the time since the process started, so that a run reads as a profile
- *  (bench/profile.mts takes medians of them). */
+/** --debug: a line with the time since Node's time origin (~3 ms after the exec), so that a run
+ *  reads as a profile (bench/profile.mts takes medians of them). */
 export function debug(message: string): void {
   if (!setup.debug) return;
   const line = `tdrun: debug: [${performance.now().toFixed(1)} ms] ${message}\n`;
