@@ -1,22 +1,16 @@
 // The bundle's V8 code caches, written at run time (src/launcher.ts).
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomically } from './atomic-file.ts';
 import { dirname } from 'node:path';
 
 /** Writes a cache so that readers see all of it or none; false when it could not (a read-only
  *  installation only loses the speed-up). */
 export function writeCodeCache(path: string, data: Buffer): boolean {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
+    writeFileAtomically(path, data);
     return true;
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never written
-    }
     return false;
   }
 }

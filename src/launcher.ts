@@ -8,7 +8,7 @@
 // `state` runs other code than `run`. The first call of a command (or the first after a rebuild
 // or with other V8 flags, which V8 detects and rejects) writes its cache on a successful exit,
 // unless it succeeded early (src/code-cache.ts).
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import { commandWord } from './commands/argv.ts';
@@ -23,8 +23,14 @@ function loadBundle(key: string): void {
   let source: string;
   let built: Stats;
   try {
-    source = readFileSync(TDRUN_BUNDLE, 'utf8');
-    built = statSync(TDRUN_BUNDLE);
+    // one open for the text and the size and mtime that name its cache
+    const fd = openSync(TDRUN_BUNDLE, 'r');
+    try {
+      built = fstatSync(fd);
+      source = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     process.stderr.write(`tdrun: cannot load ${TDRUN_BUNDLE}: ${(err as Error).message} (npm run build)\n`);
     process.exit(1);

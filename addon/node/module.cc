@@ -28,14 +28,18 @@
 namespace {
 
 // Throws like Node's fs does: message "<syscall>: <strerror>", .code "EPERM", .errno positive.
-void throwErrno(Napi::Env env, int err, const char* syscall) {
+Napi::Error errnoError(Napi::Env env, int err, const char* syscall) {
   std::string msg = std::string(syscall) + ": " + strerror(err);
   Napi::Error error = Napi::Error::New(env, msg);
   error.Set("errno", Napi::Number::New(env, err));
   const char* name = strerrorname_np(err);
   error.Set("code", Napi::String::New(env, name ? name : "UNKNOWN"));
   error.Set("syscall", Napi::String::New(env, syscall));
-  error.ThrowAsJavaScriptException();
+  return error;
+}
+
+void throwErrno(Napi::Env env, int err, const char* syscall) {
+  errnoError(env, err, syscall).ThrowAsJavaScriptException();
 }
 
 std::vector<std::string> stringArray(const Napi::Value& value) {
@@ -150,13 +154,6 @@ Napi::Object exitStatus(Napi::Env env, int status) {
   return out;
 }
 
-Napi::Error waitError(Napi::Env env, int err) {
-  Napi::Error error = Napi::Error::New(env, std::string("waitpid: ") + strerror(err));
-  error.Set("errno", Napi::Number::New(env, err));
-  error.Set("code", Napi::String::New(env, strerrorname_np(err)));
-  return error;
-}
-
 // waitPid without a thread: a pidfd turns readable when its process exits, and libuv polls it
 // with the rest of the event loop (a blocking waitpid on the thread pool made libuv start its
 // four threads in every create, run and exec). The poll handle keeps the loop alive meanwhile.
@@ -174,9 +171,18 @@ void settle(PidWait* w, int status, int err) {
   {
     // closing the scope runs the microtasks, so the awaiting code goes on now
     Napi::CallbackScope scope(env, w->context);
-    if (err) w->deferred.Reject(waitError(env, err).Value());
+    if (err) w->deferred.Reject(errnoError(env, err, "waitpid").Value());
     else w->deferred.Resolve(exitStatus(env, status));
   }
+}
+
+// The handle belongs to the loop until its close callback: only then may it go.
+void closePidWait(PidWait* w) {
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), [](uv_handle_t* h) {
+    auto* done = static_cast<PidWait*>(h->data);
+    close(done->pidfd);
+    delete done;
+  });
 }
 
 void onPidfdReadable(uv_poll_t* handle, int pollStatus, int) {
@@ -193,11 +199,7 @@ void onPidfdReadable(uv_poll_t* handle, int pollStatus, int) {
   }
   uv_poll_stop(handle);
   settle(w, status, err);
-  uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) {
-    auto* done = static_cast<PidWait*>(h->data);
-    close(done->pidfd);
-    delete done;
-  });
+  closePidWait(w);
 }
 
 Napi::Value WaitPid(const Napi::CallbackInfo& info) {
@@ -209,21 +211,27 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   pid_t rc;
   do rc = waitpid(pid, &status, WNOHANG);
   while (rc < 0 && errno == EINTR);
-  int pidfd = rc == 0 ? static_cast<int>(syscall(SYS_pidfd_open, pid, 0)) : -1;
-  if (rc != 0 || pidfd < 0) {
-    int err = rc < 0 ? errno : rc == 0 ? errno : 0;
-    if (err) deferred.Reject(waitError(env, err).Value());
+  if (rc != 0) {
+    if (rc < 0) deferred.Reject(errnoError(env, errno, "waitpid").Value());
     else deferred.Resolve(exitStatus(env, status));
+    return promise;
+  }
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    deferred.Reject(errnoError(env, errno, "pidfd_open").Value());
     return promise;
   }
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
   auto* w = new PidWait{{}, pid, pidfd, deferred, Napi::AsyncContext(env, "tdrun.waitPid")};
   w->poll.data = w;
-  if (uv_poll_init(loop, &w->poll, pidfd) != 0 || uv_poll_start(&w->poll, UV_READABLE, onPidfdReadable) != 0) {
+  if (int uvErr = uv_poll_init(loop, &w->poll, pidfd); uvErr != 0) {
     close(pidfd);
-    deferred.Reject(waitError(env, EIO).Value());
     delete w;
+    deferred.Reject(errnoError(env, -uvErr, "uv_poll_init").Value());
+  } else if ((uvErr = uv_poll_start(&w->poll, UV_READABLE, onPidfdReadable)) != 0) {
+    deferred.Reject(errnoError(env, -uvErr, "uv_poll_start").Value());
+    closePidWait(w);
   }
   return promise;
 }

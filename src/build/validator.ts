@@ -1,6 +1,7 @@
 // Compiles the config.json JSON schema (src/spec/schema.ts) into standalone CommonJS validator
 // code at build time, so no call of tdrun loads or compiles ajv.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { dirname, resolve } from 'node:path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -13,9 +14,7 @@ export const configValidatorPath = resolve(projectRoot, 'build/generated/config-
 /** Writes the validator from the schema as it is now (the build, and vitest's global setup). */
 export function writeConfigValidator(): void {
   mkdirSync(dirname(configValidatorPath), { recursive: true });
-  const tmp = `${configValidatorPath}.tmp-${process.pid}`;
-  writeFileSync(tmp, compileConfigValidator());
-  renameSync(tmp, configValidatorPath);
+  writeFileAtomically(configValidatorPath, compileConfigValidator());
 }
 
 export function compileConfigValidator(): string {

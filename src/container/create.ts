@@ -2,7 +2,8 @@
 // program), with nothing left behind on any failure (every step registers its undo; a failure
 // runs them in reverse order).
 import { join, resolve } from 'node:path';
-import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { native } from '../native.ts';
 import { Msg, sendMessage } from '../protocol.ts';
 import { TdrunError } from '../errors.ts';
@@ -45,19 +46,6 @@ export interface Created {
   record: ContainerRecord;
   /** the pty master when ownConsole was asked and the process has a terminal */
   consoleMaster: number | null;
-}
-
-/** Writes a file so readers see either nothing or all of it (engines read the pid file at once). */
-export function writeFileAtomically(path: string, data: string): void {
-  const target = resolve(path);
-  const tmp = `${target}.tdrun-${process.pid}`;
-  writeFileSync(tmp, data, { mode: 0o644 });
-  try {
-    renameSync(tmp, target);
-  } catch (err) {
-    unlinkSync(tmp);
-    throw err;
-  }
 }
 
 /** systemd socket activation (LISTEN_FDS for this process) passes those fds on, as runc does. */
@@ -231,7 +219,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     record.rootfs = plan.rootfs;
     record.created = isoTimestamp();
     writeRecord(root, record);
-    if (opts.pidFile) writeFileAtomically(opts.pidFile, String(initPid));
+    if (opts.pidFile) writeFileAtomically(resolve(opts.pidFile), String(initPid));
 
     let consoleMaster: number | null = null;
     if (consoleOurs >= 0) {

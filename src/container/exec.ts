@@ -1,5 +1,6 @@
 // `exec`: one more process in a running container. tdrun-init joins the init's namespaces and
 // forks; the sync socket reaches EOF when the process's execve succeeded (CLOEXEC).
+import { resolve } from 'node:path';
 import { native } from '../native.ts';
 import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
@@ -10,7 +11,7 @@ import { currentStatus } from '../state/lifecycle.ts';
 import { Msg } from '../protocol.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
-import { writeFileAtomically } from './create.ts';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { drainConsole } from './run.ts';
 import { debug } from '../log.ts';
 
@@ -94,7 +95,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
       closeQuietly(helper.sync);
     }
     debug(`exec ${opts.id}: process ${pid} running`);
-    if (opts.pidFile) writeFileAtomically(opts.pidFile, String(pid));
+    if (opts.pidFile) writeFileAtomically(resolve(opts.pidFile), String(pid));
     const master = ownConsole ? native().recvFd(consoleOurs) : null;
     if (opts.detach) return 0;
     const session = master !== null ? (await import('../console.ts')).attachConsole(master) : null;

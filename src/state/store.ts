@@ -1,10 +1,11 @@
 // The state store: one directory per container under the runtime root (default /run/tdrun),
 // holding state.json (the ContainerRecord) and the exec fifo.
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hook, Process } from '../spec/types.ts';
 import type { CgroupPlacement } from '../cgroups/setup.ts';
 import { TdrunError, describe } from '../errors.ts';
+import { writeFileAtomically } from '../atomic-file.ts';
 
 export interface ContainerRecord {
   ociVersion: string;
@@ -82,16 +83,9 @@ export function readRecord(root: string, id: string): ContainerRecord {
  */
 export function writeRecord(root: string, record: ContainerRecord): void {
   const dir = containerDir(root, record.id);
-  const tmp = join(dir, `.${STATE_FILE}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-    renameSync(tmp, join(dir, STATE_FILE));
+    writeFileAtomically(join(dir, STATE_FILE), JSON.stringify(record), 0o600);
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temp file was never made or already renamed: nothing to clean
-    }
     throw new TdrunError('write state', describe(err));
   }
 }
