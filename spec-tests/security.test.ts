@@ -1,14 +1,35 @@
 // design.md's security list: each test attempts the attack of one runc CVE class.
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capNumbers, makeBundle, runProbe } from './lib/bundle.ts';
-import { createContainer } from './lib/containers.ts';
+import { addOut, createContainer } from './lib/containers.ts';
 import { mountsUnder } from './lib/host.ts';
-import { collect, projectRoot, Runtime, skipReason, tdrunBin } from './lib/runtime.ts';
+import { collect, projectRoot, Runtime, skipReason, sleep, tdrunBin, waitFor } from './lib/runtime.ts';
 
 const why = skipReason();
+
+/** A fifo that already holds a pipe's worth of bytes: a process given it as stderr blocks in its
+ *  first write there until drain(), which keeps a short-lived helper alive for as long as a test needs. */
+function blockedStderr(): { fd: number; drain(): void; close(): void } {
+  const path = join(rt.bundles, `fifo-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  execFileSync('mkfifo', [path]);
+  const fd = openSync(path, 'r+');
+  rmSync(path);
+  writeSync(fd, Buffer.alloc(PIPE_CAPACITY, 'x'));
+  return {
+    fd,
+    drain() {
+      const buf = Buffer.alloc(PIPE_CAPACITY);
+      for (let got = 0; got < PIPE_CAPACITY; ) got += readSync(fd, buf, 0, PIPE_CAPACITY - got, null);
+    },
+    close: () => closeSync(fd),
+  };
+}
+// Linux's default pipe size
+const PIPE_CAPACITY = 65536;
 const rt = new Runtime('security');
 afterAll(() => rt.cleanup());
 
@@ -64,25 +85,77 @@ describe.skipIf(!!why)('security (design.md)', () => {
     }
   });
 
-  it('CVE-2019-5736: /proc/self/exe of the container process is the program, and the waiting init is neither node nor tdrun and cannot be overwritten', async () => {
-    const initBin = realpathSync(join(projectRoot, 'build/Release/tdrun-init'));
-    const hash = () => createHash('sha256').update(readFileSync(initBin)).digest('hex');
-    const before = hash();
+  it('CVE-2019-5736: /proc/self/exe of the container process is the program, and the waiting init is neither node nor tdrun', async () => {
     const { json } = await runProbe(rt);
     expect(json.exe).toBe('/probe');
     const a = await createContainer(rt, ['/probe', 'sleep', '600']);
-    const pidA = (await rt.state(a.id)).pid;
-    const exe = readlinkSync(`/proc/${pidA}/exe`);
+    const exe = readlinkSync(`/proc/${(await rt.state(a.id)).pid}/exe`);
     expect(exe).not.toBe(process.execPath);
     expect(exe).not.toBe(tdrunBin);
-    // B shares A's pid namespace, so its /proc/1 is A's waiting init; writing through its exe
-    // would overwrite the host binary.
-    const { json: w } = await runProbe(rt, (c) => {
-      c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${pidA}/ns/pid` } : n));
-      c.process.capabilities = { bounding: ['CAP_SYS_PTRACE', 'CAP_DAC_OVERRIDE'], permitted: ['CAP_SYS_PTRACE', 'CAP_DAC_OVERRIDE'], effective: ['CAP_SYS_PTRACE', 'CAP_DAC_OVERRIDE'] };
-    }, ['write', '/proc/1/exe', 'overwritten']);
-    expect(w.ok).not.toBe(true);
-    expect(hash()).toBe(before);
+  });
+
+  it('CVE-2019-5736: a container that grabs the exec helper\'s /proc/PID/exe cannot reopen it for writing once the helper is gone (exec of /proc/self/exe, and a #!/proc/self/exe program)', async () => {
+    const initBin = realpathSync(join(projectRoot, 'build/Release/tdrun-init'));
+    const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    const before = hash(initBin);
+    // The attacker is root in the container with CAP_SYS_PTRACE and CAP_DAC_OVERRIDE: more than
+    // the re-executed helper needs (it is an ordinary dumpable process of the container's user).
+    const attacker = (only?: number) => (c: any, b: { dir: string; rootfs: string }) => {
+      const caps = [...c.process.capabilities.bounding, 'CAP_SYS_PTRACE', 'CAP_DAC_OVERRIDE'];
+      c.process.capabilities = { bounding: caps, permitted: caps, effective: caps };
+      c.process.args = ['/probe', 'grab-exe', '/out/report', '/out/stop', ...(only ? [String(only)] : [])];
+      addOut(c, b);
+      writeFileSync(join(b.rootfs, 'evil'), '#!/proc/self/exe\n', { mode: 0o755 });
+    };
+    const grabs = async (b: { dir: string }, running: Promise<unknown>) => {
+      writeFileSync(join(b.dir, 'out/stop'), '');
+      await running;
+      return readFileSync(join(b.dir, 'out/report'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    };
+
+    // The attack itself works: against a plain host binary running in the container's view (the
+    // unsafe setting: no pid namespace of its own), the reopen for writing succeeds.
+    const victimBin = join(rt.bundles, 'victim-tdrun-init');
+    mkdirSync(rt.bundles, { recursive: true });
+    copyFileSync(initBin, victimBin);
+    chmodSync(victimBin, 0o755);
+    const stuck = blockedStderr();
+    const victim = spawn(victimBin, [], { stdio: ['ignore', 'ignore', stuck.fd] });
+    const victimExit = new Promise((r) => victim.on('exit', r));
+    const unsafeId = rt.id('grab-hostpid');
+    const unsafe = makeBundle(rt, unsafeId, (c, b) => {
+      attacker(victim.pid)(c, b);
+      c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'pid');
+    });
+    const unsafeRun = rt.run(['run', '-b', unsafe.dir, unsafeId]);
+    expect(await waitFor(() => existsSync(join(unsafe.dir, 'out/report.grabbed')), 10_000)).toBe(true);
+    stuck.drain();
+    await victimExit;
+    await sleep(100);
+    const seen = await grabs(unsafe, unsafeRun);
+    stuck.close();
+    expect(seen.map((g) => g.writable), JSON.stringify(seen)).toEqual([true]);
+
+    // The same attacker against tdrun's helper: `exec ID /proc/self/exe` and a program whose #!
+    // line names /proc/self/exe both run the helper's own executable as the container's process.
+    const id = rt.id('grab');
+    const b = makeBundle(rt, id, attacker());
+    const running = rt.run(['run', '-b', b.dir, id], { timeoutMs: 60_000 });
+    expect(await waitFor(() => existsSync(join(b.dir, 'out/report.ready')), 10_000)).toBe(true);
+    for (const program of ['/proc/self/exe', '/evil']) {
+      rmSync(join(b.dir, 'out/report.grabbed'), { force: true });
+      const full = blockedStderr();
+      const exec = rt.run(['exec', id, program], { stdio: ['ignore', 'pipe', full.fd] });
+      expect(await waitFor(() => existsSync(join(b.dir, 'out/report.grabbed')), 10_000), program).toBe(true);
+      full.drain();
+      await exec;
+      full.close();
+    }
+    await sleep(100);
+    const attempts = await grabs(b, running);
+    expect(attempts.length, JSON.stringify(attempts)).toBeGreaterThanOrEqual(2);
+    for (const g of attempts) expect(g.writable, JSON.stringify(g)).toBe(false);
+    expect(hash(initBin)).toBe(before);
   });
 
   it('CVE-2022-29162: inheritable and ambient capabilities are empty unless configured', async () => {

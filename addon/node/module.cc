@@ -14,7 +14,10 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <string>
+#include <linux/mount.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -24,6 +27,10 @@
 #include <termios.h>
 #include <unistd.h>
 #include <vector>
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
 
 namespace {
 
@@ -56,6 +63,47 @@ std::vector<char*> cStrings(std::vector<std::string>& strings) {
   return out;
 }
 
+// An fd from which the helper can be executed but through which nobody can ever write the host's
+// file (CVE-2019-5736): the container sees the helper's /proc/<pid>/exe while it works in the
+// container's pid namespace, and an O_PATH handle on it, reopened for writing once the helper has
+// exited, would otherwise overwrite the binary that the next create runs as host root.
+// First choice: a private, detached, read-only bind mount of the file (open_tree + mount_setattr):
+// no copy, and the mount disappears with the last process that runs from it; a reopen for writing
+// gets EROFS, and a detached mount cannot be remounted from inside a container. Without
+// CAP_SYS_ADMIN (or before Linux 5.12) a sealed memfd copy does the same job at the price of a copy.
+int openSealedExecutable(const std::string& path, int& err, const char*& syscallName) {
+  int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  if (tree >= 0) {
+    struct mount_attr attr = {};
+    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) == 0) return tree;
+    close(tree);
+  }
+  int source = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (source < 0) {
+    err = errno;
+    syscallName = "open";
+    return -1;
+  }
+  // MFD_EXEC: kernels with vm.memfd_noexec would otherwise make the copy non-executable
+  int copy = memfd_create("tdrun-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (copy < 0 && errno == EINVAL) copy = memfd_create("tdrun-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  struct stat st;
+  bool copied = copy >= 0 && fstat(source, &st) == 0;
+  for (off_t done = 0; copied && done < st.st_size;) {
+    ssize_t n = sendfile(copy, source, nullptr, st.st_size - done);
+    if (n <= 0) copied = false;
+    else done += n;
+  }
+  if (copied) copied = fcntl(copy, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0;
+  err = errno;
+  close(source);
+  if (copied) return copy;
+  if (copy >= 0) close(copy);
+  syscallName = "copy into a sealed memfd";
+  return -1;
+}
+
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -64,30 +112,42 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Array fdArray = info[3].As<Napi::Array>();
   const int count = static_cast<int>(fdArray.Length());
 
+  int sealedErr = 0;
+  const char* sealedSyscall = "";
+  int executable = openSealedExecutable(path, sealedErr, sealedSyscall);
+  if (executable < 0) {
+    throwErrno(env, sealedErr, (std::string(sealedSyscall) + " " + path).c_str());
+    return env.Undefined();
+  }
+
   // Move every source fd above the target range first, so a dup2 onto target i can never
   // clobber a source still to be placed. The copies are O_CLOEXEC: gone in the child at exec.
-  std::vector<int> staged(count, -1);
+  // The executable goes right after the targets: posix_spawn execs it as /proc/self/fd/<count>,
+  // and the helper marks it close-on-exec with every other fd above its own before its execve.
+  std::vector<int> staged(count + 1, -1);
   auto closeStaged = [&] {
     for (int fd : staged)
       if (fd >= 0) close(fd);
   };
-  for (int i = 0; i < count; i++) {
-    int source = fdArray.Get(i).As<Napi::Number>().Int32Value();
-    staged[i] = fcntl(source, F_DUPFD_CLOEXEC, count);
+  for (int i = 0; i <= count; i++) {
+    int source = i < count ? fdArray.Get(i).As<Napi::Number>().Int32Value() : executable;
+    staged[i] = fcntl(source, F_DUPFD_CLOEXEC, count + 1);
     if (staged[i] < 0) {
       int err = errno;
       closeStaged();
+      close(executable);
       throwErrno(env, err, "dup");
       return env.Undefined();
     }
   }
+  close(executable);
 
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
   posix_spawnattr_init(&attr);
-  for (int i = 0; i < count; i++) posix_spawn_file_actions_adddup2(&actions, staged[i], i);
-  posix_spawn_file_actions_addclosefrom_np(&actions, count);
+  for (int i = 0; i <= count; i++) posix_spawn_file_actions_adddup2(&actions, staged[i], i);
+  posix_spawn_file_actions_addclosefrom_np(&actions, count + 1);
 
   // Node ignores SIGPIPE and engines hand us other dispositions: the container gets defaults.
   sigset_t all, none;
@@ -99,8 +159,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
 
   std::vector<char*> cargv = cStrings(argv);
   std::vector<char*> cenv = cStrings(envp);
+  const std::string viaFd = "/proc/self/fd/" + std::to_string(count);
   pid_t pid = -1;
-  int err = posix_spawn(&pid, path.c_str(), &actions, &attr, cargv.data(), cenv.data());
+  int err = posix_spawn(&pid, viaFd.c_str(), &actions, &attr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   closeStaged();

