@@ -121,6 +121,7 @@ for kib in "${mem_sizes[@]}"; do
 done
 
 cc -O2 -Wall -o "$work/cycle" "$repo/bench/cycle.c" || die "building bench/cycle.c failed"
+cc -O2 -Wall -o "$work/helper-exec" "$repo/bench/helper-exec.c" || die "building bench/helper-exec.c failed"
 
 # --- runtimes ---------------------------------------------------------------------------------------
 add_runtime() { names+=("$1"); bin[$1]=$2; root[$1]=$work/root-$1; mkdir -p "${root[$1]}"; }
@@ -316,3 +317,7 @@ done
 } >"$out/meta.env"
 
 "$node" "$repo/bench/report.mts" "$out" | tee "$work/results.md"
+
+# What running tdrun-init from a read-only mount (or a sealed memfd) costs against the plain file.
+echo
+"$work/helper-exec" "$repo/build/Release/tdrun-init" | tee -a "$work/results.md"
