@@ -158,6 +158,27 @@ describe.skipIf(!!why)('security (design.md)', () => {
     expect(hash(initBin)).toBe(before);
   });
 
+  it('--no-pivot (runc\'s msMoveRoot): the host\'s full /proc is out of the container\'s view, so it cannot mount a fresh, unmasked procfs', async () => {
+    // A process that may make a user namespace mounts a new procfs as long as a full, unmasked
+    // one is visible in its mount namespace; below a chroot the host's /proc is.
+    const attack = (edit?: (c: any) => void) => (c: any) => {
+      for (const set of ['bounding', 'permitted', 'effective']) c.process.capabilities[set].push('CAP_SETFCAP');
+      c.process.args = ['/bin/sh', '-c', 'unshare -mrpf sh -c "mount -t proc none /proc && echo MOUNTED"; true'];
+      edit?.(c);
+    };
+    const tryIt = async (flags: string[], edit?: (c: any) => void) => {
+      const id = rt.id('nopivot');
+      const b = makeBundle(rt, id, attack(edit));
+      const r = await rt.run(['run', ...flags, '-b', b.dir, id]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.includes('MOUNTED');
+    };
+    // The unsafe setting: the host's /proc bound into the container in full.
+    expect(await tryIt([], (c) => c.mounts.push({ destination: '/hostproc', type: 'bind', source: '/proc', options: ['rbind'] }))).toBe(true);
+    expect(await tryIt(['--no-pivot'])).toBe(false);
+    expect(await tryIt([])).toBe(false);
+  });
+
   it('CVE-2022-29162: inheritable and ambient capabilities are empty unless configured', async () => {
     const { json } = await runProbe(rt);
     expect(json.caps.inheritable).toBe('0000000000000000');

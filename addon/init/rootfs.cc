@@ -265,6 +265,32 @@ Status readonlyPath(int rootfd, const std::string& path) {
   return remountBind(fdPath(top.get()).c_str(), MS_RDONLY, true, "make " + path + " read-only");
 }
 
+// Without pivot_root the host's mounts stay in this mount namespace below the chroot, and the
+// kernel lets a process mount a new procfs or sysfs as long as one full, unmasked mount of it is
+// visible in its namespace: the container could mount a fresh /proc with no masked paths (runc's
+// msMoveRoot closes the same hole). So every full procfs and sysfs mount outside the rootfs is
+// detached first, deepest first; where the kernel refuses (a locked mount) a tmpfs covers it.
+Status hideHostProcAndSys(const std::string& rootfs) {
+  std::vector<MountInfo> mounts;
+  if (!readMountInfo(mounts)) return fail(errno, "read /proc/self/mountinfo");
+  for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) {
+    const MountInfo& m = *it;
+    if (m.root != "/" || (m.fsType != "proc" && m.fsType != "sysfs") || pathWithin(m.mountPoint, rootfs)) continue;
+    const char* at = m.mountPoint.c_str();
+    // A parent detached earlier in this loop took this one with it.
+    if (mount("", at, nullptr, MS_SLAVE | MS_REC, nullptr) < 0) {
+      if (errno == ENOENT || errno == EINVAL) continue;
+      return fail(errno, "make %s rslave before hiding it", at);
+    }
+    if (umount2(at, MNT_DETACH) == 0) continue;
+    if (errno != EINVAL && errno != EPERM) return fail(errno, "detach the host's %s at %s", m.fsType.c_str(), at);
+    if (mount("tmpfs", at, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0) {
+      return fail(errno, "cover the host's %s at %s", m.fsType.c_str(), at);
+    }
+  }
+  return ok();
+}
+
 }  // namespace
 
 Status prepare(const plan::Plan& p) {
@@ -289,6 +315,7 @@ Status prepare(const plan::Plan& p) {
 
 Status enter(const plan::Plan& p) {
   if (p.noPivot) {
+    TRY(hideHostProcAndSys(p.rootfs));
     if (chdir(p.rootfs.c_str()) < 0) return fail(errno, "chdir %s", p.rootfs.c_str());
     if (mount(p.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) return fail(errno, "move the rootfs to /");
     if (chroot(".") < 0) return fail(errno, "chroot %s", p.rootfs.c_str());
