@@ -89,9 +89,12 @@ describe.skipIf(!!why)('security (design.md)', () => {
     const { json } = await runProbe(rt);
     expect(json.exe).toBe('/probe');
     const a = await createContainer(rt, ['/probe', 'sleep', '600']);
-    const exe = readlinkSync(`/proc/${(await rt.state(a.id)).pid}/exe`);
+    const pid = (await rt.state(a.id)).pid;
+    const exe = readlinkSync(`/proc/${pid}/exe`);
     expect(exe).not.toBe(process.execPath);
     expect(exe).not.toBe(tdrunBin);
+    // executed through /proc/self/fd/N, it still names itself (start waits for a change of name)
+    expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('tdrun-init');
   });
 
   it('CVE-2019-5736: a container that grabs the exec helper\'s /proc/PID/exe cannot reopen it for writing once the helper is gone (exec of /proc/self/exe, and a #!/proc/self/exe program)', async () => {

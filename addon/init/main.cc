@@ -173,6 +173,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   int syncFd = static_cast<int>(fd);
+  // tdrun execs this helper as /proc/self/fd/N (addon/node/module.cc), which would name the
+  // process "N"; start's wait for the execve and ps(1) users know it by its own name.
+  prctl(PR_SET_NAME, "tdrun-init", 0, 0, 0);
   // Engines start runtimes with SIGPIPE ignored and signals blocked: start from defaults, but
   // ignore SIGPIPE while setting up so a vanished reader is an EPIPE with a message, not a
   // silent death. process::exec resets everything again before execve.
