@@ -5,8 +5,8 @@ import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, re
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capNumbers, makeBundle, runProbe } from './lib/bundle.ts';
-import { addOut, createContainer } from './lib/containers.ts';
-import { mountsUnder } from './lib/host.ts';
+import { addOut, createContainer, startSleeper } from './lib/containers.ts';
+import { mountsUnder, pidAlive } from './lib/host.ts';
 import { collect, projectRoot, Runtime, skipReason, sleep, tdrunBin, waitFor } from './lib/runtime.ts';
 
 const why = skipReason();
@@ -180,6 +180,44 @@ describe.skipIf(!!why)('security (design.md)', () => {
     expect(await tryIt([], (c) => c.mounts.push({ destination: '/hostproc', type: 'bind', source: '/proc', options: ['rbind'] }))).toBe(true);
     expect(await tryIt(['--no-pivot'])).toBe(false);
     expect(await tryIt([])).toBe(false);
+  });
+
+  it('kill --all and delete -f signal only the container\'s own processes, not others that share its cgroup', async () => {
+    const cg = `/tdrun-sec-shared-${process.pid}`;
+    const sleeper = (name: string, edit?: (c: any) => void) =>
+      startSleeper(rt, (c) => {
+        c.linux.cgroupsPath = cg;
+        edit?.(c);
+      }, name);
+    const a = await sleeper('a');
+    const aPid = (await rt.state(a.id)).pid;
+    // SIGTERM kills neither container's PID 1 (no handler), so the processes that tell are not PID 1:
+    // the unsafe setting, a container that joins A's pid namespace and so is one of A's processes,
+    // and the child of another container's shell.
+    const joined = await sleeper('joined', (c) => {
+      c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${aPid}/ns/pid` } : n));
+    });
+    const joinedPid = (await rt.state(joined.id)).pid;
+    const other = await sleeper('other', (c) => (c.process.args = ['/bin/sh', '-c', '/probe sleep 600; true']));
+    const otherPid = (await rt.state(other.id)).pid;
+    const children = () => readFileSync(`/proc/${otherPid}/task/${otherPid}/children`, 'utf8').trim();
+    const otherChild = Number(await waitFor(children, 5000));
+    expect(otherChild).toBeGreaterThan(0);
+
+    const r = await rt.run(['kill', '--all', a.id, 'TERM']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await waitFor(() => !pidAlive(joinedPid), 5000)).toBe(true);
+    expect(r.stderr).toMatch(/left alone: pid \d+, \d+ \(in the container's cgroup but not in its pid namespace\)/);
+    expect(r.stderr).toContain(String(otherChild));
+    expect(pidAlive(otherChild)).toBe(true);
+
+    const d = await rt.run(['delete', '-f', a.id]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(pidAlive(aPid)).toBe(false);
+    expect(d.stderr).toContain("the container's cgroup is kept");
+    expect(pidAlive(otherChild)).toBe(true);
+    await rt.ok(['delete', '-f', other.id]);
+    expect(pidAlive(otherChild)).toBe(false);
   });
 
   it('CVE-2022-29162: inheritable and ambient capabilities are empty unless configured', async () => {

@@ -6,14 +6,14 @@ import { markThinCall } from '../code-cache.ts';
 import { containerDir, readRecord, removeContainerDir, type ContainerRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { currentStatus, requireStatus, type Status } from '../state/lifecycle.ts';
-import { removeCgroups, thaw } from '../cgroups/index.ts';
+import { listPids, removeCgroups, thaw } from '../cgroups/index.ts';
+import { warn } from '../log.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
 import { containerPids } from './kill.ts';
 import { waitGone } from './spawn.ts';
 import { hookState } from './state.ts';
 
-async function killEverything(record: ContainerRecord, status: Status): Promise<void> {
-  const pids = containerPids(record, status !== 'stopped');
+async function killEverything(record: ContainerRecord, status: Status, pids: number[]): Promise<void> {
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -47,8 +47,12 @@ export async function deleteContainer(root: string, id: string, force: boolean):
     const status = currentStatus(record);
     // like runc, a created (never started) container may be deleted without --force
     if (!force && status !== 'created') requireStatus('delete', record, ['stopped']);
-    if (status !== 'stopped' || containerPids(record, false).length > 0) await killEverything(record, status);
-    removeCgroups(record.cgroup);
+    const pids = containerPids(record, status !== 'stopped');
+    if (status !== 'stopped' || pids.length > 0) await killEverything(record, status, pids);
+    // processes that containerPids left alone: the cgroup is shared with something else and stays
+    const others = listPids(record.cgroup).filter((pid) => !pids.includes(pid));
+    if (others.length > 0) warn(`the container's cgroup is kept: it still holds pid ${others.join(', ')}`);
+    else removeCgroups(record.cgroup);
     removeContainerDir(root, id);
     // runtime-spec: poststop hooks run after the container is deleted, before delete returns
     await runHooksWarnOnly('poststop', record.hooks?.poststop, hookState(record, 'stopped'));

@@ -1,6 +1,6 @@
 // A container's status, worked out from the kernel on every call (never stored): the init's
 // /proc entry, the exec fifo and the freezer. Cheap enough for every `state`.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { TdrunError } from '../errors.ts';
 import { dirFor, UNIFIED } from '../cgroups/setup.ts';
 import { readFrozen } from '../cgroups/freezer.ts';
@@ -29,6 +29,16 @@ function readProcStat(pid: number): ProcStat | null {
 }
 
 /** /proc/<pid>/stat field 22 (start time in clock ticks since boot), or null when there is no such process. */
+/** "<dev>:<inode>" of /proc/<pid>/ns/<ns>, null when the process is gone. */
+export function namespaceId(pid: number, ns: 'pid' | 'mnt'): string | null {
+  try {
+    const st = statSync(`/proc/${pid}/ns/${ns}`);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
 export function readProcStartTime(pid: number): number | null {
   return readProcStat(pid)?.startTime ?? null;
 }

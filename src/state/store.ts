@@ -24,6 +24,10 @@ export interface ContainerRecord {
   cgroup: CgroupPlacement;
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
   namespaces: { type: string; path?: string }[];
+  /** The namespace that tells the container's processes from others in its cgroup (kill --all,
+   *  delete -f): its pid namespace, or without one of its own its mount namespace, as
+   *  "<dev>:<inode>" of /proc/<init>/ns/<type>. Absent in records of tdrun before 0.1.1. */
+  membership?: { ns: 'pid' | 'mnt'; id: string };
   /** config.json's process as validated at create: the base of `exec` without --process (as runc
    *  keeps it in its state), so editing the bundle later changes nothing */
   process?: Process;
