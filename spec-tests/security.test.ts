@@ -1,7 +1,7 @@
 // design.md's security list: each test attempts the attack of one runc CVE class.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capNumbers, makeBundle, runProbe } from './lib/bundle.ts';
@@ -83,6 +83,171 @@ describe.skipIf(!!why)('security (design.md)', () => {
         expect(r.stderr).toMatch(new RegExp(`^tdrun: run ${id}: `, 'm'));
       }
     }
+  });
+
+  it('CVE-2024-21626 class: exec --cwd /proc/self/fd/N is refused or stays inside the rootfs; a leaked directory fd would escape', async () => {
+    // The unsafe setting: a host directory handed in on purpose (--preserve-fds) is an escape.
+    const leakId = rt.id('cwdleak');
+    const leakBundle = makeBundle(rt, leakId, (c) => (c.process.args = ['/bin/sh', '-c', 'cd /proc/self/fd/3 && cat config.json']));
+    const hostDir = openSync(leakBundle.dir, 'r');
+    try {
+      const r = await collect(rt.spawn(['run', '--preserve-fds', '1', '-b', leakBundle.dir, leakId], { stdio: ['pipe', 'pipe', 'pipe', hostDir] }), 30_000);
+      expect(r.stdout, r.stderr).toContain('"ociVersion"');
+    } finally {
+      closeSync(hostDir);
+    }
+    const a = await startSleeper(rt);
+    for (let fd = 3; fd <= 8; fd++) {
+      const r = await rt.run(['exec', '--cwd', `/proc/self/fd/${fd}`, a.id, '/probe']);
+      if (r.code === 0) {
+        const json = JSON.parse(r.stdout);
+        expect(json.cwd, `fd ${fd}`).not.toMatch(/^\/(run|work|sys\/fs\/cgroup)/);
+        expect(json.cwd.startsWith('/'), `fd ${fd}: ${json.cwd}`).toBe(true);
+      } else {
+        expect(r.stderr).toMatch(new RegExp(`^tdrun: exec ${a.id}: `, 'm'));
+      }
+    }
+  });
+
+  it('CVE-2021-30465 / CVE-2024-45310 class: a rootfs directory swapped for a symlink to /etc while mounts are made never puts a mount on the host', async () => {
+    const before = hostEtcMounts();
+    const id0 = rt.id('swap');
+    const b0 = makeBundle(rt, id0, (c) => c.mounts.push({ destination: '/swap/sub', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] }));
+    mkdirSync(join(b0.rootfs, 'swap/sub'), { recursive: true });
+    // Another container sharing the volume would do this from inside; a host loop is faster.
+    const swapper = spawn('/bin/sh', ['-c', 'cd "$1" && while :; do mv -T swap swap.real; ln -s /etc swap; rm swap; mv -T swap.real swap; done', 'sh', b0.rootfs], { stdio: 'ignore' });
+    try {
+      // The race is live: a resolution that follows the path lands on the host's /etc now and then.
+      let escaped = 0;
+      await waitFor(() => {
+        for (let i = 0; i < 200; i++) {
+          try {
+            if (realpathSync(join(b0.rootfs, 'swap')) === '/etc') escaped++;
+          } catch {
+            // between two renames
+          }
+        }
+        return escaped > 0;
+      }, 5000, 1);
+      expect(escaped).toBeGreaterThan(0);
+      for (let i = 0; i < 15; i++) {
+        const id = rt.id('swap');
+        const r = await rt.run(['run', '-b', b0.dir, id]);
+        if (r.code !== 0) expect(r.stderr).toMatch(new RegExp(`^tdrun: run ${id}: `, 'm'));
+      }
+    } finally {
+      swapper.kill('SIGKILL');
+    }
+    expect(hostEtcMounts()).toEqual(before);
+  });
+
+  it('CVE-2019-16884 / CVE-2019-19921 / CVE-2023-27561 class: with /proc a symlink or a plain directory over procfs, tdrun\'s procfs writes fail instead of landing elsewhere', async () => {
+    const fakeProc = (b: { dir: string }) => {
+      const dir = join(b.dir, 'fakeproc');
+      mkdirSync(join(dir, 'self'), { recursive: true });
+      writeFileSync(join(dir, 'self/oom_score_adj'), 'untouched');
+      return dir;
+    };
+    // The unsafe setting: a host directory mounted over the container's /proc takes its writes.
+    let dir = '';
+    const shown = await runProbe(rt, (c, b) => {
+      dir = fakeProc(b);
+      c.mounts.push({ destination: '/proc', type: 'bind', source: dir, options: ['rbind', 'rw'] });
+      c.linux.maskedPaths = [];
+      c.linux.readonlyPaths = [];
+    }, ['write', '/proc/self/oom_score_adj', 'redirected']);
+    expect(shown.json, shown.result.stderr).toEqual({ ok: true });
+    expect(readFileSync(join(dir, 'self/oom_score_adj'), 'utf8')).toBe('redirected');
+
+    for (const how of ['plain directory', 'symlink']) {
+      const id = rt.id('fakeproc');
+      const b = makeBundle(rt, id, (c, bb) => {
+        dir = fakeProc(bb);
+        c.process.oomScoreAdj = 500;
+        if (how === 'plain directory') {
+          c.mounts.push({ destination: '/proc', type: 'bind', source: dir, options: ['rbind', 'rw'] });
+        } else {
+          rmSync(join(bb.rootfs, 'proc'), { recursive: true });
+          symlinkSync('/fake', join(bb.rootfs, 'proc'));
+          cpSync(dir, join(bb.rootfs, 'fake'), { recursive: true });
+          c.mounts = c.mounts.filter((m: any) => m.destination !== '/proc');
+        }
+        c.linux.maskedPaths = [];
+        c.linux.readonlyPaths = [];
+      });
+      const r = await rt.run(['run', '-b', b.dir, id]);
+      expect(r.code, how).not.toBe(0);
+      expect(r.stderr, how).toMatch(new RegExp(`^tdrun: run ${id}: .*/proc`, 'm'));
+      expect(readFileSync(join(dir, 'self/oom_score_adj'), 'utf8')).toBe('untouched');
+      if (how === 'symlink') expect(readFileSync(join(b.rootfs, 'fake/self/oom_score_adj'), 'utf8')).toBe('untouched');
+    }
+  });
+
+  it('CVE-2025-52881 class: a procfs file that tdrun writes, with a host file bound over it, is refused, not written', async () => {
+    const victim = (b: { dir: string }) => {
+      const file = join(b.dir, 'victim');
+      writeFileSync(file, 'untouched');
+      return file;
+    };
+    let file = '';
+    const over = (c: any, b: { dir: string }) => {
+      file = victim(b);
+      c.mounts.push({ destination: '/proc/sys/kernel/domainname', type: 'bind', source: file, options: ['bind', 'rw'] });
+      c.linux.readonlyPaths = c.linux.readonlyPaths.filter((p: string) => p !== '/proc/sys');
+    };
+    // The unsafe setting: the bind redirects writes to that procfs path into the host file.
+    const shown = await runProbe(rt, over, ['write', '/proc/sys/kernel/domainname', 'redirected']);
+    expect(shown.json, shown.result.stderr).toEqual({ ok: true });
+    expect(readFileSync(file, 'utf8')).toBe('redirected');
+    const id = rt.id('sysctl');
+    const b = makeBundle(rt, id, (c, bb) => {
+      over(c, bb);
+      c.linux.sysctl = { 'kernel.domainname': 'evil' };
+    });
+    const r = await rt.run(['run', '-b', b.dir, id]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^tdrun: run ${id}: .*kernel/domainname`, 'm'));
+    expect(readFileSync(file, 'utf8')).toBe('untouched');
+  });
+
+  it('CVE-2025-31133 / CVE-2025-52565 class: a /dev/null swapped for a symlink to a procfs file while masks are made never masks a path with that file', async () => {
+    const devFromRootfs = (c: any, b: { rootfs: string }) => {
+      c.mounts = c.mounts.filter((m: any) => m.destination !== '/dev');
+      mkdirSync(join(b.rootfs, 'dev'), { recursive: true });
+      c.linux.readonlyPaths = c.linux.readonlyPaths.filter((p: string) => p !== '/proc/sys');
+    };
+    // The attack's tool works: a write to a symlink into procfs lands in the procfs file.
+    const shown = await runProbe(rt, (c, b) => {
+      devFromRootfs(c, b);
+      symlinkSync('/proc/sys/kernel/domainname', join(b.rootfs, 'dev/mynull'));
+      c.process.args = ['/bin/sh', '-c', 'echo redirected > /dev/mynull; /probe read /proc/sys/kernel/domainname'];
+    });
+    expect(shown.json, shown.result.stderr).toEqual({ data: 'redirected\n' });
+
+    // Another container sharing /dev would swap it from inside; a host loop races every run.
+    const id0 = rt.id('devnull');
+    const b0 = makeBundle(rt, id0, (c, b) => {
+      devFromRootfs(c, b);
+      c.process.args = ['/probe', 'read', '/proc/timer_list'];
+    });
+    const swapper = spawn('/bin/sh', ['-c', 'cd "$1/dev" && while :; do ln -sf /proc/sys/kernel/domainname null.new && mv -f null.new null; done', 'sh', b0.rootfs], { stdio: 'ignore' });
+    let refused = 0;
+    try {
+      for (let i = 0; i < 15; i++) {
+        const id = rt.id('devnull');
+        const r = await rt.run(['run', '-b', b0.dir, id]);
+        if (r.code === 0) {
+          expect(JSON.parse(r.stdout)).toEqual({ data: '' });
+        } else {
+          expect(r.stderr).toMatch(new RegExp(`^tdrun: run ${id}: `, 'm'));
+          refused++;
+        }
+      }
+    } finally {
+      swapper.kill('SIGKILL');
+    }
+    // the swap did reach tdrun at least once (a test that never raced would prove nothing)
+    expect(refused).toBeGreaterThan(0);
   });
 
   it('CVE-2019-5736: /proc/self/exe of the container process is the program, and the waiting init is neither node nor tdrun', async () => {
