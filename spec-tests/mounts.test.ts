@@ -1,6 +1,6 @@
 // config.md#mounts and config-linux.md default filesystems.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle, runProbe } from './lib/bundle.ts';
@@ -104,5 +104,40 @@ describe.skipIf(!!why)('config.md#mounts', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(new RegExp(`^tdrun: create ${id}: .*/data.*: no such file or directory`, 'm'));
     expect(mountsUnder(b.dir)).toEqual([]);
+  });
+
+  it('tmpcopyup (runc and podman extension): the tmpfs starts with a copy of the destination, links as links, owners and modes kept', async () => {
+    const fill = (c: any, b: { rootfs: string }, options: string[]) => {
+      const data = join(b.rootfs, 'data');
+      mkdirSync(join(data, 'sub'), { recursive: true });
+      writeFileSync(join(data, 'sub/file'), 'from the image');
+      chmodSync(join(data, 'sub/file'), 0o604);
+      chownSync(join(data, 'sub/file'), 1000, 1001);
+      symlinkSync('/etc/passwd', join(data, 'link'));
+      execFileSync('mkfifo', ['-m', '620', join(data, 'fifo')]);
+      c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'size=1m', ...options] });
+    };
+    const id = rt.id('copyup');
+    const b = makeBundle(rt, id, (c, bb) => {
+      fill(c, bb, []);
+      c.process.args = ['/bin/sh', '-c',
+        'stat -c "%a %u %g %F" /data/sub/file /data/fifo; readlink /data/link; cat /data/sub/file; echo; echo new > /data/sub/new && cat /data/sub/new'];
+    });
+    const r = await rt.run(['run', '-b', b.dir, id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['604 1000 1001 regular file', '620 0 0 fifo', '/etc/passwd', 'from the image', 'new']);
+    // the image itself is untouched: the write went to the tmpfs
+    expect(readFileSync(join(b.rootfs, 'data/sub/file'), 'utf8')).toBe('from the image');
+    expect(existsSync(join(b.rootfs, 'data/sub/new'))).toBe(false);
+
+    const ro = await runProbe(rt, (c, bb) => fill(c, bb, ['ro']), ['write', '/data/sub/new', 'x']);
+    expect(ro.json.errno, ro.result.stderr).toBe(30);
+    const roRead = await runProbe(rt, (c, bb) => fill(c, bb, ['ro']), ['read', '/data/sub/file']);
+    expect(roRead.json).toEqual({ data: 'from the image' });
+
+    const bad = rt.id('copyup-bind');
+    const bb = makeBundle(rt, bad, (c, d) => c.mounts.push({ destination: '/data', type: 'bind', source: d.dir, options: ['rbind', 'tmpcopyup'] }));
+    const e = await rt.run(['create', '-b', bb.dir, bad]);
+    expect(e.stderr).toMatch(new RegExp(`^tdrun: create ${bad}: config.json /mounts/\\d+/options/1: tmpcopyup applies to tmpfs mounts only`, 'm'));
   });
 });

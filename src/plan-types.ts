@@ -42,6 +42,8 @@ export interface PlanMount {
   /** MOUNT_ATTR_* bits to set / clear recursively with mount_setattr(AT_RECURSIVE) (rro, rnosuid, ...) */
   recursiveAttrSet: number;
   recursiveAttrClear: number;
+  /** tmpcopyup: the tmpfs starts with a copy of what the destination held (podman's --tmpfs and --read-only) */
+  copyUp: boolean;
   /** "dir" or "file": what to create at the destination when it is missing (file when a bind source is not a directory) */
   createAs: 'dir' | 'file';
 }

@@ -85,8 +85,9 @@ describe('mount options', () => {
     expect(mount(['rnorelatime'])).toMatchObject({ recursiveAttrSet: a.STRICTATIME, recursiveAttrClear: a.ATIME_MASK });
   });
 
-  it('tmpcopyup and idmapped mounts are clear errors', () => {
-    expect(() => mount(['tmpcopyup'])).toThrow('config.json /mounts/0/options/0: copying the destination');
+  it('tmpcopyup asks for a copy; idmapped mounts are clear errors', () => {
+    expect(compileMount({ destination: '/t', type: 'tmpfs', options: ['tmpcopyup', 'size=1m'] }, bundle, 0)).toMatchObject({ copyUp: true, data: 'size=1m' });
+    expect(compileMount({ destination: '/t', type: 'tmpfs', options: ['size=1m'] }, bundle, 0)).toMatchObject({ copyUp: false });
     expect(() => mount(['nosuid', 'idmap'])).toThrow('config.json /mounts/0/options/1: idmapped mounts are not supported');
     expect(() => mount(['ridmap'])).toThrow(/idmapped/);
   });

@@ -122,10 +122,12 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
   let attrClear = 0;
   const propagation: number[] = [];
   const data: string[] = [];
+  let copyUp = false;
   (m.options ?? []).forEach((option, j) => {
     const flag = flagOptions[option];
     const rec = recursiveOptions[option];
     if (flag) flags = (flags & ~flag.clear) | flag.set;
+    else if (option === 'tmpcopyup') copyUp = true;
     else if (option in bindOptions) {
       bind = true;
       recursive ||= bindOptions[option].recursive;
@@ -161,6 +163,7 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
     data: data.join(','),
     recursiveAttrSet: attrSet,
     recursiveAttrClear: attrClear,
+    copyUp,
     createAs,
   };
 }

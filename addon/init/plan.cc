@@ -406,6 +406,7 @@ void readMount(Reader& r, const Json& j, const std::string& ptr, std::vector<Mou
   r.numbers(j, "propagation", m.propagation, ptr, 0, kU64Max);
   r.num(j, "recursiveAttrSet", m.recursiveAttrSet, ptr, 0, kU64Max);
   r.num(j, "recursiveAttrClear", m.recursiveAttrClear, ptr, 0, kU64Max);
+  r.boolean(j, "copyUp", m.copyUp, ptr);
   std::string createAs;
   if (r.str(j, "createAs", createAs, ptr)) {
     if (createAs == "file") m.createAsFile = true;

@@ -26,6 +26,7 @@ struct Mount {
   std::vector<unsigned long> propagation;
   uint64_t recursiveAttrSet = 0, recursiveAttrClear = 0;
   bool createAsFile = false;  // "createAs": "file"
+  bool copyUp = false;        // tmpcopyup
 };
 
 struct Device {

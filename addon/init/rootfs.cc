@@ -1,6 +1,8 @@
 #include "rootfs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/sendfile.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -9,6 +11,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -47,6 +50,80 @@ std::string mountWhat(const plan::Mount& m) {
 // nodes, links and the console are in place (as runc does).
 bool isReadonlyDev(const plan::Mount& m) { return !m.bind && m.destination == "/dev" && (m.flags & MS_RDONLY); }
 
+// tmpcopyup: what the image had at a tmpfs mount's destination, copied into the fresh tmpfs, as
+// runc does for podman's --tmpfs and --read-only. The image chooses what is there, so nothing is
+// followed: symlinks are copied as links, every open is O_NOFOLLOW from a directory fd. Owner,
+// mode and times come along (owner first: chown clears set-id bits); sockets are left out.
+Status copyTree(int from, int to, const std::string& shown, int depth) {
+  if (depth > 256) return fail(ELOOP, "tmpcopyup %s: nested too deep", shown.c_str());
+  int listFd = openat(from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (listFd < 0) return fail(errno, "tmpcopyup: read %s", shown.c_str());
+  DIR* dir = fdopendir(listFd);
+  if (!dir) {
+    close(listFd);
+    return fail(errno, "tmpcopyup: read %s", shown.c_str());
+  }
+  Status result = ok();
+  while (struct dirent* ent = readdir(dir)) {
+    const char* name = ent->d_name;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+    const std::string path = shown + "/" + name;
+    struct stat st;
+    if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+      result = fail(errno, "tmpcopyup: stat %s", path.c_str());
+      break;
+    }
+    const mode_t type = st.st_mode & S_IFMT;
+    int made = 0;
+    if (type == S_IFDIR) {
+      made = mkdirat(to, name, 0700);
+      if (made == 0) {
+        Fd sub(openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        Fd subTo(openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!sub.valid() || !subTo.valid()) {
+          result = fail(errno, "tmpcopyup: open %s", path.c_str());
+          break;
+        }
+        result = copyTree(sub.get(), subTo.get(), path, depth + 1);
+        if (!result.ok()) break;
+      }
+    } else if (type == S_IFREG) {
+      Fd in(openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      Fd out(openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      if (!in.valid() || !out.valid()) {
+        result = fail(errno, "tmpcopyup: copy %s", path.c_str());
+        break;
+      }
+      for (off_t left = st.st_size; left > 0 && made == 0;) {
+        ssize_t n = sendfile(out.get(), in.get(), nullptr, static_cast<size_t>(left));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) made = -1;
+        else left -= n;
+      }
+    } else if (type == S_IFLNK) {
+      std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+      ssize_t n = readlinkat(from, name, target.data(), target.size());
+      made = n < 0 ? -1 : symlinkat(target.substr(0, static_cast<size_t>(n)).c_str(), to, name);
+    } else if (type == S_IFCHR || type == S_IFBLK || type == S_IFIFO) {
+      made = mknodat(to, name, type | 0600, st.st_rdev);
+    } else {
+      continue;
+    }
+    if (made < 0 || fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+        (type != S_IFLNK && fchmodat(to, name, st.st_mode & 07777, 0) < 0)) {
+      result = fail(errno, "tmpcopyup: copy %s", path.c_str());
+      break;
+    }
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    if (utimensat(to, name, times, AT_SYMLINK_NOFOLLOW) < 0) {
+      result = fail(errno, "tmpcopyup: set the times of %s", path.c_str());
+      break;
+    }
+  }
+  closedir(dir);
+  return result;
+}
+
 Status mountOne(int rootfd, const plan::Mount& m, const plan::Plan& p) {
   if (!m.bind && m.type == "cgroup") return mountCgroupV1(rootfd, m, p);
   const std::string what = mountWhat(m);
@@ -62,13 +139,19 @@ Status mountOne(int rootfd, const plan::Mount& m, const plan::Plan& p) {
     if (!S_ISDIR(st.st_mode)) return fail(ENOTDIR, "%s", what.c_str());
   }
   const unsigned long extra = m.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+  // Opened before the tmpfs covers it: this fd goes on naming the image's directory.
+  Fd covered;
+  if (m.copyUp) {
+    covered = Fd(openat(dst.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!covered.valid()) return fail(errno, "%s: tmpcopyup needs a directory", what.c_str());
+  }
   if (m.bind) {
     const unsigned long bindFlags = MS_BIND | (m.recursive ? MS_REC : 0);
     if (mount(m.source.c_str(), fdPath(dst.get()).c_str(), "", bindFlags, nullptr) < 0) {
       return fail(errno, "%s", what.c_str());
     }
   } else if (mount(m.source.c_str(), fdPath(dst.get()).c_str(), m.type.c_str(),
-                   isReadonlyDev(m) ? m.flags & ~MS_RDONLY : m.flags, m.data.empty() ? nullptr : m.data.c_str()) < 0) {
+                   isReadonlyDev(m) || m.copyUp ? m.flags & ~MS_RDONLY : m.flags, m.data.empty() ? nullptr : m.data.c_str()) < 0) {
     return fail(errno, "%s", what.c_str());
   }
   // The fd opened before mounting still names the covered directory; the new mount's root is
@@ -85,6 +168,13 @@ Status mountOne(int rootfd, const plan::Mount& m, const plan::Plan& p) {
     }
   }
   if (m.bind && extra) TRY(remountBind(target.c_str(), extra, false, what));
+  if (m.copyUp) {
+    Fd tmpfsRoot(openat(top.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!tmpfsRoot.valid()) return fail(errno, "%s", what.c_str());
+    TRY(copyTree(covered.get(), tmpfsRoot.get(), m.destination == "/" ? "" : m.destination, 0));
+    // a read-only tmpfs is filled first, then made read-only
+    if (m.flags & MS_RDONLY) TRY(remountBind(target.c_str(), extra, false, what));
+  }
   for (unsigned long prop : m.propagation) {
     if (mount("", target.c_str(), nullptr, prop, nullptr) < 0) {
       return fail(errno, "set propagation of %s", m.destination.c_str());

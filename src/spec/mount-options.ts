@@ -127,7 +127,6 @@ export const recursiveOptions: Readonly<Record<string, FlagOption>> = {
 
 /** Options of the spec tdrun refuses: they ask for something it does not do yet. */
 export const unsupportedOptions: Readonly<Record<string, string>> = {
-  tmpcopyup: 'copying the destination into a tmpfs (tmpcopyup) is not supported by tdrun yet',
   idmap: 'idmapped mounts are not supported by tdrun yet',
   ridmap: 'idmapped mounts are not supported by tdrun yet',
 };

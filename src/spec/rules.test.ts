@@ -127,12 +127,13 @@ describe('cross-field rules', () => {
   it('mount options that tdrun cannot honour, bind without source, idmapped mounts', () => {
     const s = base();
     s.mounts = [
-      { destination: '/a', type: 'tmpfs', options: ['nosuid', 'tmpcopyup'] },
+      { destination: '/a', type: 'bind', source: '/x', options: ['nosuid', 'tmpcopyup'] },
+      { destination: '/e', type: 'tmpfs', options: ['tmpcopyup'] },
       { destination: '/b', source: '/x', type: 'bind', options: ['ridmap'] },
       { destination: '/c', options: ['rbind'] },
       { destination: '/d', source: '/x', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] },
     ];
-    expect(pointers(r.mountOptions(s))).toEqual(['/mounts/0/options/1', '/mounts/1/options/0', '/mounts/2/source', '/mounts/3/uidMappings']);
+    expect(pointers(r.mountOptions(s))).toEqual(['/mounts/0/options/1', '/mounts/2/options/0', '/mounts/3/source', '/mounts/4/uidMappings']);
   });
 
   it('--no-pivot refuses a private rootfs propagation, as runc', () => {

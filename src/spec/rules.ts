@@ -209,6 +209,10 @@ export function mountOptions(spec: Spec): Problem[] {
       if (why) problems.push({ pointer: `/mounts/${i}/options/${j}`, message: why });
     });
     const bind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+    const copyUp = (m.options ?? []).indexOf('tmpcopyup');
+    if (copyUp >= 0 && (bind || m.type !== 'tmpfs')) {
+      problems.push({ pointer: `/mounts/${i}/options/${copyUp}`, message: 'tmpcopyup applies to tmpfs mounts only' });
+    }
     if (bind && !m.source) problems.push({ pointer: `/mounts/${i}/source`, message: 'a bind mount needs a source' });
     for (const key of ['uidMappings', 'gidMappings'] as const) {
       if (m[key]?.length) problems.push({ pointer: `/mounts/${i}/${key}`, message: `idmapped mounts are ${NOT_YET}` });
