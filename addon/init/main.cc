@@ -84,6 +84,7 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
   TRY(syncmsg::send(syncFd, proto::Msg::Ready, 0));
 
   if (fifo >= 0) {
+    syncmsg::closeChannel();
     char byte;
     ssize_t n;
     do n = read(fifo, &byte, 1);
@@ -109,7 +110,7 @@ Status execProcess(const plan::Plan& p, int consoleSock) {
 }
 
 Status run(int syncFd) {
-  syncmsg::setWarningChannel(syncFd);
+  syncmsg::setChannel(syncFd);
   plan::Plan p;
   {
     std::string json, error;
@@ -149,7 +150,7 @@ Status run(int syncFd) {
     if (!s.ok()) {
       // Nobody would ever learn this pid: do not leave it behind.
       kill(pid, SIGKILL);
-      syncmsg::report(-1, s);
+      syncmsg::report(s);
       _exit(1);
     }
     _exit(0);
@@ -179,10 +180,10 @@ int main(int argc, char** argv) {
   process::resetSignals();
   signal(SIGPIPE, SIG_IGN);
   if (fcntl(syncFd, F_SETFD, FD_CLOEXEC) != 0) {
-    syncmsg::report(-1, fail(errno, "sync socket fd %d", syncFd));
+    syncmsg::report(fail(errno, "sync socket fd %d", syncFd));
     return 1;
   }
   Status s = run(syncFd);
-  syncmsg::report(syncFd, s);
+  syncmsg::report(s);
   return 1;
 }

@@ -212,6 +212,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       }
     }
     if (!initPid || initStartTime === null) throw new TdrunError('tdrun-init reported ready without the init pid');
+    // Until EOF: `create`'s init closes its end at once; `run`'s closes it by its execve, and
+    // whatever fails before that (a startContainer hook, execve itself) comes as an Error here.
+    const late = nextMessage(helper);
+    if (late) throw new TdrunError(`unexpected message ${late.type} from tdrun-init after Ready`);
+    if (opts.startAtOnce) debug(`create ${id}: process executed`);
     closeQuietly(helper.sync);
 
     record.pid = initPid;
