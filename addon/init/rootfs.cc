@@ -268,7 +268,9 @@ Status readonlyPath(int rootfd, const std::string& path) {
 }  // namespace
 
 Status prepare(const plan::Plan& p) {
-  const unsigned long rootProp = p.rootfsPropagation ? p.rootfsPropagation : MS_SLAVE | MS_REC;
+  unsigned long rootProp = p.rootfsPropagation ? p.rootfsPropagation : MS_SLAVE | MS_REC;
+  // An unbindable "/" would refuse the rootfs's bind onto itself (EINVAL): private until finish()
+  if (rootProp & MS_UNBINDABLE) rootProp = MS_PRIVATE | (rootProp & MS_REC);
   if (mount("", "/", nullptr, rootProp, nullptr) < 0) return fail(errno, "set propagation of /");
   TRY(makeRootfsParentPrivate(p.rootfs));
   if (mount(p.rootfs.c_str(), p.rootfs.c_str(), "", MS_BIND | MS_REC, nullptr) < 0) {
@@ -324,7 +326,7 @@ Status finish(const plan::Plan& p) {
                     "make /dev read-only"));
   }
   if (p.rootfsReadonly) TRY(remountBind("/", MS_RDONLY, true, "remount / read-only"));
-  if (p.rootfsPropagation & MS_SHARED) {
+  if (p.rootfsPropagation & (MS_SHARED | MS_UNBINDABLE)) {
     if (mount("", "/", nullptr, p.rootfsPropagation, nullptr) < 0) return fail(errno, "set propagation of /");
   }
   return ok();
