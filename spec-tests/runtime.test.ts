@@ -139,6 +139,25 @@ describe.skipIf(!!why)('runtime.md', () => {
     expect((await rt.run(['start'])).code).not.toBe(0);
   });
 
+  it('config.md#process: a config without process MUST create; start MUST then error and change nothing', async () => {
+    const id = rt.id('noproc');
+    const b = makeBundle(rt, id, (c) => delete c.process);
+    await rt.ok(['create', '-b', b.dir, id]);
+    const st = await rt.state(id);
+    expect(st.status).toBe('created');
+    const r = await rt.run(['start', id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`tdrun: start ${id}: config.json /process: is required to start a container`);
+    expect((await rt.state(id)).status, 'the failed start changed nothing').toBe('created');
+    expect(pidAlive(st.pid)).toBe(true);
+    await rt.ok(['delete', '--force', id]);
+    expect(pidAlive(st.pid)).toBe(false);
+
+    const run = await rt.run(['run', '-b', b.dir, id]);
+    expect(run.stderr.trim()).toBe(`tdrun: run ${id}: config.json /process: is required to start a container`);
+    expect((await rt.run(['state', id])).code, 'run created nothing').not.toBe(0);
+  });
+
   it('runtime.md#kill: MUST send the specified signal to the container process', async () => {
     const b = await createContainer(rt, ['/bin/sh', '-c', 'trap "echo TERM > /out/sig; exit 3" TERM; echo up > /out/up; while :; do /bin/sleep 0.1; done'], addOut);
     await rt.ok(['start', b.id]);

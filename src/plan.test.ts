@@ -226,9 +226,9 @@ describe('compileCreatePlan', () => {
         }),
         opts(),
       );
-      expect(plan.process.capabilities).toEqual({ bounding: [0, 40], effective: [], inheritable: [], permitted: [], ambient: [] });
+      expect(plan.process!.capabilities).toEqual({ bounding: [0, 40], effective: [], inheritable: [], permitted: [], ambient: [] });
       expect(write.mock.calls.filter((c) => String(c[0]).includes('unknown capability CAP_FROM_THE_FUTURE ignored'))).toHaveLength(1);
-      expect(plan.process.rlimits).toEqual([
+      expect(plan.process!.rlimits).toEqual([
         { type: 4, soft: '18446744073709551615', hard: '18446744073709551615' },
         { type: 7, soft: '1024', hard: '4096' },
       ]);
@@ -238,7 +238,7 @@ describe('compileCreatePlan', () => {
   });
 
   it('no capabilities in the config: keep what the process has', () => {
-    expect(compileCreatePlan(spec((s) => delete s.process!.capabilities), opts()).process.capabilities).toBeNull();
+    expect(compileCreatePlan(spec((s) => delete s.process!.capabilities), opts()).process!.capabilities).toBeNull();
   });
 
   it('user, umask, console size, oom score', () => {

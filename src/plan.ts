@@ -222,7 +222,6 @@ function resolveRootfs(spec: Spec, bundle: string): string {
 }
 
 export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
-  if (!spec.process) throw new TdrunError('config.json /process', 'is required');
   const noPivotProblem = noPivotPropagation(spec, { noPivot: opts.noPivot })[0];
   if (noPivotProblem) throw new TdrunError(`config.json ${noPivotProblem.pointer}`, noPivotProblem.message);
   const bundle = resolve(opts.bundle);
@@ -250,7 +249,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     preserveFds: opts.preserveFds,
     consoleSocket: opts.consoleSocket,
     consoleSocketFd: opts.consoleSocketFd,
-    process: compileProcess(spec.process, 'config.json'),
+    process: spec.process ? compileProcess(spec.process, 'config.json') : null,
     ...planCgroups(opts.cgroup),
     rootfs: resolveRootfs(spec, bundle),
     rootfsReadonly: spec.root?.readonly ?? false,

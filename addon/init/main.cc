@@ -79,7 +79,7 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
   if (p.newSessionKeyring) TRY(joinSessionKeyring(p.id));
   if (p.process.terminal) TRY(console::setup(p, consoleSock, true));
   std::string resolved;
-  TRY(process::apply(p.process, resolved));
+  if (p.hasProcess) TRY(process::apply(p.process, resolved));
   TRY(process::sealFds(p.preserveFds));
   TRY(syncmsg::send(syncFd, proto::Msg::Ready, 0));
 
@@ -92,6 +92,8 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
     if (n != 1) return fail(n < 0 ? errno : 0, "read exec fifo %s", p.execFifo.c_str());
     close(fifo);
   }
+  // `start` refuses a container without a process before it writes the fifo
+  if (!p.hasProcess) return fail(0, "the container has no process to start");
   TRY(hooks::run("startContainer", p.startContainerHooks, state));
   return process::exec(resolved, p.process);
 }

@@ -73,6 +73,9 @@ struct Plan {
   int preserveFds = 0;
   std::string consoleSocket;  // empty = none
   int consoleSocketFd = -1;
+  // false for a config.json without process (the spec needs one only for `start`): the init is
+  // set up and waits, with the rootfs as cwd and no process settings applied
+  bool hasProcess = true;
   Process process;
   std::vector<std::string> cgroupsV1;  // directories, one per v1 hierarchy
   std::string cgroupV2;                // directory; empty = no cgroup2 hierarchy

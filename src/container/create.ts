@@ -24,6 +24,7 @@ import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
 import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
+import { noProcessToStart } from './start.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
 
 export interface CreateOptions {
@@ -76,14 +77,15 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const spec = loadConfig(bundle, { noPivot: opts.noPivot });
   debug(`create ${id}: config.json checked`);
   const process_ = spec.process;
-  if (!process_) throw new TdrunError('config.json /process', 'required to create a container');
+  // a config without process can be created (config.md); `run` would start it at once
+  if (!process_ && opts.startAtOnce) throw noProcessToStart();
 
-  const terminal = process_.terminal === true;
+  const terminal = process_?.terminal === true;
   if (terminal && !opts.consoleSocket && !opts.ownConsole)
     throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
 
   const listen = listenFds();
-  if (listen > 0) {
+  if (listen > 0 && process_) {
     process_.env = [...(process_.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
   }
   const preserveFds = listen + opts.preserveFds;

@@ -31,11 +31,11 @@ describe('cross-field rules', () => {
     expect(r.ociVersion({ ...base(), ociVersion: '1.0' })).toHaveLength(1);
   });
 
-  it('root and process are required', () => {
+  it('root is required; process is not (only start needs it)', () => {
     const s = base();
     delete s.root;
     delete s.process;
-    expect(pointers(r.rootAndProcessRequired(s))).toEqual(['/root', '/process']);
+    expect(pointers(r.rootRequired(s))).toEqual(['/root']);
   });
 
   it('process.args must not be empty; cwd must be absolute', () => {

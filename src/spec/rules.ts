@@ -71,11 +71,9 @@ export function ociVersion(spec: Spec): Problem[] {
   return [];
 }
 
-export function rootAndProcessRequired(spec: Spec): Problem[] {
-  const problems: Problem[] = [];
-  if (!spec.root) problems.push({ pointer: '/root', message: 'is required' });
-  if (!spec.process) problems.push({ pointer: '/process', message: 'is required' });
-  return problems;
+// process is not: config.md requires it only when `start` is called (container/start.ts checks)
+export function rootRequired(spec: Spec): Problem[] {
+  return spec.root ? [] : [{ pointer: '/root', message: 'is required' }];
 }
 
 export function processArgs(spec: Spec): Problem[] {
@@ -328,7 +326,7 @@ export function unsupportedSettings(spec: Spec): Problem[] {
 /** Every rule `loadConfig` runs, in the order problems are reported. */
 export const rules: readonly Rule[] = [
   ociVersion,
-  rootAndProcessRequired,
+  rootRequired,
   processArgs,
   processCwd,
   processUser,
