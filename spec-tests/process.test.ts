@@ -228,13 +228,14 @@ describe.skipIf(!!why)('config.md#process', () => {
     expect(json.caps.ambient).toBe('0000000000000000');
   });
 
-  it('config.md#process: capabilities — an unknown capability name is a warning, not an error', async () => {
-    const { json, result } = await runProbe(rt, (c) => {
-      c.process.capabilities.bounding.push('CAP_NOT_A_CAPABILITY');
-    });
-    expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/CAP_NOT_A_CAPABILITY/);
-    expect(json.pid).toBe(1);
+  it('config.md#process: capabilities — a name that is not a capability MUST generate an error naming its pointer', async () => {
+    const id = rt.id('capname');
+    const b = makeBundle(rt, id, (c) => c.process.capabilities.bounding.push('CAP_TEST'));
+    const r = await rt.run(['create', '-b', b.dir, id]);
+    const at = b.config.process.capabilities.bounding.length - 1;
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`tdrun: create ${id}: config.json /process/capabilities/bounding/${at}: "CAP_TEST" is not a capability`);
+    expect((await rt.run(['state', id])).code).not.toBe(0);
   });
 
   it('config.md#process: the process starts with default signal dispositions and an empty mask', async () => {
