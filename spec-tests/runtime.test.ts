@@ -191,6 +191,17 @@ describe.skipIf(!!why)('runtime.md', () => {
     expect(pidAlive(before.pid)).toBe(true);
   });
 
+  it('runtime.md#delete: a created container is deleted without --force, as runc does (containerd\'s shim deletes a never-started task so; README says why tdrun departs from the spec here)', async () => {
+    const id = rt.id('delcreated');
+    const cg = `/tdrun-spec-${id}`;
+    const b = makeBundle(rt, id, (c) => (c.linux.cgroupsPath = cg));
+    await rt.ok(['create', '-b', b.dir, id]);
+    const pid = (await rt.state(id)).pid;
+    await rt.ok(['delete', id]);
+    expect(pidAlive(pid)).toBe(false);
+    await expectNothingLeft(id, cg, b.dir);
+  });
+
   it('runtime.md#delete: deleting a container that does not exist MUST error; no id MUST error', async () => {
     const r = await rt.run(['delete', 'does-not-exist']);
     expect(r.code).not.toBe(0);
