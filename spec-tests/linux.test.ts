@@ -74,6 +74,17 @@ describe.skipIf(!!why)('config-linux.md#namespaces', () => {
     expect((await rt.run(['state', id])).code).not.toBe(0);
   });
 
+  it('config-linux.md#namespaces: a config without a mount namespace is refused, saying why', async () => {
+    const id = rt.id('nomntns');
+    const b = makeBundle(rt, id, (c) => (c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'mount')));
+    const r = await rt.run(['create', '-b', b.dir, id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `tdrun: create ${id}: config.json /linux/namespaces: a container without a mount namespace is not supported: its rootfs mounts and pivot_root would change the host's mounts`,
+    );
+    expect((await rt.run(['state', id])).code).not.toBe(0);
+  });
+
   it('config-linux.md#namespaces: a duplicated namespace type MUST generate an error', async () => {
     const id = rt.id('dupns');
     const b = makeBundle(rt, id, (c) => c.linux.namespaces.push({ type: 'ipc' }));

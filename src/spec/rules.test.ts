@@ -79,7 +79,9 @@ describe('cross-field rules', () => {
   it('a mount namespace is required', () => {
     const s = base();
     s.linux!.namespaces = [{ type: 'pid' }];
-    expect(pointers(r.mountNamespaceRequired(s))).toEqual(['/linux/namespaces']);
+    expect(r.mountNamespaceRequired(s)).toEqual([
+      { pointer: '/linux/namespaces', message: "a container without a mount namespace is not supported: its rootfs mounts and pivot_root would change the host's mounts" },
+    ]);
   });
 
   it('a namespace type listed twice', () => {

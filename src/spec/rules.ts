@@ -129,7 +129,7 @@ export function rlimitTypes(spec: Spec): Problem[] {
 export function mountNamespaceRequired(spec: Spec): Problem[] {
   // without one, pivot_root and every mount would happen in tdrun's own mount namespace
   if (!spec.linux?.namespaces?.some((ns) => ns.type === 'mount')) {
-    return [{ pointer: '/linux/namespaces', message: 'a mount namespace is required' }];
+    return [{ pointer: '/linux/namespaces', message: "a container without a mount namespace is not supported: its rootfs mounts and pivot_root would change the host's mounts" }];
   }
   return [];
 }
