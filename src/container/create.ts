@@ -218,7 +218,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // whatever fails before that (a startContainer hook, execve itself) comes as an Error here.
     const late = nextMessage(helper);
     if (late) throw new TdrunError(`unexpected message ${late.type} from tdrun-init after Ready`);
-    if (opts.startAtOnce) debug(`create ${id}: process executed`);
     closeQuietly(helper.sync);
 
     record.pid = initPid;
