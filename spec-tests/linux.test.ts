@@ -1,11 +1,11 @@
 // config-linux.md: namespaces, user namespace mappings, time offsets, devices, maskedPaths,
 // readonlyPaths, sysctl, cgroupsPath, the devices cgroup.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle, runProbe } from './lib/bundle.ts';
 import { startSleeper } from './lib/containers.ts';
-import { cgroupMounts, existingCgroupDirs, nsOf } from './lib/host.ts';
+import { cgroupMounts, existingCgroupDirs, nsOf, pidsInCgroup, v1Mount } from './lib/host.ts';
 import { Runtime, skipReason } from './lib/runtime.ts';
 
 const why = skipReason();
@@ -301,6 +301,29 @@ describe.skipIf(!!why)('config-linux.md#cgroups', () => {
       c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'cgroup');
     });
     for (const l of withoutNs.json.cgroup as string[]) expect(l.split(':')[2], l).toBe(cg);
+  });
+
+  it('config-linux.md#cgroups-path: a cgroup that is frozen already is refused as runc does, leaving nothing behind (no hang)', async () => {
+    const freezer = v1Mount('freezer');
+    const unified = cgroupMounts().find((m) => m.controllers.includes('unified'));
+    const cg = `/tdrun-spec-frozen-${process.pid}`;
+    // the frozen cgroup exists before the container; tdrun makes the rest
+    const frozenDir = freezer ? join(freezer, cg) : join(unified!.mountpoint, cg);
+    mkdirSync(frozenDir);
+    try {
+      writeFileSync(join(frozenDir, freezer ? 'freezer.state' : 'cgroup.freeze'), freezer ? 'FROZEN' : '1');
+      const id = rt.id('frozen');
+      const b = makeBundle(rt, id, (c) => (c.linux.cgroupsPath = cg));
+      const r = await rt.run(['run', '-b', b.dir, id], { timeoutMs: 15_000 });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trim()).toBe(`tdrun: run ${id}: container's cgroup unexpectedly frozen`);
+      expect((await rt.run(['state', id])).code).not.toBe(0);
+      expect(existingCgroupDirs(cg), 'only the cgroup that was there before').toEqual([frozenDir]);
+      expect(pidsInCgroup(cg)).toEqual([]);
+    } finally {
+      writeFileSync(join(frozenDir, freezer ? 'freezer.state' : 'cgroup.freeze'), freezer ? 'THAWED' : '0');
+      rmdirSync(frozenDir);
+    }
   });
 
   it('config-linux.md#cgroups-path: "." ".." and paths with ".." MUST be refused (never the runtime\'s own cgroup)', async () => {
