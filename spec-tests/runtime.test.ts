@@ -311,6 +311,17 @@ describe.skipIf(!!why)('config.md#posix-platform-hooks', () => {
     }
   });
 
+  it('config.md#posix-platform-hooks: createContainer hooks run with the rootfs as cwd, as runc runs them', async () => {
+    const id = rt.id('hookcwd');
+    const b = makeBundle(rt, id, (c: Config, bb) => {
+      const out = addOut(c, bb);
+      c.hooks = { createContainer: [{ path: '/bin/sh', args: ['sh', '-c', `pwd > ${join(out, 'cwd')}; test -x probe`] }] };
+    });
+    await rt.ok(['create', '-b', b.dir, id], { cwd: '/' });
+    expect(readFileSync(join(b.dir, 'out/cwd'), 'utf8').trim()).toBe(b.rootfs);
+    await rt.ok(['delete', '-f', id]);
+  });
+
   it('config.md#posix-platform-hooks: a failing prestart hook MUST abort create and leave nothing', async () => {
     const id = rt.id('prefail');
     const cg = `/tdrun-spec-${id}`;

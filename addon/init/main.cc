@@ -70,6 +70,8 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
     TRY(syncmsg::send(syncFd, proto::Msg::RunRuntimeHooks, 0));
     TRY(syncmsg::expect(syncFd, proto::Msg::RuntimeHooksDone, &state));
   }
+  // runc runs them in the rootfs (host path, before pivot_root): hooks may use paths relative to it
+  if (!p.createContainerHooks.empty() && chdir(p.rootfs.c_str()) != 0) return fail(errno, "chdir %s", p.rootfs.c_str());
   TRY(hooks::run("createContainer", p.createContainerHooks, state));
   TRY(rootfs::enter(p));
   // Before rootfs::finish: /proc/sys is usually among the readonly paths.
