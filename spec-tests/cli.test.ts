@@ -172,6 +172,17 @@ describe.skipIf(!!why)('cli', () => {
     expect(table.some((l) => l.split(/\s+/).includes(String(pid)))).toBe(true);
   });
 
+  it('ps and kill --all of a stopped container: the header (json: []) and exit 0, as runc (the containerd shim kills so)', async () => {
+    const b = await createContainer(rt, ['/probe', 'exit', '0']);
+    await rt.ok(['start', b.id]);
+    expect(await waitStatus(rt, b.id, 'stopped')).toBe('stopped');
+    expect((await rt.ok(['ps', b.id])).stdout.trim()).toMatch(/^UID\s+PID\s+PPID\s+CMD$/);
+    expect(JSON.parse((await rt.ok(['ps', '--format', 'json', b.id])).stdout)).toEqual([]);
+    await rt.ok(['kill', '--all', b.id, '9']);
+    expect((await rt.run(['kill', b.id, '9'])).code, 'without --all it stays an error (runtime.md)').toBe(1);
+    await rt.ok(['delete', b.id]);
+  });
+
   it('spec output runs unchanged (terminal true, sh) on a busybox rootfs', async () => {
     const dir = join(rt.bundles, rt.id('spec'));
     mkdirSync(dir, { recursive: true });
