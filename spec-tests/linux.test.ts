@@ -1,6 +1,7 @@
 // config-linux.md: namespaces, user namespace mappings, time offsets, devices, maskedPaths,
 // readonlyPaths, sysctl, cgroupsPath, the devices cgroup.
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle, runProbe } from './lib/bundle.ts';
@@ -108,6 +109,39 @@ describe.skipIf(!!why)('config-linux.md#namespaces', () => {
     const all = await runProbe(rt, edit);
     expect(all.json.uid).toBe(0);
     expect(all.json.namespaces.user).not.toBe(nsOf('self', 'user'));
+  });
+
+  it('config-linux.md#user-namespace-mappings: bind sources the mapped root cannot reach are mounted (opened with the host\'s view, as runc does)', async () => {
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const shared: string[] = [];
+    const edit = (c: any, b: { dir: string }) => {
+      // only the host's root may enter private/; the container's root is host uid 100000
+      mkdirSync(join(b.dir, 'private/data'), { recursive: true, mode: 0o700 });
+      chmodSync(join(b.dir, 'private/data'), 0o755);
+      writeFileSync(join(b.dir, 'private/data/f'), 'reachable\n');
+      // a shared host mount as the source: the container's copy must not be its peer
+      execFileSync('mount', ['--bind', '--make-shared', join(b.dir, 'private/data'), join(b.dir, 'private/data')]);
+      shared.push(join(b.dir, 'private/data'));
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = map;
+      c.linux.gidMappings = map;
+      // destinations that exist: the mapped root may not create any in the host-owned rootfs
+      c.mounts.push({ destination: '/tmp', type: 'bind', source: join(b.dir, 'private/data'), options: ['rbind', 'ro'] });
+      c.mounts.push({ destination: '/etc/hostname', type: 'bind', source: join(b.dir, 'private/data/f'), options: ['bind'] });
+    };
+    try {
+      const read = await runProbe(rt, edit, ['read', '/tmp/f']);
+      expect(read.result.code, read.result.stderr).toBe(0);
+      expect(read.json.data).toBe('reachable\n');
+      const { json } = await runProbe(rt, edit);
+      const data = json.mounts.filter((m: any) => m.mountpoint === '/tmp').at(-1);
+      expect(data.options).toContain('ro');
+      expect(data.propagation.some((p: string) => p.startsWith('shared:')), `never a peer of the host's mount: ${data.propagation}`).toBe(false);
+      expect(data.propagation.some((p: string) => p.startsWith('master:')), 'a slave of it').toBe(true);
+      expect(json.mounts.some((m: any) => m.mountpoint === '/etc/hostname'), 'the file bind').toBe(true);
+    } finally {
+      for (const dir of shared) execFileSync('umount', [dir]);
+    }
   });
 
   it.skipIf(!hasTimeNs)('config-linux.md#offset-for-time-namespace: monotonic and boottime offsets MUST apply', async () => {

@@ -26,6 +26,7 @@ struct Mount {
   std::vector<unsigned long> propagation;
   uint64_t recursiveAttrSet = 0, recursiveAttrClear = 0;
   bool createAsFile = false;  // "createAs": "file"
+  int sourceTree = -1;        // not in the plan: rootfs::cloneBindSources's clone of the source, or -1
 };
 
 struct Device {
