@@ -172,6 +172,17 @@ describe.skipIf(!!why)('cli', () => {
     expect(table.some((l) => l.split(/\s+/).includes(String(pid)))).toBe(true);
   });
 
+  it('ps and kill --all of a stopped container: the header (json: []) and exit 0, as runc (the containerd shim kills so)', async () => {
+    const b = await createContainer(rt, ['/probe', 'exit', '0']);
+    await rt.ok(['start', b.id]);
+    expect(await waitStatus(rt, b.id, 'stopped')).toBe('stopped');
+    expect((await rt.ok(['ps', b.id])).stdout.trim()).toMatch(/^UID\s+PID\s+PPID\s+CMD$/);
+    expect(JSON.parse((await rt.ok(['ps', '--format', 'json', b.id])).stdout)).toEqual([]);
+    await rt.ok(['kill', '--all', b.id, '9']);
+    expect((await rt.run(['kill', b.id, '9'])).code, 'without --all it stays an error (runtime.md)').toBe(1);
+    await rt.ok(['delete', b.id]);
+  });
+
   it('spec output runs unchanged (terminal true, sh) on a busybox rootfs', async () => {
     const dir = join(rt.bundles, rt.id('spec'));
     mkdirSync(dir, { recursive: true });
@@ -291,6 +302,72 @@ describe.skipIf(!!why)('cli', () => {
     const lastLine = JSON.parse(lines[lines.length - 1]);
     expect(lastLine).toMatchObject({ level: 'error', msg: 'start nope: container does not exist' });
     expect(Number.isNaN(Date.parse(lastLine.time))).toBe(false);
+  });
+
+  it('bare tdrun prints the help and exits 0; `help COMMAND` is that command\'s --help (runc)', async () => {
+    const bare = await rt.run([]);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stdout).toMatch(/^tdrun \[global options\] command/);
+    expect(bare.stdout).toMatch(/'tdrun help COMMAND'/);
+    const help = await rt.run(['help', 'exec']);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^tdrun exec <container-id> \[command\.\.\]/);
+  });
+
+  it('an unknown command is named as such', async () => {
+    const r = await rt.run(['events', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('tdrun: usage: unknown command "events"');
+  });
+
+  it('every option of exec --help and spec --help is described (spec has --rootless)', async () => {
+    for (const cmd of ['exec', 'spec']) {
+      const r = await rt.ok([cmd, '--help']);
+      const undescribed = r.stdout.split('\n').filter((l) => /^\s+(-\w, )?--[\w-]+\s+\[/.test(l));
+      expect(undescribed, `${cmd} --help`).toEqual([]);
+    }
+    expect((await rt.ok(['spec', '--help'])).stdout).toMatch(/--rootless\s+\S/);
+  });
+
+  it('a --log in a missing directory is one line saying so; -b FILE names the path', async () => {
+    const log = join(rt.bundles, 'no-such-dir', 'log.json');
+    const r = await rt.run(['state', 'nope'], { global: ['--log', log] });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(['tdrun: state nope: container does not exist', `tdrun: write log ${log}: no such file or directory`]);
+    mkdirSync(rt.bundles, { recursive: true });
+    const file = join(rt.bundles, 'not-a-bundle');
+    writeFileSync(file, '');
+    const id = rt.id('bfile');
+    const c = await rt.run(['create', '-b', file, id]);
+    expect(c.stderr.trim()).toBe(`tdrun: create ${id}: open ${file}/config.json: not a directory`);
+  });
+
+  it('update -r - ID reads the resources from stdin (the short flag the help documents)', async () => {
+    const b = await startSleeper(rt, (c) => (c.linux.resources = { pids: { limit: 100 } }));
+    const r = await rt.run(['update', '-r', '-', b.id], { input: JSON.stringify({ pids: { limit: 42 } }) });
+    expect(r.code, r.stderr).toBe(0);
+    await rt.ok(['delete', '-f', b.id]);
+  });
+
+  it('kill ID 0 checks that the init is alive (runc): 0 while it runs, an error once stopped', async () => {
+    const b = await startSleeper(rt);
+    await rt.ok(['kill', b.id, '0']);
+    expect((await rt.state(b.id)).status).toBe('running');
+    await rt.ok(['kill', b.id, 'KILL']);
+    expect(await waitStatus(rt, b.id, 'stopped')).toBe('stopped');
+    const r = await rt.run(['kill', b.id, '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`tdrun: kill ${b.id}: container not running`);
+  });
+
+  it('exec failures exit 255 as runc\'s do (engines tell them from the process\'s own status)', async () => {
+    const b = await startSleeper(rt);
+    const missing = await rt.run(['exec', b.id, '/no-such-binary']);
+    expect(missing.code, missing.stderr).toBe(255);
+    expect(missing.stderr).toMatch(new RegExp(`^tdrun: exec ${b.id}: exec: "/no-such-binary": stat /no-such-binary: no such file or directory`, 'm'));
+    expect((await rt.run(['exec', 'no-such-container', '/bin/true'])).code).toBe(255);
+    expect((await rt.run(['exec', b.id, '/probe', 'exit', '1'])).code, 'the process\'s own status').toBe(1);
+    await rt.ok(['delete', '-f', b.id]);
   });
 
   it('delete -f of an id that does not exist succeeds silently', async () => {

@@ -1,11 +1,12 @@
 // config-linux.md: namespaces, user namespace mappings, time offsets, devices, maskedPaths,
 // readonlyPaths, sysctl, cgroupsPath, the devices cgroup.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle, runProbe } from './lib/bundle.ts';
 import { startSleeper } from './lib/containers.ts';
-import { cgroupMounts, existingCgroupDirs, nsOf } from './lib/host.ts';
+import { cgroupMounts, existingCgroupDirs, nsOf, pidsInCgroup, v1Mount } from './lib/host.ts';
 import { Runtime, skipReason } from './lib/runtime.ts';
 
 const why = skipReason();
@@ -74,6 +75,17 @@ describe.skipIf(!!why)('config-linux.md#namespaces', () => {
     expect((await rt.run(['state', id])).code).not.toBe(0);
   });
 
+  it('config-linux.md#namespaces: a config without a mount namespace is refused, saying why', async () => {
+    const id = rt.id('nomntns');
+    const b = makeBundle(rt, id, (c) => (c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'mount')));
+    const r = await rt.run(['create', '-b', b.dir, id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `tdrun: create ${id}: config.json /linux/namespaces: a container without a mount namespace is not supported: its rootfs mounts and pivot_root would change the host's mounts`,
+    );
+    expect((await rt.run(['state', id])).code).not.toBe(0);
+  });
+
   it('config-linux.md#namespaces: a duplicated namespace type MUST generate an error', async () => {
     const id = rt.id('dupns');
     const b = makeBundle(rt, id, (c) => c.linux.namespaces.push({ type: 'ipc' }));
@@ -97,6 +109,39 @@ describe.skipIf(!!why)('config-linux.md#namespaces', () => {
     const all = await runProbe(rt, edit);
     expect(all.json.uid).toBe(0);
     expect(all.json.namespaces.user).not.toBe(nsOf('self', 'user'));
+  });
+
+  it('config-linux.md#user-namespace-mappings: bind sources the mapped root cannot reach are mounted (opened with the host\'s view, as runc does)', async () => {
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const shared: string[] = [];
+    const edit = (c: any, b: { dir: string }) => {
+      // only the host's root may enter private/; the container's root is host uid 100000
+      mkdirSync(join(b.dir, 'private/data'), { recursive: true, mode: 0o700 });
+      chmodSync(join(b.dir, 'private/data'), 0o755);
+      writeFileSync(join(b.dir, 'private/data/f'), 'reachable\n');
+      // a shared host mount as the source: the container's copy must not be its peer
+      execFileSync('mount', ['--bind', '--make-shared', join(b.dir, 'private/data'), join(b.dir, 'private/data')]);
+      shared.push(join(b.dir, 'private/data'));
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = map;
+      c.linux.gidMappings = map;
+      // destinations that exist: the mapped root may not create any in the host-owned rootfs
+      c.mounts.push({ destination: '/tmp', type: 'bind', source: join(b.dir, 'private/data'), options: ['rbind', 'ro'] });
+      c.mounts.push({ destination: '/etc/hostname', type: 'bind', source: join(b.dir, 'private/data/f'), options: ['bind'] });
+    };
+    try {
+      const read = await runProbe(rt, edit, ['read', '/tmp/f']);
+      expect(read.result.code, read.result.stderr).toBe(0);
+      expect(read.json.data).toBe('reachable\n');
+      const { json } = await runProbe(rt, edit);
+      const data = json.mounts.filter((m: any) => m.mountpoint === '/tmp').at(-1);
+      expect(data.options).toContain('ro');
+      expect(data.propagation.some((p: string) => p.startsWith('shared:')), `never a peer of the host's mount: ${data.propagation}`).toBe(false);
+      expect(data.propagation.some((p: string) => p.startsWith('master:')), 'a slave of it').toBe(true);
+      expect(json.mounts.some((m: any) => m.mountpoint === '/etc/hostname'), 'the file bind').toBe(true);
+    } finally {
+      for (const dir of shared) execFileSync('umount', [dir]);
+    }
   });
 
   it.skipIf(!hasTimeNs)('config-linux.md#offset-for-time-namespace: monotonic and boottime offsets MUST apply', async () => {
@@ -290,6 +335,29 @@ describe.skipIf(!!why)('config-linux.md#cgroups', () => {
       c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'cgroup');
     });
     for (const l of withoutNs.json.cgroup as string[]) expect(l.split(':')[2], l).toBe(cg);
+  });
+
+  it('config-linux.md#cgroups-path: a cgroup that is frozen already is refused as runc does, leaving nothing behind (no hang)', async () => {
+    const freezer = v1Mount('freezer');
+    const unified = cgroupMounts().find((m) => m.controllers.includes('unified'));
+    const cg = `/tdrun-spec-frozen-${process.pid}`;
+    // the frozen cgroup exists before the container; tdrun makes the rest
+    const frozenDir = freezer ? join(freezer, cg) : join(unified!.mountpoint, cg);
+    mkdirSync(frozenDir);
+    try {
+      writeFileSync(join(frozenDir, freezer ? 'freezer.state' : 'cgroup.freeze'), freezer ? 'FROZEN' : '1');
+      const id = rt.id('frozen');
+      const b = makeBundle(rt, id, (c) => (c.linux.cgroupsPath = cg));
+      const r = await rt.run(['run', '-b', b.dir, id], { timeoutMs: 15_000 });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trim()).toBe(`tdrun: run ${id}: container's cgroup unexpectedly frozen`);
+      expect((await rt.run(['state', id])).code).not.toBe(0);
+      expect(existingCgroupDirs(cg), 'only the cgroup that was there before').toEqual([frozenDir]);
+      expect(pidsInCgroup(cg)).toEqual([]);
+    } finally {
+      writeFileSync(join(frozenDir, freezer ? 'freezer.state' : 'cgroup.freeze'), freezer ? 'THAWED' : '0');
+      rmdirSync(frozenDir);
+    }
   });
 
   it('config-linux.md#cgroups-path: "." ".." and paths with ".." MUST be refused (never the runtime\'s own cgroup)', async () => {

@@ -24,6 +24,12 @@ describe.skipIf(!!why)('config.md#mounts', () => {
     expect(last(json, '/')).toBeDefined();
   });
 
+  it('config-linux.md#rootfs-mount-propagation: unbindable MUST work and apply to the container\'s /', async () => {
+    const { json, result } = await runProbe(rt, (c) => (c.linux.rootfsPropagation = 'unbindable'));
+    expect(result.code, result.stderr).toBe(0);
+    expect(last(json, '/')?.propagation).toContain('unbindable');
+  });
+
   it('config.md#mounts: the runtime MUST mount entries in the listed order', async () => {
     const { json, result } = await runProbe(rt, (c, b) => {
       mkdirSync(join(b.dir, 'inner'));

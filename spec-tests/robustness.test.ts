@@ -47,11 +47,14 @@ describe.skipIf(!!why)('robustness', () => {
   it('a refused exec (no such container, a stopped one) reaps the tdrun-init it had started', async () => {
     // exec spawns tdrun-init before it reads the record (src/container/exec.ts); an orphan it
     // failed to reap would stay a zombie of PID 1 (this VM's init does not reap). Zombies whose
-    // tdrun is still about to reap them (other suites run beside this one) are not orphans.
+    // tdrun is still about to reap them (other suites run beside this one) are not orphans, nor
+    // are the inits of containers that other suites kill before they exec (a failed create, a
+    // delete of a created one): those are PID 1 of a pid namespace of their own, a helper is not.
     const helperZombies = () =>
       readdirSync('/proc').filter((p) => {
         try {
-          return readFileSync(`/proc/${p}/stat`, 'utf8').includes('(tdrun-init) Z 1 ');
+          if (!readFileSync(`/proc/${p}/stat`, 'utf8').includes('(tdrun-init) Z 1 ')) return false;
+          return /^NSpid:\s+\d+\s*$/m.test(readFileSync(`/proc/${p}/status`, 'utf8'));
         } catch {
           return false;
         }

@@ -139,6 +139,25 @@ describe.skipIf(!!why)('runtime.md', () => {
     expect((await rt.run(['start'])).code).not.toBe(0);
   });
 
+  it('config.md#process: a config without process MUST create; start MUST then error and change nothing', async () => {
+    const id = rt.id('noproc');
+    const b = makeBundle(rt, id, (c) => delete c.process);
+    await rt.ok(['create', '-b', b.dir, id]);
+    const st = await rt.state(id);
+    expect(st.status).toBe('created');
+    const r = await rt.run(['start', id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`tdrun: start ${id}: config.json /process: is required to start a container`);
+    expect((await rt.state(id)).status, 'the failed start changed nothing').toBe('created');
+    expect(pidAlive(st.pid)).toBe(true);
+    await rt.ok(['delete', '--force', id]);
+    expect(pidAlive(st.pid)).toBe(false);
+
+    const run = await rt.run(['run', '-b', b.dir, id]);
+    expect(run.stderr.trim()).toBe(`tdrun: run ${id}: config.json /process: is required to start a container`);
+    expect((await rt.run(['state', id])).code, 'run created nothing').not.toBe(0);
+  });
+
   it('runtime.md#kill: MUST send the specified signal to the container process', async () => {
     const b = await createContainer(rt, ['/bin/sh', '-c', 'trap "echo TERM > /out/sig; exit 3" TERM; echo up > /out/up; while :; do /bin/sleep 0.1; done'], addOut);
     await rt.ok(['start', b.id]);
@@ -170,6 +189,17 @@ describe.skipIf(!!why)('runtime.md', () => {
     expect(r.stderr).toMatch(new RegExp(`^tdrun: delete ${b.id}: `, 'm'));
     expect((await rt.state(b.id)).status).toBe('running');
     expect(pidAlive(before.pid)).toBe(true);
+  });
+
+  it('runtime.md#delete: a created container is deleted without --force, as runc does (containerd\'s shim deletes a never-started task so; README says why tdrun departs from the spec here)', async () => {
+    const id = rt.id('delcreated');
+    const cg = `/tdrun-spec-${id}`;
+    const b = makeBundle(rt, id, (c) => (c.linux.cgroupsPath = cg));
+    await rt.ok(['create', '-b', b.dir, id]);
+    const pid = (await rt.state(id)).pid;
+    await rt.ok(['delete', id]);
+    expect(pidAlive(pid)).toBe(false);
+    await expectNothingLeft(id, cg, b.dir);
   });
 
   it('runtime.md#delete: deleting a container that does not exist MUST error; no id MUST error', async () => {
@@ -279,6 +309,17 @@ describe.skipIf(!!why)('config.md#posix-platform-hooks', () => {
       expect(['creating', 'created', 'running', 'stopped'], l).toContain(state.status);
       if (!l.startsWith('poststop')) expect(state.pid, l).toBeGreaterThan(0);
     }
+  });
+
+  it('config.md#posix-platform-hooks: createContainer hooks run with the rootfs as cwd, as runc runs them', async () => {
+    const id = rt.id('hookcwd');
+    const b = makeBundle(rt, id, (c: Config, bb) => {
+      const out = addOut(c, bb);
+      c.hooks = { createContainer: [{ path: '/bin/sh', args: ['sh', '-c', `pwd > ${join(out, 'cwd')}; test -x probe`] }] };
+    });
+    await rt.ok(['create', '-b', b.dir, id], { cwd: '/' });
+    expect(readFileSync(join(b.dir, 'out/cwd'), 'utf8').trim()).toBe(b.rootfs);
+    await rt.ok(['delete', '-f', id]);
   });
 
   it('config.md#posix-platform-hooks: a failing prestart hook MUST abort create and leave nothing', async () => {

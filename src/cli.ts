@@ -4,7 +4,17 @@
 // loading yargs; everything else, including every malformed call, goes through the full yargs
 // tree, which is strict about unknown flags and commands. Command modules load lazily.
 import { DEFAULT_ROOT, v8CacheDir } from './paths.ts';
-import { attachDashValues, fastParse, protectExecCommand, resolveRootless, scanGlobals, unknownFlag, type Globals } from './commands/argv.ts';
+import {
+  attachDashValues,
+  commandName,
+  fastParse,
+  helpRequest,
+  protectExecCommand,
+  resolveRootless,
+  scanGlobals,
+  unknownFlag,
+  type Globals,
+} from './commands/argv.ts';
 import { TdrunError, describe } from './errors.ts';
 import { debug, reportError, setupLog } from './log.ts';
 import { exitProcess, stdio } from './stdio.ts';
@@ -46,7 +56,8 @@ async function dispatch(op: string, id: string | undefined, globals: Globals, ar
     if (typeof result === 'number') code = result;
   } catch (err) {
     reportError(op, id, describe(err));
-    code = 1;
+    // runc's exec fails with 255, which engines tell from the exit status of the process itself
+    code = op === 'exec' ? 255 : 1;
   }
   // `run`/`exec` hold stdin and tty handles open; exit instead of waiting for them to close
   exitProcess(code);
@@ -91,6 +102,8 @@ async function parseFull(argv: string[]): Promise<void> {
       .option('no-new-keyring', { type: 'boolean', default: false, describe: 'keep the caller\'s session keyring instead of a new one' });
 
   const protectedArgv = protectExecCommand(attachDashValues(argv));
+  const name = commandName(protectedArgv);
+  if (name !== undefined && !Object.hasOwn(LOADERS, name)) usageError(argv, `unknown command "${name}"`);
   const unknown = unknownFlag(protectedArgv);
   if (unknown) usageError(argv, `unknown flag: ${unknown}`);
   await yargs(protectedArgv)
@@ -148,7 +161,10 @@ async function parseFull(argv: string[]): Promise<void> {
     .command(
       'spec',
       'write a starting config.json',
-      (y: any) => y.option('bundle', { alias: 'b', type: 'string', describe: 'bundle directory' }),
+      (y: any) =>
+        y
+          .option('bundle', { alias: 'b', type: 'string', describe: 'bundle directory' })
+          .option('rootless', { type: 'string', describe: 'a config for a rootless container (user namespace, your own uid and gid mapped)' }),
       // `--rootless` here is runc's flag for a rootless config: any value but "false" asks for it
       (a: Record<string, unknown>) =>
         dispatch('spec', undefined, { ...globalsOf(a), rootless: 'auto' }, {
@@ -162,23 +178,23 @@ async function parseFull(argv: string[]): Promise<void> {
       'run one more process in a container',
       (y: any) =>
         id(y)
-          .positional('command', { type: 'string', array: true })
-          .option('process', { alias: 'p', type: 'string', describe: 'process.json' })
-          .option('console-socket', { type: 'string' })
-          .option('pid-file', { type: 'string' })
-          .option('detach', { alias: 'd', type: 'boolean', default: false })
-          .option('tty', { alias: 't', type: 'boolean', default: false })
-          .option('cwd', { type: 'string' })
-          .option('env', { alias: 'e', type: 'string', array: true, default: [] })
+          .positional('command', { type: 'string', array: true, describe: 'the program and its arguments' })
+          .option('process', { alias: 'p', type: 'string', describe: 'process.json: the whole process (instead of a command and flags)' })
+          .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master' })
+          .option('pid-file', { type: 'string', describe: 'file to write the process pid to' })
+          .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'return once the process runs' })
+          .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'give the process a terminal' })
+          .option('cwd', { type: 'string', describe: 'working directory in the container' })
+          .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'KEY=VALUE added to the environment (repeatable)' })
           .option('user', { alias: 'u', type: 'string', describe: 'uid[:gid]' })
-          .option('additional-gids', { alias: 'g', type: 'string', array: true, default: [] })
-          .option('cap', { alias: 'c', type: 'string', array: true, default: [] })
-          .option('no-new-privs', { type: 'boolean', default: false })
-          .option('preserve-fds', { type: 'number', default: 0 })
-          .option('ignore-paused', { type: 'boolean', default: false })
-          .option('apparmor', { type: 'string' })
-          .option('process-label', { type: 'string' })
-          .option('cgroup', { type: 'string', array: true }),
+          .option('additional-gids', { alias: 'g', type: 'string', array: true, default: [], describe: 'more gids (repeatable)' })
+          .option('cap', { alias: 'c', type: 'string', array: true, default: [], describe: 'a capability added to the process (repeatable)' })
+          .option('no-new-privs', { type: 'boolean', default: false, describe: 'set no_new_privs' })
+          .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (3..3+N-1) to the process' })
+          .option('ignore-paused', { type: 'boolean', default: false, describe: 'exec even if the container is paused' })
+          .option('apparmor', { type: 'string', describe: 'AppArmor profile (not supported)' })
+          .option('process-label', { type: 'string', describe: 'SELinux label (not supported)' })
+          .option('cgroup', { type: 'string', array: true, describe: 'a sub-cgroup to run in (not supported yet)' }),
       (a: Record<string, unknown>) =>
         go('exec')({ ...a, command: [...((a.command as string[]) ?? []), ...((a['--'] as string[]) ?? [])].map(String) }),
     )
@@ -208,6 +224,7 @@ async function parseFull(argv: string[]): Promise<void> {
         process.exit(0);
       }
     }, true)
+    .epilogue("'tdrun help COMMAND' or 'tdrun COMMAND --help' shows a command's flags")
     .demandCommand(1, 'no command given')
     .strict()
     .wrap(null)
@@ -219,6 +236,8 @@ async function parseFull(argv: string[]): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  const help = helpRequest(argv);
+  if (help) return parseFull(help);
   const scanned = scanGlobals(argv);
   if (scanned && (scanned.rest[0] === '--version' || scanned.rest[0] === '-v') && scanned.rest.length === 1) {
     stdio.out(VERSION_TEXT);

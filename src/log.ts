@@ -2,6 +2,7 @@
 // containerd and podman show the msg of the last {"level":"error"} JSON line, so every error
 // reported here also lands in the log file when one is given.
 import { appendFileSync } from 'node:fs';
+import { errnoText } from './errors.ts';
 import { stdio } from './stdio.ts';
 import { isoTimestamp } from './timestamp.ts';
 
@@ -40,7 +41,8 @@ function writeLog(level: 'error' | 'warning' | 'debug', msg: string, textLine: s
     appendFileSync(setup.file, line, { mode: 0o644 });
   } catch (err) {
     // the log is secondary: never let a bad --log path hide the real error on stderr
-    toStderr(`tdrun: cannot write log ${setup.file}: ${(err as Error).message}\n`);
+    const code = (err as NodeJS.ErrnoException).code;
+    toStderr(`tdrun: write log ${setup.file}: ${code ? errnoText(code) : String(err)}\n`);
     setup.file = undefined;
   }
 }

@@ -115,7 +115,8 @@ export interface Plan {
   /** an fd (already in the helper) to send the pty master on instead of consoleSocket; -1 when none */
   consoleSocketFd: number;
 
-  process: PlanProcess;
+  /** null: a created container without config.json's process (only `start` needs one) */
+  process: PlanProcess | null;
   /** the container's cgroup directory in each v1 hierarchy, and in the cgroup2 one (null: none
    *  mounted); tdrun-init moves itself there before entering any namespace */
   cgroupsV1: string[];

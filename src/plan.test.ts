@@ -8,6 +8,14 @@ import { defaultSpec } from './spec/default-config.ts';
 import { MOUNT_ATTR, MS } from './spec/mount-options.ts';
 import type { Spec } from './spec/types.ts';
 
+// this kernel knows every capability tdrun does: pretend it stops at CAP_AUDIT_READ, as 5.3-5.7 do
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const readFileSync = (path: unknown, ...rest: unknown[]) =>
+    path === '/proc/sys/kernel/cap_last_cap' ? '37\n' : (fs.readFileSync as (...a: unknown[]) => unknown)(path, ...rest);
+  return { ...fs, readFileSync };
+});
+
 let bundle: string;
 
 beforeAll(() => {
@@ -214,12 +222,18 @@ describe('compileCreatePlan', () => {
     ]);
   });
 
-  it('capabilities: unknown names warned about once and skipped; rlimits as decimal strings', () => {
+  it('capabilities: a name that is not one is a config error with the pointer', () => {
+    expect(() => compileCreatePlan(spec((s) => (s.process!.capabilities = { bounding: ['CAP_CHOWN', 'CAP_TEST'] })), opts())).toThrow(
+      'config.json /process/capabilities/bounding/1: "CAP_TEST" is not a capability',
+    );
+  });
+
+  it('capabilities: those this kernel lacks warned about once and skipped; rlimits as decimal strings', () => {
     const write = vi.spyOn(stdio, 'err').mockImplementation(() => {});
     try {
       const plan = compileCreatePlan(
         spec((s) => {
-          s.process!.capabilities = { bounding: ['CAP_CHOWN', 'CAP_FROM_THE_FUTURE', 'CAP_CHECKPOINT_RESTORE'], ambient: ['CAP_FROM_THE_FUTURE'] };
+          s.process!.capabilities = { bounding: ['CAP_CHOWN', 'CAP_BPF', 'CAP_AUDIT_READ'], ambient: ['CAP_BPF'] };
           s.process!.rlimits = [
             { type: 'RLIMIT_CORE', soft: 18446744073709551615, hard: 18446744073709551615 },
             { type: 'RLIMIT_NOFILE', soft: 1024, hard: 4096 },
@@ -227,9 +241,9 @@ describe('compileCreatePlan', () => {
         }),
         opts(),
       );
-      expect(plan.process.capabilities).toEqual({ bounding: [0, 40], effective: [], inheritable: [], permitted: [], ambient: [] });
-      expect(write.mock.calls.filter((c) => String(c[0]).includes('unknown capability CAP_FROM_THE_FUTURE ignored'))).toHaveLength(1);
-      expect(plan.process.rlimits).toEqual([
+      expect(plan.process!.capabilities).toEqual({ bounding: [0, 37], effective: [], inheritable: [], permitted: [], ambient: [] });
+      expect(write.mock.calls.filter((c) => String(c[0]).includes('capability CAP_BPF is not known to this kernel, ignored'))).toHaveLength(1);
+      expect(plan.process!.rlimits).toEqual([
         { type: 4, soft: '18446744073709551615', hard: '18446744073709551615' },
         { type: 7, soft: '1024', hard: '4096' },
       ]);
@@ -239,7 +253,7 @@ describe('compileCreatePlan', () => {
   });
 
   it('no capabilities in the config: keep what the process has', () => {
-    expect(compileCreatePlan(spec((s) => delete s.process!.capabilities), opts()).process.capabilities).toBeNull();
+    expect(compileCreatePlan(spec((s) => delete s.process!.capabilities), opts()).process!.capabilities).toBeNull();
   });
 
   it('user, umask, console size, oom score', () => {

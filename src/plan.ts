@@ -6,7 +6,7 @@ import { posix, resolve } from 'node:path';
 import { TdrunError, errnoText } from './errors.ts';
 import { warn } from './log.ts';
 import type { Plan, PlanCapabilities, PlanDevice, PlanHook, PlanMount, PlanProcess } from './plan-types.ts';
-import { CAPABILITIES, CLONE_NEW, JOIN_ORDER, PROC_NS_NAME, RLIMITS } from './spec/kernel.ts';
+import { CAPABILITIES, CLONE_NEW, JOIN_ORDER, PROC_NS_NAME, RLIMITS, kernelHasCapability } from './spec/kernel.ts';
 import {
   MS,
   bindOptions,
@@ -61,13 +61,14 @@ const warnedCapabilities = new Set<string>();
 function capabilityNumbers(names: string[] | undefined): number[] {
   const numbers: number[] = [];
   for (const name of names ?? []) {
+    // a name that is not a capability at all was refused by rules.ts
     const n = CAPABILITIES.indexOf(name);
-    if (n >= 0) {
+    if (kernelHasCapability(n)) {
       if (!numbers.includes(n)) numbers.push(n);
     } else if (!warnedCapabilities.has(name)) {
       // runc ignores capabilities this kernel generation does not know, with a warning
       warnedCapabilities.add(name);
-      warn(`unknown capability ${name} ignored`);
+      warn(`capability ${name} is not known to this kernel, ignored`);
     }
   }
   return numbers;
@@ -225,7 +226,6 @@ function resolveRootfs(spec: Spec, bundle: string): string {
 }
 
 export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
-  if (!spec.process) throw new TdrunError('config.json /process', 'is required');
   const noPivotProblem = noPivotPropagation(spec, { noPivot: opts.noPivot })[0];
   if (noPivotProblem) throw new TdrunError(`config.json ${noPivotProblem.pointer}`, noPivotProblem.message);
   const bundle = resolve(opts.bundle);
@@ -253,7 +253,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     preserveFds: opts.preserveFds,
     consoleSocket: opts.consoleSocket,
     consoleSocketFd: opts.consoleSocketFd,
-    process: compileProcess(spec.process, 'config.json'),
+    process: spec.process ? compileProcess(spec.process, 'config.json') : null,
     ...planCgroups(opts.cgroup),
     rootfs: resolveRootfs(spec, bundle),
     rootfsReadonly: spec.root?.readonly ?? false,

@@ -8,12 +8,13 @@ import { native } from './native.ts';
 const SIGRTMIN = 34;
 const SIGRTMAX = 64;
 
-/** Parses a signal given by name (with or without SIG, any case, SIGRTMIN+N) or by number. */
+/** Parses a signal given by name (with or without SIG, any case, SIGRTMIN+N) or by number; 0 is
+ *  runc's liveness check (`kill ID 0`: no signal, exit 0 while the init is alive). */
 export function parseSignal(raw: string): number {
   const text = raw.trim();
   if (/^\d+$/.test(text)) {
     const n = Number(text);
-    if (n >= 1 && n <= SIGRTMAX) return n;
+    if (n >= 0 && n <= SIGRTMAX) return n;
     throw new TdrunError(`invalid signal number: ${raw}`);
   }
   let name = text.toUpperCase();

@@ -70,6 +70,8 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
     TRY(syncmsg::send(syncFd, proto::Msg::RunRuntimeHooks, 0));
     TRY(syncmsg::expect(syncFd, proto::Msg::RuntimeHooksDone, &state));
   }
+  // runc runs them in the rootfs (host path, before pivot_root): hooks may use paths relative to it
+  if (!p.createContainerHooks.empty() && chdir(p.rootfs.c_str()) != 0) return fail(errno, "chdir %s", p.rootfs.c_str());
   TRY(hooks::run("createContainer", p.createContainerHooks, state));
   TRY(rootfs::enter(p));
   // Before rootfs::finish: /proc/sys is usually among the readonly paths.
@@ -79,11 +81,12 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
   if (p.newSessionKeyring) TRY(joinSessionKeyring(p.id));
   if (p.process.terminal) TRY(console::setup(p, consoleSock, true));
   std::string resolved;
-  TRY(process::apply(p.process, resolved));
+  if (p.hasProcess) TRY(process::apply(p.process, resolved));
   TRY(process::sealFds(p.preserveFds));
   TRY(syncmsg::send(syncFd, proto::Msg::Ready, 0));
 
   if (fifo >= 0) {
+    syncmsg::closeChannel();
     char byte;
     ssize_t n;
     do n = read(fifo, &byte, 1);
@@ -91,6 +94,8 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
     if (n != 1) return fail(n < 0 ? errno : 0, "read exec fifo %s", p.execFifo.c_str());
     close(fifo);
   }
+  // `start` refuses a container without a process before it writes the fifo
+  if (!p.hasProcess) return fail(0, "the container has no process to start");
   TRY(hooks::run("startContainer", p.startContainerHooks, state));
   return process::exec(resolved, p.process);
 }
@@ -109,7 +114,7 @@ Status execProcess(const plan::Plan& p, int consoleSock) {
 }
 
 Status run(int syncFd) {
-  syncmsg::setWarningChannel(syncFd);
+  syncmsg::setChannel(syncFd);
   plan::Plan p;
   {
     std::string json, error;
@@ -135,6 +140,7 @@ Status run(int syncFd) {
   int consoleSock = -1, fifo = -1;
   if (p.process.terminal) TRY(console::connect(p, consoleSock));
   if (!p.execMode && !p.execFifo.empty()) TRY(openExecFifo(p, fifo));
+  if (!p.execMode && p.hasNamespace(CLONE_NEWUSER)) TRY(rootfs::cloneBindSources(p));
   TRY(ns::enter(p, syncFd, unsharedEarly));
 
   // The child waits for EOF on this pipe, i.e. until ChildPid is on the wire: the parent must
@@ -149,7 +155,7 @@ Status run(int syncFd) {
     if (!s.ok()) {
       // Nobody would ever learn this pid: do not leave it behind.
       kill(pid, SIGKILL);
-      syncmsg::report(-1, s);
+      syncmsg::report(s);
       _exit(1);
     }
     _exit(0);
@@ -182,10 +188,10 @@ int main(int argc, char** argv) {
   process::resetSignals();
   signal(SIGPIPE, SIG_IGN);
   if (fcntl(syncFd, F_SETFD, FD_CLOEXEC) != 0) {
-    syncmsg::report(-1, fail(errno, "sync socket fd %d", syncFd));
+    syncmsg::report(fail(errno, "sync socket fd %d", syncFd));
     return 1;
   }
   Status s = run(syncFd);
-  syncmsg::report(syncFd, s);
+  syncmsg::report(s);
   return 1;
 }

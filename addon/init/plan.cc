@@ -457,8 +457,14 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
   r.optStr(root, "consoleSocket", p.consoleSocket, present, top);
   r.num(root, "consoleSocketFd", p.consoleSocketFd, top, -1, kIntMax);
 
-  if (const Json* proc = Reader::get(root, "process"); r.object(proc, "/process")) readProcess(r, *proc, p.process);
-  else if (!r.failed()) r.wrong("/process", "missing");
+  if (const Json* proc = Reader::get(root, "process"); proc && proc->type == Json::Null && !p.execMode) {
+    p.hasProcess = false;
+    p.process.cwd = "/";
+  } else if (r.object(proc, "/process")) {
+    readProcess(r, *proc, p.process);
+  } else if (!r.failed()) {
+    r.wrong("/process", "missing");
+  }
   r.strings(root, "cgroupsV1", p.cgroupsV1, top);
   bool hasCgroupV2;
   r.optStr(root, "cgroupV2", p.cgroupV2, hasCgroupV2, top);

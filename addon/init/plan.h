@@ -27,6 +27,7 @@ struct Mount {
   uint64_t recursiveAttrSet = 0, recursiveAttrClear = 0;
   bool createAsFile = false;  // "createAs": "file"
   bool copyUp = false;        // tmpcopyup
+  int sourceTree = -1;        // not in the plan: rootfs::cloneBindSources's clone of the source, or -1
 };
 
 struct Device {
@@ -74,6 +75,9 @@ struct Plan {
   int preserveFds = 0;
   std::string consoleSocket;  // empty = none
   int consoleSocketFd = -1;
+  // false for a config.json without process (the spec needs one only for `start`): the init is
+  // set up and waits, with the rootfs as cwd and no process settings applied
+  bool hasProcess = true;
   Process process;
   std::vector<std::string> cgroupsV1;  // directories, one per v1 hierarchy
   std::string cgroupV2;                // directory; empty = no cgroup2 hierarchy

@@ -51,13 +51,17 @@ bool executableFile(const std::string& path) {
 }
 
 // As Go's exec.LookPath, which is what runc users get: a name with a slash is taken as is (but
-// must exist, so a typo is a create-time error), otherwise the first executable regular file
-// in PATH wins, an empty PATH element meaning ".".
+// must exist and be executable by the process user, which is who calls this, so that a typo or
+// a missing exec bit is a create-time error), otherwise the first executable regular file in
+// PATH wins, an empty PATH element meaning ".".
 Status lookPath(const plan::Process& p, std::string& out) {
   const std::string& name = p.args[0];
   if (name.find('/') != std::string::npos) {
     struct stat st;
     if (stat(name.c_str(), &st) != 0) return fail(errno, "exec: \"%s\": stat %s", name.c_str(), name.c_str());
+    // AT_EACCESS: the effective ids and capabilities, those execve will check
+    int err = S_ISDIR(st.st_mode) ? EACCES : faccessat(AT_FDCWD, name.c_str(), X_OK, AT_EACCESS) == 0 ? 0 : errno;
+    if (err) return fail(err, "exec: \"%s\"", name.c_str());
     out = name;
     return ok();
   }

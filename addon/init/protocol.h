@@ -13,8 +13,10 @@
 //   helper -> CHILD_PID(pid of the init)
 //   [init   -> RUN_RUNTIME_HOOKS
 //    parent -> RUNTIME_HOOKS_DONE(state json)]
-//   init   -> READY (then blocked on the exec fifo;
-//                   `run` has none: execve at once)
+//   init   -> READY, then EOF: `create`'s init closes its end and
+//             waits on the exec fifo (what fails after `start` goes
+//             to its stderr); `run`'s has no fifo and goes on to
+//             execve: ERROR | EOF on execve (CLOEXEC)
 // Any step may instead answer ERROR { value = errno (0 if none), payload = what failed }, and
 // WARNING { payload = text } may come before any helper/init message.
 #pragma once

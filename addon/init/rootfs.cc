@@ -145,7 +145,11 @@ Status mountOne(int rootfd, const plan::Mount& m, const plan::Plan& p) {
     covered = Fd(openat(dst.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!covered.valid()) return fail(errno, "%s: tmpcopyup needs a directory", what.c_str());
   }
-  if (m.bind) {
+  if (m.bind && m.sourceTree >= 0) {
+    int err = move_mount(m.sourceTree, "", dst.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? errno : 0;
+    close(m.sourceTree);
+    if (err) return fail(err, "%s", what.c_str());
+  } else if (m.bind) {
     const unsigned long bindFlags = MS_BIND | (m.recursive ? MS_REC : 0);
     if (mount(m.source.c_str(), fdPath(dst.get()).c_str(), "", bindFlags, nullptr) < 0) {
       return fail(errno, "%s", what.c_str());
@@ -383,8 +387,32 @@ Status hideHostProcAndSys(const std::string& rootfs) {
 
 }  // namespace
 
+Status cloneBindSources(plan::Plan& p) {
+  for (auto& m : p.mounts) {
+    if (!m.bind) continue;
+    const unsigned recursive = m.recursive ? AT_RECURSIVE : 0;
+    Fd tree(open_tree(AT_FDCWD, m.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | recursive));
+    // EPERM: rootless, no CAP_SYS_ADMIN over the host's mounts; the init binds by path, as below
+    if (!tree.valid() && errno == EPERM) return ok();
+    if (!tree.valid()) return fail(errno, "%s", mountWhat(m).c_str());
+    // A clone joins its source's peer group: as a slave, what the container mounts below it
+    // never reaches the host (a bind made inside the container is a slave through "/" anyway).
+    struct mount_attr attr = {};
+    attr.propagation = MS_SLAVE;
+    if (mount_setattr(tree.get(), "", AT_EMPTY_PATH | recursive, &attr, sizeof attr) < 0) {
+      // before Linux 5.12: the init binds the source by its path, as without a user namespace
+      if (errno == ENOSYS) return ok();
+      return fail(errno, "%s: make the source a slave", mountWhat(m).c_str());
+    }
+    m.sourceTree = tree.release();
+  }
+  return ok();
+}
+
 Status prepare(const plan::Plan& p) {
-  const unsigned long rootProp = p.rootfsPropagation ? p.rootfsPropagation : MS_SLAVE | MS_REC;
+  unsigned long rootProp = p.rootfsPropagation ? p.rootfsPropagation : MS_SLAVE | MS_REC;
+  // An unbindable "/" would refuse the rootfs's bind onto itself (EINVAL): private until finish()
+  if (rootProp & MS_UNBINDABLE) rootProp = MS_PRIVATE | (rootProp & MS_REC);
   if (mount("", "/", nullptr, rootProp, nullptr) < 0) return fail(errno, "set propagation of /");
   TRY(makeRootfsParentPrivate(p.rootfs));
   if (mount(p.rootfs.c_str(), p.rootfs.c_str(), "", MS_BIND | MS_REC, nullptr) < 0) {
@@ -441,7 +469,7 @@ Status finish(const plan::Plan& p) {
                     "make /dev read-only"));
   }
   if (p.rootfsReadonly) TRY(remountBind("/", MS_RDONLY, true, "remount / read-only"));
-  if (p.rootfsPropagation & MS_SHARED) {
+  if (p.rootfsPropagation & (MS_SHARED | MS_UNBINDABLE)) {
     if (mount("", "/", nullptr, p.rootfsPropagation, nullptr) < 0) return fail(errno, "set propagation of /");
   }
   return ok();

@@ -11,6 +11,12 @@ namespace rootfs {
 // device nodes, the /dev symlinks, and an empty /dev/console when process.terminal is set.
 Status prepare(const plan::Plan& p);
 
+// With a user namespace, before tdrun-init joins it: a detached clone (open_tree) of each bind
+// mount's source, made with the host's credentials and view, for prepare() to attach. The
+// container's root may not be able to reach a source itself (a host directory below one that
+// only the host's root may enter); runc opens its mount sources early for the same reason.
+Status cloneBindSources(plan::Plan& p);
+
 // pivot_root into plan.rootfs (or MS_MOVE + chroot with noPivot); cwd becomes "/".
 Status enter(const plan::Plan& p);
 

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -79,10 +80,15 @@ Status expect(int fd, proto::Msg type, std::string* payload) {
 }
 
 namespace {
-int warningFd = -1;
+int channelFd = -1;
 }
 
-void setWarningChannel(int fd) { warningFd = fd; }
+void setChannel(int fd) { channelFd = fd; }
+
+void closeChannel() {
+  close(channelFd);
+  channelFd = -1;
+}
 
 void warn(const char* fmt, ...) {
   char text[512];
@@ -90,16 +96,18 @@ void warn(const char* fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
-  if (warningFd >= 0 && send(warningFd, proto::Msg::Warning, 0, text).ok()) return;
+  if (channelFd >= 0 && send(channelFd, proto::Msg::Warning, 0, text).ok()) return;
   dprintf(2, "tdrun-init: warning: %s\n", text);
 }
 
-void report(int fd, const Status& s) {
-  if (fd >= 0 && send(fd, proto::Msg::Error, s.err, s.what).ok()) return;
+void report(const Status& s) {
+  if (channelFd >= 0 && send(channelFd, proto::Msg::Error, s.err, s.what).ok()) return;
   std::string line = "tdrun-init: " + s.what;
   if (s.err) {
-    line += ": ";
-    line += strerror(s.err);
+    // lower case as tdrun's own lines (src/errors.ts errnoText) and runc's
+    std::string why = strerror(s.err);
+    why[0] = static_cast<char>(tolower(static_cast<unsigned char>(why[0])));
+    line += ": " + why;
   }
   line += '\n';
   (void)!::write(2, line.data(), line.size());

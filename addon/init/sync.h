@@ -15,13 +15,18 @@ Status send(int fd, proto::Msg type, int32_t value, const std::string& payload =
 // point the init waits, the parent still owes it an answer.
 Status expect(int fd, proto::Msg type, std::string* payload = nullptr);
 
-// Sends an Error message for `s`; when the socket is gone (tdrun exited, or a start hook failed
-// after `create` returned) the reason goes to stderr instead, so a failure is never mute.
-void report(int fd, const Status& s);
+// The sync socket, once tdrun-init has it: where report() and warn() send their messages. Before
+// it is set, after closeChannel(), or once the parent is gone (tdrun was killed), they go to stderr.
+void setChannel(int fd);
 
-// Where warn() sends Warning messages (the sync socket); before it is set, or once the parent is
-// gone, warnings go to stderr.
-void setWarningChannel(int fd);
+// A created container's init, once Ready, closes the socket: `create` reads until EOF and returns,
+// and what fails after `start` (a startContainer hook, execve) goes to stderr, the container's
+// output, every time, instead of sometimes into a socket that nobody reads any more.
+void closeChannel();
+
+// Sends an Error message for `s` on the channel, or writes the reason to stderr (see setChannel),
+// so a failure is never mute.
+void report(const Status& s);
 __attribute__((format(printf, 1, 2))) void warn(const char* fmt, ...);
 
 }  // namespace syncmsg

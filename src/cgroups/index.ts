@@ -74,11 +74,27 @@ export function createCgroups(placement: CgroupPlacement): CreatedCgroups {
       }
       if (key.split(',').includes('cpuset')) inheritCpusetV1(mountpoint, dir);
     }
+    // runc's check: the init would stop on joining a frozen cgroup (one that existed frozen, or a
+    // new one below a frozen parent), and `create`/`run` wait for it forever
+    if (frozenAlready(placement)) throw new TdrunError("container's cgroup unexpectedly frozen");
   } catch (err) {
     result.rollback();
     throw err instanceof TdrunError ? err : new TdrunError('create cgroups', describe(err));
   }
   return result;
+}
+
+function frozenAlready(placement: CgroupPlacement): boolean {
+  const v1 = dirFor(placement, 'freezer');
+  if (v1) return readFrozen(v1, false);
+  const unified = placement.paths[UNIFIED];
+  try {
+    return unified !== undefined && readFrozen(unified, true);
+  } catch (err) {
+    // the root cgroup has no cgroup.events, and cannot be frozen
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
 }
 
 export interface ApplyOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attachDashValues, commandWord, fastParse, protectExecCommand, scanGlobals, unknownFlag } from './argv.ts';
+import { attachDashValues, commandName, commandWord, fastParse, helpRequest, protectExecCommand, scanGlobals, unknownFlag } from './argv.ts';
 
 describe('scanGlobals', () => {
   it('reads both --x=v and --x v spellings, in any order', () => {
@@ -111,6 +111,29 @@ describe('unknownFlag', () => {
     expect(unknownFlag(['update', '--resources', '-', 'c1'])).toBeNull();
     expect(unknownFlag(['spec', '--rootless', '-b', 'x'])).toBeNull();
     expect(unknownFlag(['exec', '-e', 'A=1', 'c1', '--', 'ls', '-l'])).toBeNull();
+  });
+  it('takes the short flag of update -r - once its "-" is attached (the help documents it)', () => {
+    expect(unknownFlag(attachDashValues(['update', '-r', '-', 'c1']))).toBeNull();
+    expect(unknownFlag(['update', '-x=-', 'c1'])).toBe('-x');
+  });
+});
+
+describe('commandName and helpRequest', () => {
+  it('finds the command after the global flags and their values', () => {
+    expect(commandName(['--root', '/r', '--log=l', '--debug', 'events', 'x'])).toBe('events');
+    expect(commandName(['--root', '/r'])).toBeUndefined();
+  });
+  it('turns a bare call and `help [COMMAND]` into --help, as runc has them', () => {
+    expect(helpRequest([])).toEqual(['--help']);
+    expect(helpRequest(['--root', '/r'])).toEqual(['--root', '/r', '--help']);
+    expect(helpRequest(['help'])).toEqual(['--help']);
+    expect(helpRequest(['--root', '/r', 'help', 'exec'])).toEqual(['--root', '/r', 'exec', '--help']);
+  });
+  it('leaves every other call alone', () => {
+    expect(helpRequest(['state', 'c1'])).toBeNull();
+    expect(helpRequest(['--version'])).toBeNull();
+    expect(helpRequest(['--help'])).toBeNull();
+    expect(helpRequest(['exec', 'c1', 'help'])).toBeNull();
   });
 });
 

@@ -257,6 +257,26 @@ export function attachDashValues(argv: string[]): string[] {
   return out;
 }
 
+/** The command word: the first argument that is neither a global flag nor its value. */
+export function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('-')) return arg;
+    if (GLOBAL_FLAGS.value.includes(arg)) i++;
+  }
+  return undefined;
+}
+
+/** runc's ways to ask for help, as `--help`: no command at all (exit 0, not a usage error), and
+ *  `help [COMMAND]`; null when argv asks for something else. */
+export function helpRequest(argv: string[]): string[] | null {
+  const name = commandName(argv);
+  if (name === undefined) return ['--help', '-h', '--version', '-v'].some((flag) => argv.includes(flag)) ? null : [...argv, '--help'];
+  if (name !== 'help') return null;
+  const at = argv.indexOf('help');
+  return [...argv.slice(0, at), ...argv.slice(at + 1, at + 2), '--help'];
+}
+
 /** The first flag that neither the command nor the globals know, or null. */
 export function unknownFlag(argv: string[]): string | null {
   let command: string | undefined;
@@ -269,7 +289,8 @@ export function unknownFlag(argv: string[]): string | null {
     }
     // single-letter bundles (-dt) and unknown commands are left to yargs
     if (/^-[a-zA-Z]{2,}$/.test(arg)) continue;
-    const name = arg.startsWith('--') ? arg.split('=')[0] : arg;
+    // `-r=-` too: attachDashValues writes a short flag's "-" value so
+    const name = arg.split('=')[0];
     const flags = command === undefined ? GLOBAL_FLAGS : COMMAND_FLAGS[command];
     if (!flags) continue;
     // spec's --rootless is its own boolean

@@ -24,7 +24,8 @@ import { lockContainer } from '../state/lock.ts';
 import { namespaceId, readProcStartTime } from '../state/lifecycle.ts';
 import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
-import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
+import { noProcessToStart } from './start.ts';
+import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone, type Helper } from './spawn.ts';
 
 export interface CreateOptions {
   root: string;
@@ -46,6 +47,22 @@ export interface Created {
   record: ContainerRecord;
   /** the pty master when ownConsole was asked and the process has a terminal */
   consoleMaster: number | null;
+  /** startAtOnce: the helper's sync socket, still open for the init's last word; the caller
+   *  forwards its signals first (the program may be running before this returns), then calls
+   *  readToEnd */
+  execPending: Helper | null;
+}
+
+/** Reads the sync socket to its end and closes it: `create`'s init closes its end at Ready,
+ *  `run`'s by its execve (CLOEXEC); an Error sent before that (a startContainer hook, execve
+ *  itself) is thrown. */
+export function readToEnd(helper: Helper): void {
+  try {
+    const late = nextMessage(helper);
+    if (late) throw new TdrunError(`unexpected message ${late.type} from tdrun-init after Ready`);
+  } finally {
+    closeQuietly(helper.sync);
+  }
 }
 
 /** systemd socket activation (LISTEN_FDS for this process) passes those fds on, as runc does. */
@@ -76,14 +93,15 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const spec = loadConfig(bundle, { noPivot: opts.noPivot });
   debug(`create ${id}: config.json checked`);
   const process_ = spec.process;
-  if (!process_) throw new TdrunError('config.json /process', 'required to create a container');
+  // a config without process can be created (config.md); `run` would start it at once
+  if (!process_ && opts.startAtOnce) throw noProcessToStart();
 
-  const terminal = process_.terminal === true;
+  const terminal = process_?.terminal === true;
   if (terminal && !opts.consoleSocket && !opts.ownConsole)
     throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
 
   const listen = listenFds();
-  if (listen > 0) {
+  if (listen > 0 && process_) {
     process_.env = [...(process_.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
   }
   const preserveFds = listen + opts.preserveFds;
@@ -215,7 +233,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       }
     }
     if (!initPid || initStartTime === null) throw new TdrunError('tdrun-init reported ready without the init pid');
-    closeQuietly(helper.sync);
+    if (!opts.startAtOnce) readToEnd(helper);
 
     record.pid = initPid;
     record.initStartTime = initStartTime;
@@ -231,7 +249,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       consoleOurs = -1;
     }
     undo.length = 0;
-    return { record, consoleMaster };
+    return { record, consoleMaster, execPending: opts.startAtOnce ? helper : null };
   } finally {
     if (consoleOurs >= 0) closeQuietly(consoleOurs);
     for (const step of undo.reverse()) {

@@ -39,14 +39,16 @@ export function containerPids(record: ContainerRecord, initAlive: boolean): numb
 export function killContainer(root: string, id: string, signal: number, all: boolean): void {
   const record = readRecord(root, id);
   const status = currentStatus(record);
-  if (status === 'stopped') throw new TdrunError('container not running');
+  // --all of a stopped one signals what outlived its init, and is no error: containerd's shim sends
+  // `kill --all ID 9` after the init exited, and runc exits 0 for it
+  if (status === 'stopped' && !all) throw new TdrunError('container not running');
   if (status === 'creating') throw new TdrunError('container is still being created');
   if (!all) {
     // currentStatus checked the init's start time, so this pid is still our init, not a reused one
     send(record.pid, signal);
     return;
   }
-  for (const pid of containerPids(record, true)) send(pid, signal);
+  for (const pid of containerPids(record, status !== 'stopped')) send(pid, signal);
   // frozen tasks only act on SIGKILL once thawed; a paused container being killed stays dead
   if (status === 'paused' && signal === 9) thaw(record.cgroup);
 }

@@ -3,7 +3,7 @@
 import { native } from '../native.ts';
 import type { ConsoleSession } from '../console.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
-import { createContainer, type CreateOptions } from './create.ts';
+import { createContainer, readToEnd, type CreateOptions } from './create.ts';
 import { runPoststartHooks } from './start.ts';
 import { deleteContainer } from './delete.ts';
 import { debug } from '../log.ts';
@@ -24,11 +24,13 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   // the init is the helper's orphan: as a subreaper we inherit it and can wait for it
   if (!opts.detach) native().setChildSubreaper();
   // no exec fifo: nobody can act between our create and start, so the init need not wait for one
-  const { record, consoleMaster } = await createContainer({ ...opts, ownConsole: !opts.detach, startAtOnce: true });
+  const { record, consoleMaster, execPending } = await createContainer({ ...opts, ownConsole: !opts.detach, startAtOnce: true });
   // console.ts pulls in node:tty and node:net (~6 ms): only a terminal needs it
   const session = consoleMaster !== null ? (await import('../console.ts')).attachConsole(consoleMaster) : null;
   const stopForwarding = opts.detach ? () => {} : forwardSignals(record.pid, session ? () => session.resize() : undefined);
   try {
+    // the program may not run: every reason reaches the user, every time (README)
+    if (execPending) readToEnd(execPending);
     await runPoststartHooks(record);
   } catch (err) {
     stopForwarding();

@@ -24,11 +24,17 @@ async function waitForExec(pid: number): Promise<void> {
   }
 }
 
+/** config.md: process is REQUIRED when start is called. */
+export function noProcessToStart(): TdrunError {
+  return new TdrunError('config.json /process', 'is required to start a container');
+}
+
 export async function startContainer(root: string, id: string): Promise<void> {
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
     requireStatus('start', record, ['created']);
+    if (!record.process) throw noProcessToStart();
     let fd: number;
     try {
       // non-blocking: with no reader (the init died) open fails with ENXIO instead of hanging;

@@ -1,4 +1,5 @@
 // Linux names the spec uses and the numbers the kernel wants (x86_64 uapi headers).
+import { readFileSync } from 'node:fs';
 import type { NamespaceType } from './types.ts';
 
 /** <linux/capability.h>, index = CAP_* number; what tdrun knows (and `features` lists). */
@@ -45,6 +46,18 @@ export const CAPABILITIES: readonly string[] = [
   'CAP_BPF',
   'CAP_CHECKPOINT_RESTORE',
 ];
+
+/** Every kernel tdrun runs on (5.3+) has the capabilities up to CAP_AUDIT_READ; later ones only
+ *  from 5.8 (CAP_PERFMON, CAP_BPF) and 5.9 (CAP_CHECKPOINT_RESTORE). */
+const LAST_CAPABILITY_OF_OLDEST_KERNEL = 37;
+let lastCapability: number | undefined;
+
+/** Whether this kernel knows capability number n; /proc is read only for the newer ones. */
+export function kernelHasCapability(n: number): boolean {
+  if (n <= LAST_CAPABILITY_OF_OLDEST_KERNEL) return true;
+  lastCapability ??= Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  return n <= lastCapability;
+}
 
 /** <asm-generic/resource.h> */
 export const RLIMITS: Readonly<Record<string, number>> = {

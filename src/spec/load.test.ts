@@ -45,7 +45,9 @@ describe('loadConfig', () => {
   });
 
   it('says what is wrong with the file itself', () => {
-    expect(() => loadConfig(join(dir, 'nope'))).toThrow(/^config\.json: no such file or directory$/);
+    expect(() => loadConfig(join(dir, 'nope'))).toThrow(`open ${join(dir, 'nope', 'config.json')}: no such file or directory`);
+    writeFileSync(join(dir, 'file'), '');
+    expect(() => loadConfig(join(dir, 'file'))).toThrow(`open ${join(dir, 'file', 'config.json')}: not a directory`);
     expect(loadError('{"ociVersion": ')).toMatch(/^config\.json: invalid JSON: /);
     expect(loadError('null')).toBe('config.json: must be an object');
     expect(loadError('[]')).toBe('config.json: must be an object');

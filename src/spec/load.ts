@@ -14,14 +14,15 @@ function validate(data: unknown): SchemaError | null {
   return validateSchema(data) ? null : (validateSchema.errors?.[0] ?? { instancePath: '', message: 'is invalid' });
 }
 
-/** A JSON file that must hold an object; `name` is what messages call it. */
+/** A JSON file that must hold an object; `name` is what messages about its content call it (a
+ *  failed read names the whole path: `-b` may point at a file, or a directory without one). */
 export function readJson(path: string, name: string): object {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new TdrunError(name, code ? errnoText(code) : String(err));
+    throw new TdrunError(`open ${path}`, code ? errnoText(code) : String(err));
   }
   let value: unknown;
   try {

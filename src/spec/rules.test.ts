@@ -31,11 +31,11 @@ describe('cross-field rules', () => {
     expect(r.ociVersion({ ...base(), ociVersion: '1.0' })).toHaveLength(1);
   });
 
-  it('root and process are required', () => {
+  it('root is required; process is not (only start needs it)', () => {
     const s = base();
     delete s.root;
     delete s.process;
-    expect(pointers(r.rootAndProcessRequired(s))).toEqual(['/root', '/process']);
+    expect(pointers(r.rootRequired(s))).toEqual(['/root']);
   });
 
   it('process.args must not be empty; cwd must be absolute', () => {
@@ -52,10 +52,13 @@ describe('cross-field rules', () => {
     expect(pointers(r.processUser(s))).toEqual(['/process/user/username']);
   });
 
-  it('capability names must look like CAP_*; unknown CAP_ names are left to the plan', () => {
+  it('capability names must be capabilities; those this kernel lacks are left to the plan', () => {
     const s = base();
-    s.process!.capabilities = { bounding: ['CAP_CHOWN', 'CAP_FUTURE_THING', 'chown'] };
-    expect(pointers(r.capabilityNames(s))).toEqual(['/process/capabilities/bounding/2']);
+    s.process!.capabilities = { bounding: ['CAP_CHOWN', 'CAP_TEST', 'chown', 'CAP_CHECKPOINT_RESTORE'] };
+    expect(r.capabilityNames(s)).toEqual([
+      { pointer: '/process/capabilities/bounding/1', message: '"CAP_TEST" is not a capability' },
+      { pointer: '/process/capabilities/bounding/2', message: '"chown" is not a capability' },
+    ]);
   });
 
   it('rlimits: known types, once each, soft <= hard', () => {
@@ -76,7 +79,9 @@ describe('cross-field rules', () => {
   it('a mount namespace is required', () => {
     const s = base();
     s.linux!.namespaces = [{ type: 'pid' }];
-    expect(pointers(r.mountNamespaceRequired(s))).toEqual(['/linux/namespaces']);
+    expect(r.mountNamespaceRequired(s)).toEqual([
+      { pointer: '/linux/namespaces', message: "a container without a mount namespace is not supported: its rootfs mounts and pivot_root would change the host's mounts" },
+    ]);
   });
 
   it('a namespace type listed twice', () => {

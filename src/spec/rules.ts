@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Hook, LinuxNamespace, NamespaceType, Process, Spec } from './types.ts';
-import { RLIMITS } from './kernel.ts';
+import { CAPABILITIES, RLIMITS } from './kernel.ts';
 import { unsupportedOptions } from './mount-options.ts';
 
 export interface Problem {
@@ -71,11 +71,9 @@ export function ociVersion(spec: Spec): Problem[] {
   return [];
 }
 
-export function rootAndProcessRequired(spec: Spec): Problem[] {
-  const problems: Problem[] = [];
-  if (!spec.root) problems.push({ pointer: '/root', message: 'is required' });
-  if (!spec.process) problems.push({ pointer: '/process', message: 'is required' });
-  return problems;
+// process is not: config.md requires it only when `start` is called (container/start.ts checks)
+export function rootRequired(spec: Spec): Problem[] {
+  return spec.root ? [] : [{ pointer: '/root', message: 'is required' }];
 }
 
 export function processArgs(spec: Spec): Problem[] {
@@ -105,8 +103,9 @@ export function capabilityNames(spec: Spec): Problem[] {
   for (const [set, names] of Object.entries(caps)) {
     if (!Array.isArray(names)) continue;
     names.forEach((name: string, i: number) => {
-      if (!/^CAP_[A-Z0-9_]+$/.test(name)) {
-        problems.push({ pointer: `/process/capabilities/${set}/${i}`, message: `"${name}" is not a capability name (CAP_*)` });
+      // one that this kernel lacks is only a warning (plan.ts): engines' lists name newer ones
+      if (!CAPABILITIES.includes(name)) {
+        problems.push({ pointer: `/process/capabilities/${set}/${i}`, message: `"${name}" is not a capability` });
       }
     });
   }
@@ -130,7 +129,7 @@ export function rlimitTypes(spec: Spec): Problem[] {
 export function mountNamespaceRequired(spec: Spec): Problem[] {
   // without one, pivot_root and every mount would happen in tdrun's own mount namespace
   if (!spec.linux?.namespaces?.some((ns) => ns.type === 'mount')) {
-    return [{ pointer: '/linux/namespaces', message: 'a mount namespace is required' }];
+    return [{ pointer: '/linux/namespaces', message: "a container without a mount namespace is not supported: its rootfs mounts and pivot_root would change the host's mounts" }];
   }
   return [];
 }
@@ -332,7 +331,7 @@ export function unsupportedSettings(spec: Spec): Problem[] {
 /** Every rule `loadConfig` runs, in the order problems are reported. */
 export const rules: readonly Rule[] = [
   ociVersion,
-  rootAndProcessRequired,
+  rootRequired,
   processArgs,
   processCwd,
   processUser,
