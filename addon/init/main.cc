@@ -113,6 +113,19 @@ Status execProcess(const plan::Plan& p, int consoleSock) {
   return process::exec(resolved, p.process);
 }
 
+// "<dev>:<inode>" of the namespace that tells the container's processes from others in its cgroup
+// (kill --all, delete -f): the pid namespace its processes are born in, or without one of its
+// own, its mount namespace. Read here, not by tdrun from /proc/<init>: the init may have run and
+// exited by the time tdrun reads the ChildPid message. After the fork: a new pid namespace has
+// no pid_for_children link until its first process exists.
+Status membershipNamespace(const plan::Plan& p, std::string& out) {
+  const char* path = p.hasNamespace(CLONE_NEWPID) ? "/proc/self/ns/pid_for_children" : "/proc/self/ns/mnt";
+  struct stat st;
+  if (stat(path, &st) != 0) return fail(errno, "stat %s", path);
+  out = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  return ok();
+}
+
 Status run(int syncFd) {
   syncmsg::setChannel(syncFd);
   plan::Plan p;
@@ -151,7 +164,10 @@ Status run(int syncFd) {
   if (pid < 0) return fail(errno, "fork the container process");
   if (pid > 0) {
     close(barrier[0]);
-    Status s = syncmsg::send(syncFd, proto::Msg::ChildPid, pid);
+    std::string membership;
+    // exec's helper already sees the container's /proc, where it has no /proc/self; exec needs none
+    Status s = p.execMode ? ok() : membershipNamespace(p, membership);
+    if (s.ok()) s = syncmsg::send(syncFd, proto::Msg::ChildPid, pid, membership);
     if (!s.ok()) {
       // Nobody would ever learn this pid: do not leave it behind.
       kill(pid, SIGKILL);

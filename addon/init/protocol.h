@@ -28,7 +28,8 @@ enum class Msg : uint32_t {
   Plan = 1,              // parent -> helper: payload is the plan JSON (src/plan.ts)
   NeedIdMaps = 2,        // helper -> parent: value = pid whose uid_map/gid_map to write
   IdMapsDone = 3,        // parent -> helper
-  ChildPid = 4,          // helper -> parent: value = host pid of the container init / exec process
+  ChildPid = 4,          // helper -> parent: value = host pid of the container init / exec process,
+                         // payload = "<dev>:<inode>" of its pid namespace (mount without one of its own)
   RunRuntimeHooks = 5,   // init -> parent: run prestart + createRuntime hooks now
   RuntimeHooksDone = 6,  // parent -> init: payload = state JSON for createContainer/startContainer hooks
   Ready = 7,             // init -> parent: set up, waiting for `start`

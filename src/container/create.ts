@@ -21,7 +21,7 @@ import {
   type ContainerRecord,
 } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
-import { namespaceId, readProcStartTime } from '../state/lifecycle.ts';
+import { readProcStartTime } from '../state/lifecycle.ts';
 import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
 import { noProcessToStart } from './start.ts';
@@ -206,10 +206,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         debug(`create ${id}: init pid ${initPid}`);
         // now, while the init cannot have exited: without an exec fifo it may be gone by Ready
         initStartTime = readProcStartTime(initPid);
+        if (initStartTime === null) throw new TdrunError('init exited unexpectedly');
         const membershipNs = spec.linux?.namespaces?.some((n) => n.type === 'pid') ? 'pid' : 'mnt';
-        const membershipId = namespaceId(initPid, membershipNs);
-        if (initStartTime === null || membershipId === null) throw new TdrunError('init exited unexpectedly');
-        record.membership = { ns: membershipNs, id: membershipId };
+        record.membership = { ns: membershipNs, id: msg.payload.toString('utf8') };
         undo.push(async () => {
           try {
             process.kill(initPid, 'SIGKILL');
