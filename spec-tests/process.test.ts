@@ -1,12 +1,13 @@
 // config.md#process (args, env, cwd, user, terminal, consoleSize, capabilities, rlimits,
 // noNewPrivileges, oomScoreAdj), hostname and domainname.
 import { spawn } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capNumbers, CAP, makeBundle, runProbe } from './lib/bundle.ts';
-import { waitStatus } from './lib/containers.ts';
+import { startSleeper, waitStatus } from './lib/containers.ts';
+import { existingCgroupDirs } from './lib/host.ts';
 import { collect, projectRoot, Runtime, skipReason } from './lib/runtime.ts';
 
 const why = skipReason();
@@ -208,6 +209,29 @@ describe.skipIf(!!why)('config.md#process terminal', () => {
     const console = probe.mounts.find((m: any) => m.mountpoint === '/dev/console');
     expect(console, 'the pty slave is bind-mounted on /dev/console').toBeDefined();
     expect(console.fstype).toBe('devpts');
+  });
+
+  it('runc behaviour: run with process.terminal, no --console-socket and stdin not a terminal fails at once, leaving nothing', async () => {
+    const id = rt.id('notty');
+    // sh on a pty whose other end is our /dev/null would wait for input forever
+    const b = makeBundle(rt, id, (c) => {
+      c.process.terminal = true;
+      c.process.args = ['/bin/sh'];
+    });
+    const r = await rt.run(['run', '-b', b.dir, id], { stdio: ['ignore', 'pipe', 'pipe'], timeoutMs: 10_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe(`tdrun: run ${id}: process.terminal without --console-socket: standard input is not a terminal\n`);
+    expect(existsSync(join(rt.root, id)), 'no state directory').toBe(false);
+    expect(existingCgroupDirs(`/${id}`), 'no cgroup').toEqual([]);
+  });
+
+  it('runc behaviour: exec -t with stdin not a terminal (echo x | exec -t ID sh) fails at once and starts nothing', async () => {
+    const b = await startSleeper(rt);
+    const before = (await rt.ok(['ps', '--format', 'json', b.id])).stdout;
+    const r = await rt.run(['exec', '-t', b.id, '/bin/sh'], { input: 'echo x\n', timeoutMs: 10_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe(`tdrun: exec ${b.id}: process.terminal without --console-socket: standard input is not a terminal\n`);
+    expect((await rt.ok(['ps', '--format', 'json', b.id])).stdout).toBe(before);
   });
 
   it('config.md#process: terminal false — stdio are the runtime\'s own fds (engines pass pipes)', async () => {
