@@ -1,12 +1,13 @@
 // config-linux.md: namespaces, user namespace mappings, time offsets, devices, maskedPaths,
 // readonlyPaths, sysctl, cgroupsPath, the devices cgroup.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle, runProbe } from './lib/bundle.ts';
 import { startSleeper } from './lib/containers.ts';
 import { cgroupMounts, existingCgroupDirs, nsOf } from './lib/host.ts';
-import { Runtime, skipReason } from './lib/runtime.ts';
+import { Runtime, skipReason, waitFor } from './lib/runtime.ts';
 
 const why = skipReason();
 const rt = new Runtime('linux');
@@ -59,6 +60,39 @@ describe.skipIf(!!why)('config-linux.md#namespaces', () => {
     expect(json.namespaces.mnt).not.toBe(nsOf(pidA, 'mnt'));
     expect(json.namespaces.pid).not.toBe(nsOf(pidA, 'pid'));
     expect(json.hostname).toBe('host-a');
+  });
+
+  it('runc behaviour: in a network namespace it creates, lo is up and 127.0.0.1 answers (with and without a user namespace)', async () => {
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const withUserns = (c: any) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = map;
+      c.linux.gidMappings = map;
+    };
+    for (const edit of [undefined, withUserns]) {
+      const { json, result } = await runProbe(rt, edit, ['net']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(json.interfaces).toEqual({ lo: { up: true, loopback: true } });
+      expect(json.loopback).toBe('ok');
+    }
+  });
+
+  it('runc behaviour: a network namespace joined by path keeps its lo as it was (down here)', async () => {
+    // a namespace of someone else's (podman --network container:X): no runtime may change it
+    const holder = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
+    try {
+      const netns = `/proc/${holder.pid}/ns/net`;
+      await waitFor(() => nsOf(holder.pid!, 'net') !== nsOf('self', 'net'));
+      const { json, result } = await runProbe(rt, (c) => {
+        c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: netns } : n));
+      }, ['net']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(json.interfaces.lo.up).toBe(false);
+      expect(json.loopback).not.toBe('ok');
+      expect(execFileSync('nsenter', [`--net=${netns}`, 'ip', '-o', 'link', 'show', 'lo'], { encoding: 'utf8' })).not.toMatch(/[<,]UP[,>]/);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('config-linux.md#namespaces: a path to a namespace of another type MUST generate an error', async () => {

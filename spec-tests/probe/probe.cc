@@ -2,7 +2,8 @@
 // process sees of itself. Static and dependency-free so it works in any rootfs (busybox or empty).
 // Verbs (argv[1]): none or "probe" (everything), stat PATH..., read FILE, write FILE DATA,
 // ls DIR, sleep SECONDS, exit N, kill-self SIG, env, open FILE (O_RDWR), clocks (monotonic and
-// boottime seconds, for time namespace offsets).
+// boottime seconds, for time namespace offsets), net (interfaces with their flags, and whether
+// a UDP datagram to 127.0.0.1 comes back).
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -11,7 +12,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <string>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -412,9 +416,52 @@ int probeClocks() {
   return 0;
 }
 
+// One datagram from a socket to itself on 127.0.0.1: fails with ENETUNREACH while lo is down.
+std::string loopbackResult() {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return strerror(errno);
+  struct sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  std::string result = "ok";
+  char byte = 'x';
+  struct timeval timeout = {2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0 ||
+      sendto(fd, &byte, 1, 0, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 1 || recv(fd, &byte, 1, 0) != 1)
+    result = strerror(errno);
+  close(fd);
+  return result;
+}
+
+int probeNet() {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct if_nameindex *ifs = if_nameindex();
+  if (fd < 0 || !ifs) {
+    perror("probe net");
+    return 1;
+  }
+  std::string out = "{\"interfaces\":{";
+  for (struct if_nameindex *i = ifs; i->if_index != 0; ++i) {
+    struct ifreq ifr = {};
+    strncpy(ifr.ifr_name, i->if_name, IFNAMSIZ - 1);
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) continue;
+    if (i != ifs) out += ",";
+    out += "\"" + std::string(i->if_name) + "\":{\"up\":" + ((ifr.ifr_flags & IFF_UP) ? "true" : "false") +
+           ",\"loopback\":" + ((ifr.ifr_flags & IFF_LOOPBACK) ? "true" : "false") + "}";
+  }
+  if_freenameindex(ifs);
+  close(fd);
+  out += "},\"loopback\":\"" + loopbackResult() + "\"}";
+  printf("%s\n", out.c_str());
+  return 0;
+}
+
 int usage() {
   fputs("usage: probe [probe | stat PATH... | read FILE | write FILE DATA | ls DIR | sleep SECONDS |"
-        " exit N | kill-self SIG | env | open FILE | clocks]\n",
+        " exit N | kill-self SIG | env | open FILE | clocks | net]\n",
         stderr);
   return 2;
 }
@@ -430,6 +477,7 @@ int main(int argc, char **argv) {
   if (verb == "ls" && argc == 3) return probeLs(argv[2]);
   if (verb == "open" && argc == 3) return probeOpen(argv[2]);
   if (verb == "clocks" && argc == 2) return probeClocks();
+  if (verb == "net" && argc == 2) return probeNet();
   if (verb == "env" && argc == 2) {
     printf("%s\n", envJson().c_str());
     return 0;
