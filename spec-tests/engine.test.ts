@@ -48,7 +48,8 @@ describe.skipIf(!!why)('engine calls', () => {
     const r = await rt.run(['exec', '--process', processJson, b.id]);
     expect(r.code, r.stderr).toBe(0);
     const seen = JSON.parse(r.stdout);
-    expect(seen.env).toEqual(['PATH=/bin', 'FROM_PROCESS=1']);
+    // HOME from the container's /etc/passwd, which has no uid 1234: "/" (runc's default)
+    expect(seen.env).toEqual(['PATH=/bin', 'FROM_PROCESS=1', 'HOME=/']);
     expect(seen.cwd).toBe('/tmp');
     expect([seen.uid, seen.gid]).toEqual([1234, 5678]);
   });

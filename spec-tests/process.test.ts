@@ -1,7 +1,7 @@
 // config.md#process (args, env, cwd, user, terminal, consoleSize, capabilities, rlimits,
 // noNewPrivileges, oomScoreAdj), hostname and domainname.
 import { spawn } from 'node:child_process';
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,55 @@ describe.skipIf(!!why)('config.md#process', () => {
     expect(seen.some((e) => e.startsWith('TDRUN_SPEC_LEAK='))).toBe(false);
     // runc adds HOME when the config has none; nothing else may appear.
     expect(seen.filter((e) => !env.includes(e) && !e.startsWith('HOME='))).toEqual([]);
+  });
+
+  describe('runc behaviour: HOME from the container\'s /etc/passwd when process.env has none', () => {
+    const passwd = 'root:x:0:0:root:/root:/bin/sh\nu:x:1234:1234:user:/home/u:/bin/sh\n';
+    const envOf = async (uid: number, env: string[], edit?: (rootfs: string) => void): Promise<string[]> => {
+      const { json, result } = await runProbe(rt, (c, b) => {
+        c.process.user = { uid, gid: uid };
+        c.process.env = env;
+        writeFileSync(join(b.rootfs, 'etc/passwd'), passwd);
+        edit?.(b.rootfs);
+      }, ['env']);
+      expect(result.code, result.stderr).toBe(0);
+      return json;
+    };
+
+    it('the uid\'s entry gives HOME; a uid without one gets "/"', async () => {
+      expect(await envOf(1234, ['PATH=/bin'])).toEqual(['PATH=/bin', 'HOME=/home/u']);
+      expect(await envOf(0, ['PATH=/bin'])).toEqual(['PATH=/bin', 'HOME=/root']);
+      expect(await envOf(4321, ['PATH=/bin'])).toEqual(['PATH=/bin', 'HOME=/']);
+      expect(await envOf(1234, ['PATH=/bin'], (rootfs) => rmSync(join(rootfs, 'etc/passwd'))), 'no /etc/passwd').toEqual(['PATH=/bin', 'HOME=/']);
+    });
+
+    it('a HOME in process.env is kept as it is', async () => {
+      expect(await envOf(1234, ['HOME=/elsewhere', 'PATH=/bin'])).toEqual(['HOME=/elsewhere', 'PATH=/bin']);
+    });
+
+    it('/etc/passwd is read inside the container: a symlink to a host path does not reach the host\'s file', async () => {
+      const hostFile = join(rt.bundles, `host-passwd-${process.pid}`);
+      writeFileSync(hostFile, 'u:x:1234:1234:user:/from-the-host:/bin/sh\n');
+      const env = await envOf(1234, ['PATH=/bin'], (rootfs) => {
+        rmSync(join(rootfs, 'etc/passwd'));
+        symlinkSync(hostFile, join(rootfs, 'etc/passwd'));
+      });
+      expect(env).toEqual(['PATH=/bin', 'HOME=/']);
+    });
+
+    it('exec gets HOME the same way (command and --process shapes)', async () => {
+      const b = await startSleeper(rt, (c, dirs) => {
+        c.process.env = ['PATH=/bin'];
+        writeFileSync(join(dirs.rootfs, 'etc/passwd'), passwd);
+      });
+      const byCommand = await rt.ok(['exec', '--user', '1234:1234', b.id, '/probe', 'env']);
+      expect(JSON.parse(byCommand.stdout)).toEqual(['PATH=/bin', 'HOME=/home/u']);
+      const processJson = join(b.dir, 'process.json');
+      writeFileSync(processJson, JSON.stringify({ args: ['/probe', 'env'], cwd: '/', env: ['PATH=/bin'], user: { uid: 0, gid: 0 } }));
+      expect(JSON.parse((await rt.ok(['exec', '--process', processJson, b.id])).stdout)).toEqual(['PATH=/bin', 'HOME=/root']);
+      writeFileSync(processJson, JSON.stringify({ args: ['/probe', 'env'], cwd: '/', env: ['HOME=/mine'], user: { uid: 0, gid: 0 } }));
+      expect(JSON.parse((await rt.ok(['exec', '--process', processJson, b.id])).stdout)).toEqual(['HOME=/mine']);
+    });
   });
 
   it('config.md#process: cwd MUST be the working directory of the program', async () => {
