@@ -114,6 +114,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       initStartTime: 0,
       execFifo,
       cgroup: placement,
+      resources: spec.linux?.resources,
       hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
       namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
       process: spec.process,
