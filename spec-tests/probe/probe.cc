@@ -444,13 +444,15 @@ int probeNet() {
     return 1;
   }
   std::string out = "{\"interfaces\":{";
+  bool first = true;
   for (struct if_nameindex *i = ifs; i->if_index != 0; ++i) {
     struct ifreq ifr = {};
     strncpy(ifr.ifr_name, i->if_name, IFNAMSIZ - 1);
     if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) continue;
-    if (i != ifs) out += ",";
-    out += "\"" + std::string(i->if_name) + "\":{\"up\":" + ((ifr.ifr_flags & IFF_UP) ? "true" : "false") +
-           ",\"loopback\":" + ((ifr.ifr_flags & IFF_LOOPBACK) ? "true" : "false") + "}";
+    out.append(first ? "\"" : ",\"").append(i->if_name);
+    out.append("\":{\"up\":").append((ifr.ifr_flags & IFF_UP) ? "true" : "false");
+    out.append(",\"loopback\":").append((ifr.ifr_flags & IFF_LOOPBACK) ? "true" : "false").append("}");
+    first = false;
   }
   if_freenameindex(ifs);
   close(fd);
