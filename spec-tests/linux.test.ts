@@ -22,6 +22,14 @@ const hasTimeNs = (() => {
   }
 })();
 
+/** A new user namespace mapping container ids 0-65535 to host ids 100000 on. */
+function withUserns(c: any): void {
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  c.linux.namespaces.push({ type: 'user' });
+  c.linux.uidMappings = map;
+  c.linux.gidMappings = map;
+}
+
 describe.skipIf(!!why)('config-linux.md#namespaces', () => {
   it('config-linux.md#namespaces: each listed type without path MUST be a new namespace; unlisted types MUST be inherited', async () => {
     const { json, result } = await runProbe(rt, (c) => {
@@ -63,12 +71,6 @@ describe.skipIf(!!why)('config-linux.md#namespaces', () => {
   });
 
   it('runc behaviour: in a network namespace it creates, lo is up and 127.0.0.1 answers (with and without a user namespace)', async () => {
-    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    const withUserns = (c: any) => {
-      c.linux.namespaces.push({ type: 'user' });
-      c.linux.uidMappings = map;
-      c.linux.gidMappings = map;
-    };
     for (const edit of [undefined, withUserns]) {
       const { json, result } = await runProbe(rt, edit, ['net']);
       expect(result.code, result.stderr).toBe(0);
@@ -117,18 +119,12 @@ describe.skipIf(!!why)('config-linux.md#namespaces', () => {
   });
 
   it('config-linux.md#user-namespace-mappings: uid/gid mappings MUST be the user namespace\'s maps', async () => {
-    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    const edit = (c: any) => {
-      c.linux.namespaces.push({ type: 'user' });
-      c.linux.uidMappings = map;
-      c.linux.gidMappings = map;
-    };
-    const uid = await runProbe(rt, edit, ['read', '/proc/self/uid_map']);
+    const uid = await runProbe(rt, withUserns, ['read', '/proc/self/uid_map']);
     expect(uid.result.code, uid.result.stderr).toBe(0);
     expect(uid.json.data.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
-    const gid = await runProbe(rt, edit, ['read', '/proc/self/gid_map']);
+    const gid = await runProbe(rt, withUserns, ['read', '/proc/self/gid_map']);
     expect(gid.json.data.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
-    const all = await runProbe(rt, edit);
+    const all = await runProbe(rt, withUserns);
     expect(all.json.uid).toBe(0);
     expect(all.json.namespaces.user).not.toBe(nsOf('self', 'user'));
   });
