@@ -1,14 +1,14 @@
 // The runc-compatible command line engines drive: --pid-file, --preserve-fds, run exit codes, kill,
 // list/ps, spec, features, --version, flag errors, the error line and --log-format json.
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle } from './lib/bundle.ts';
 import { addOut, createContainer, startSleeper, waitFile, waitStatus } from './lib/containers.ts';
 import { pidAlive, pidsInCgroup } from './lib/host.ts';
-import { collect, projectRoot, Runtime, skipReason, templateRootfs, waitFor, workDir } from './lib/runtime.ts';
+import { collect, projectRoot, Runtime, skipReason, tdrunBin, templateRootfs, waitFor, workDir } from './lib/runtime.ts';
 import { addonPath, v8CacheDir } from '../src/paths.ts';
 import { gitCommit } from '../src/build/version.ts';
 
@@ -174,12 +174,15 @@ describe.skipIf(!!why)('cli', () => {
     expect(table.some((l) => l.split(/\s+/).includes(String(pid)))).toBe(true);
   });
 
-  it('spec output runs unchanged (terminal true, sh) on a busybox rootfs', async () => {
+  it('spec output runs unchanged (terminal true, sh) on a busybox rootfs, attached to the caller\'s terminal', async () => {
     const dir = join(rt.bundles, rt.id('spec'));
     mkdirSync(dir, { recursive: true });
     cpSync(templateRootfs, join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
     await rt.ok(['spec', '-b', dir]);
-    const r = await rt.run(['run', '-b', dir, rt.id('specrun')], { input: 'echo hello-$((6*7)); exit 3\n' });
+    // script(1) gives tdrun a terminal as stdin, as a person's shell would (without one, run refuses)
+    const command = [tdrunBin, '--root', rt.root, 'run', '-b', dir, rt.id('specrun')].join(' ');
+    const script = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const r = await collect(script, 30_000, 'echo hello-$((6*7)); exit 3\n');
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toContain('hello-42');
   });
