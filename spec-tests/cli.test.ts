@@ -1,14 +1,14 @@
 // The runc-compatible command line engines drive: --pid-file, --preserve-fds, run exit codes, kill,
 // list/ps, spec, features, --version, flag errors, the error line and --log-format json.
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle } from './lib/bundle.ts';
 import { addOut, createContainer, startSleeper, waitFile, waitStatus } from './lib/containers.ts';
 import { pidAlive, pidsInCgroup } from './lib/host.ts';
-import { collect, projectRoot, Runtime, skipReason, tdrunBin, templateRootfs, waitFor, workDir } from './lib/runtime.ts';
+import { collect, projectRoot, Runtime, skipReason, templateRootfs, waitFor, workDir } from './lib/runtime.ts';
 import { addonPath, v8CacheDir } from '../src/paths.ts';
 import { gitCommit } from '../src/build/version.ts';
 
@@ -179,10 +179,7 @@ describe.skipIf(!!why)('cli', () => {
     mkdirSync(dir, { recursive: true });
     cpSync(templateRootfs, join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
     await rt.ok(['spec', '-b', dir]);
-    // script(1) gives tdrun a terminal as stdin, as a person's shell would (without one, run refuses)
-    const command = [tdrunBin, '--root', rt.root, 'run', '-b', dir, rt.id('specrun')].join(' ');
-    const script = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const r = await collect(script, 30_000, 'echo hello-$((6*7)); exit 3\n');
+    const r = await rt.runOnTerminal(['run', '-b', dir, rt.id('specrun')], 'echo hello-$((6*7)); exit 3\n');
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toContain('hello-42');
   });
