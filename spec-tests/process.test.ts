@@ -86,6 +86,20 @@ describe.skipIf(!!why)('config.md#process', () => {
       expect(env).toEqual(['PATH=/bin', 'HOME=/']);
     });
 
+    it('/etc/passwd through a /proc magic link (which can lead out of the rootfs) is refused', async () => {
+      const id = rt.id('home-magic');
+      const b = makeBundle(rt, id, (c, dirs) => {
+        c.process.env = ['PATH=/bin'];
+        writeFileSync(join(dirs.rootfs, 'etc/passwd.real'), passwd);
+        rmSync(join(dirs.rootfs, 'etc/passwd'));
+        symlinkSync('/proc/self/root/etc/passwd.real', join(dirs.rootfs, 'etc/passwd'));
+      });
+      const r = await rt.run(['run', '-b', b.dir, id]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`tdrun: run ${id}: open /etc/passwd to set HOME: too many levels of symbolic links\n`);
+      expect(existsSync(join(rt.root, id))).toBe(false);
+    });
+
     it('exec gets HOME the same way (command and --process shapes)', async () => {
       const b = await startSleeper(rt, (c, dirs) => {
         c.process.env = ['PATH=/bin'];

@@ -1,7 +1,9 @@
 #include "home.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,8 +35,13 @@ bool homeInLine(const std::string& line, unsigned uid, std::string& home) {
 // The home of `uid`, or "/" when the file or the entry is missing.
 Status lookup(unsigned uid, std::string& home) {
   home = "/";
-  // O_NONBLOCK: a fifo planted at /etc/passwd must not block the start
-  int fd = open(kPasswd, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  // Symlinks resolve inside the container's root, but not the magic links of /proc
+  // (/proc/<pid>/root, /proc/self/fd/N), which may lead to the host's files. O_NONBLOCK: a fifo
+  // planted at /etc/passwd must not block the start.
+  open_how how = {};
+  how.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+  how.resolve = RESOLVE_NO_MAGICLINKS;
+  int fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, kPasswd, &how, sizeof how));
   if (fd < 0) return errno == ENOENT || errno == ENOTDIR ? ok() : fail(errno, "open %s to set HOME", kPasswd);
   struct stat st;
   if (fstat(fd, &st) != 0) {

@@ -8,7 +8,7 @@ namespace home {
 
 // Appends HOME=... to p.env unless it already has a HOME. Runs after pivot_root (or in an exec,
 // after joining the mount namespace), so /etc/passwd and any symlink in it resolve inside the
-// container's root and cannot reach the host's files.
+// container's root and cannot reach the host's files (nor can /proc's magic links).
 Status setDefault(plan::Process& p);
 
 }  // namespace home
