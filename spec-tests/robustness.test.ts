@@ -46,20 +46,21 @@ describe.skipIf(!!why)('robustness', () => {
 
   it('a refused exec (no such container, a stopped one) reaps the tdrun-init it had started', async () => {
     // exec spawns tdrun-init before it reads the record (src/container/exec.ts); an orphan it
-    // failed to reap would stay a zombie of PID 1 (this VM's init does not reap). Zombies whose
-    // tdrun is still about to reap them (other suites run beside this one) are not orphans.
-    const orphanHelpers = (state: RegExp) =>
+    // failed to reap would stay a zombie of PID 1 (this VM's init does not reap). Only helpers of
+    // this test run count: they keep our process group, whereas a container's init makes a
+    // session of its own (those that delete -f killed become zombies of PID 1 too), and other
+    // runs of the suite on this machine are groups of their own.
+    const ourGroup = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[2];
+    const helperZombies = () =>
       readdirSync('/proc').filter((p) => {
         try {
-          return state.test(/\(tdrun-init\) (\S) 1 /.exec(readFileSync(`/proc/${p}/stat`, 'utf8'))?.[1] ?? '');
+          const [state, ppid, pgrp] = readFileSync(`/proc/${p}/stat`, 'utf8').split('(tdrun-init) ')[1]?.split(' ') ?? [];
+          return state === 'Z' && ppid === '1' && pgrp === ourGroup;
         } catch {
           return false;
         }
       });
-    const helperZombies = () => orphanHelpers(/^Z$/);
-    // every orphaned tdrun-init, not only the zombies: the waiting inits that the test before
-    // killed with delete -f may still be dying, and become zombies during this one
-    const before = new Set(orphanHelpers(/./));
+    const before = new Set(helperZombies());
     const missing = await rt.run(['exec', rt.id('nosuch'), '/bin/true']);
     expect(missing.stderr).toContain('container does not exist');
     const b = makeBundle(rt, rt.id('stopped'), (c) => (c.process.args = ['/probe', 'exit', '0']));
