@@ -3,12 +3,14 @@
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle } from './lib/bundle.ts';
 import { addOut, createContainer, startSleeper, waitFile, waitStatus } from './lib/containers.ts';
 import { pidAlive, pidsInCgroup } from './lib/host.ts';
 import { collect, projectRoot, Runtime, skipReason, templateRootfs, waitFor, workDir } from './lib/runtime.ts';
 import { addonPath, v8CacheDir } from '../src/paths.ts';
+import { gitCommit } from '../src/build/version.ts';
 
 const why = skipReason();
 const rt = new Runtime('cli');
@@ -183,12 +185,12 @@ describe.skipIf(!!why)('cli', () => {
     await rt.ok(['delete', b.id]);
   });
 
-  it('spec output runs unchanged (terminal true, sh) on a busybox rootfs', async () => {
+  it('spec output runs unchanged (terminal true, sh) on a busybox rootfs, attached to the caller\'s terminal', async () => {
     const dir = join(rt.bundles, rt.id('spec'));
     mkdirSync(dir, { recursive: true });
     cpSync(templateRootfs, join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
     await rt.ok(['spec', '-b', dir]);
-    const r = await rt.run(['run', '-b', dir, rt.id('specrun')], { input: 'echo hello-$((6*7)); exit 3\n' });
+    const r = await rt.runOnTerminal(['run', '-b', dir, rt.id('specrun')], 'echo hello-$((6*7)); exit 3\n');
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toContain('hello-42');
   });
@@ -277,9 +279,29 @@ describe.skipIf(!!why)('cli', () => {
     for (let i = 1; i < steps.length; i++) expect(steps[i].at).toBeGreaterThanOrEqual(steps[i - 1].at);
   });
 
-  it('--version prints "tdrun version X.Y.Z" and "spec: 1.x.y"', async () => {
+  it('--version prints runc\'s three lines, which dockerd parses: version, commit of the build, spec version', async () => {
     const r = await rt.ok(['--version']);
-    expect(r.stdout).toMatch(/^tdrun version \d+\.\d+\.\d+\n(.*\n)*spec: 1\.\d+\.\d+/);
+    const [version, commit, spec, ...rest] = r.stdout.split('\n');
+    expect(version).toBe(`tdrun version ${JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version}`);
+    expect(spec).toBe(`spec: ${JSON.parse((await rt.ok(['features'])).stdout).ociVersionMax}`);
+    expect(rest).toEqual(['']);
+    if (gitCommit(projectRoot) === 'unknown') {
+      expect(commit).toBe('commit: unknown');
+    } else {
+      // the commit the bundle was built from, which may be older than HEAD
+      const sha = /^commit: ([0-9a-f]{40})$/.exec(commit)?.[1];
+      expect(sha, commit).toBeDefined();
+      execFileSync('git', ['-C', projectRoot, 'cat-file', '-e', `${sha}^{commit}`]);
+    }
+  });
+
+  it('--version says "commit: unknown" when built outside a git checkout (src/build/version.ts)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tdrun-nogit-'));
+    try {
+      expect(gitCommit(dir)).toBe('unknown');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('unknown flags and commands are errors', async () => {

@@ -48,7 +48,8 @@ describe.skipIf(!!why)('engine calls', () => {
     const r = await rt.run(['exec', '--process', processJson, b.id]);
     expect(r.code, r.stderr).toBe(0);
     const seen = JSON.parse(r.stdout);
-    expect(seen.env).toEqual(['PATH=/bin', 'FROM_PROCESS=1']);
+    // HOME from the container's /etc/passwd, which has no uid 1234: "/" (runc's default)
+    expect(seen.env).toEqual(['PATH=/bin', 'FROM_PROCESS=1', 'HOME=/']);
     expect(seen.cwd).toBe('/tmp');
     expect([seen.uid, seen.gid]).toEqual([1234, 5678]);
   });
@@ -110,5 +111,83 @@ describe.skipIf(!!why)('engine calls', () => {
     if (pids) expect(readFileSync(join(pids, cgroupOf(pid, 'pids'), 'pids.max'), 'utf8').trim()).toBe('42');
     // the earlier memory limit stays: an update only touches what it names
     if (memory) expect(Number(readFileSync(join(memory, cgroupOf(pid, 'memory'), 'memory.limit_in_bytes'), 'utf8'))).toBe(64 * 1024 * 1024);
+  });
+});
+
+describe.skipIf(!!why)('update as engines send it (runc\'s reading of LinuxResources)', () => {
+  const MiB = 1024 * 1024;
+  const memory = v1Mount('memory');
+  const cpu = v1Mount('cpu');
+  const pids = v1Mount('pids');
+
+  /** A sleeper with limits of its own, and readers of its cgroup files. */
+  async function limited() {
+    const b = await startSleeper(rt, (c) => {
+      c.linux.resources = {
+        ...c.linux.resources,
+        memory: { limit: 32 * MiB, reservation: 16 * MiB, swap: 64 * MiB },
+        cpu: { shares: 512, quota: 20000, period: 100000 },
+        pids: { limit: 100 },
+      };
+    });
+    const pid = (await rt.state(b.id)).pid;
+    const read = (mount: string | undefined, controller: string, file: string) =>
+      readFileSync(join(mount!, cgroupOf(pid, controller), file), 'utf8').trim();
+    const files = () => ({
+      limit: read(memory, 'memory', 'memory.limit_in_bytes'),
+      swap: read(memory, 'memory', 'memory.memsw.limit_in_bytes'),
+      reservation: read(memory, 'memory', 'memory.soft_limit_in_bytes'),
+      shares: read(cpu, 'cpu', 'cpu.shares'),
+      quota: read(cpu, 'cpu', 'cpu.cfs_quota_us'),
+      pids: read(pids, 'pids', 'pids.max'),
+    });
+    const stored = () => JSON.parse(readFileSync(join(rt.root, b.id, 'state.json'), 'utf8')).resources;
+    return { b, files, stored };
+  }
+
+  it.skipIf(!memory || !cpu || !pids)('docker update -m: 0 means unchanged (reservation, cpu), kernel 0 is accepted; the state keeps the new values', async () => {
+    const { b, files, stored } = await limited();
+    const docker = { memory: { limit: 64 * MiB, reservation: 0, swap: 128 * MiB, kernel: 0 }, cpu: { shares: 0, quota: 0, period: 0 }, blockIO: { weight: 0 } };
+    const r = await rt.ok(['update', '--resources', '-', b.id], { input: JSON.stringify(docker) });
+    expect(r.stderr).toBe('');
+    expect(files()).toEqual({ limit: String(64 * MiB), swap: String(128 * MiB), reservation: String(16 * MiB), shares: '512', quota: '20000', pids: '100' });
+    // docker update --cpus 0.5 --pids-limit 50: memory.limit 0 leaves the memory limit alone
+    const cpus = { memory: { limit: 0, reservation: 0, swap: 0, kernel: 0 }, cpu: { shares: 0, quota: 50000, period: 100000 }, blockIO: { weight: 0 }, pids: { limit: 50 } };
+    await rt.ok(['update', '--resources', '-', b.id], { input: JSON.stringify(cpus) });
+    expect(files()).toEqual({ limit: String(64 * MiB), swap: String(128 * MiB), reservation: String(16 * MiB), shares: '512', quota: '50000', pids: '50' });
+    expect(stored()).toMatchObject({
+      memory: { limit: 64 * MiB, reservation: 16 * MiB, swap: 128 * MiB },
+      cpu: { shares: 512, quota: 50000, period: 100000 },
+      pids: { limit: 50 },
+    });
+    expect(stored().memory.kernel, 'ignored fields are not stored').toBeUndefined();
+  });
+
+  it.skipIf(!memory)('a kernel memory limit in an update is ignored with a warning, as runc does, not refused', async () => {
+    const { b, files } = await limited();
+    const r = await rt.ok(['update', '--resources', '-', b.id], { input: JSON.stringify({ memory: { limit: 48 * MiB, kernel: 8 * MiB, kernelTCP: MiB } }) });
+    expect(r.stderr).toMatch(/^tdrun: warning: --resources standard input \/memory\/kernel: ignored/m);
+    expect(r.stderr).toMatch(/^tdrun: warning: --resources standard input \/memory\/kernelTCP: ignored/m);
+    expect(files().limit).toBe(String(48 * MiB));
+  });
+
+  it('the update input goes through the config schema: a wrong type is refused with its JSON pointer', async () => {
+    const { b, files, stored } = await limited();
+    const before = { files: files(), stored: stored() };
+    const r = await rt.run(['update', '--resources', '-', b.id], { input: JSON.stringify({ memory: { limit: '32M' } }) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^tdrun: update ${b.id}: --resources standard input /memory/limit: must be integer\\n$`));
+    expect({ files: files(), stored: stored() }).toEqual(before);
+  });
+
+  it.skipIf(!memory || !cpu || !pids)('a failed update is all or nothing: what it wrote before the failing setting is put back', async () => {
+    const { b, files, stored } = await limited();
+    const before = { files: files(), stored: stored() };
+    // memory, pids and cpu.shares are written before cpuset, which the kernel refuses (no cpu 64)
+    const bad = { memory: { limit: 128 * MiB, swap: 256 * MiB, reservation: 8 * MiB }, pids: { limit: 7 }, cpu: { shares: 1024, quota: 30000, cpus: '64' } };
+    const r = await rt.run(['update', '--resources', '-', b.id], { input: JSON.stringify(bad) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^tdrun: update ${b.id}: .*cpuset\\.cpus.*\\n$`));
+    expect({ files: files(), stored: stored() }).toEqual(before);
   });
 });

@@ -1,13 +1,13 @@
 // config-linux.md: namespaces, user namespace mappings, time offsets, devices, maskedPaths,
 // readonlyPaths, sysctl, cgroupsPath, the devices cgroup.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle, runProbe } from './lib/bundle.ts';
 import { startSleeper } from './lib/containers.ts';
 import { cgroupMounts, existingCgroupDirs, nsOf, pidsInCgroup, v1Mount } from './lib/host.ts';
-import { Runtime, skipReason } from './lib/runtime.ts';
+import { probePath, Runtime, skipReason, waitFor } from './lib/runtime.ts';
 
 const why = skipReason();
 const rt = new Runtime('linux');
@@ -21,6 +21,14 @@ const hasTimeNs = (() => {
     return false;
   }
 })();
+
+/** A new user namespace mapping container ids 0-65535 to host ids 100000 on. */
+function withUserns(c: any): void {
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  c.linux.namespaces.push({ type: 'user' });
+  c.linux.uidMappings = map;
+  c.linux.gidMappings = map;
+}
 
 describe.skipIf(!!why)('config-linux.md#namespaces', () => {
   it('config-linux.md#namespaces: each listed type without path MUST be a new namespace; unlisted types MUST be inherited', async () => {
@@ -62,6 +70,35 @@ describe.skipIf(!!why)('config-linux.md#namespaces', () => {
     expect(json.hostname).toBe('host-a');
   });
 
+  it('runc behaviour: in a network namespace it creates, lo is up and 127.0.0.1 answers (with and without a user namespace)', async () => {
+    for (const edit of [undefined, withUserns]) {
+      const { json, result } = await runProbe(rt, edit, ['net']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(json.interfaces).toEqual({ lo: { up: true, loopback: true } });
+      expect(json.loopback).toBe('ok');
+    }
+  });
+
+  it('runc behaviour: a network namespace joined by path keeps its lo as it was (down here)', async () => {
+    // a namespace of someone else's (podman --network container:X): no runtime may change it
+    const holder = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
+    try {
+      const netns = `/proc/${holder.pid}/ns/net`;
+      await waitFor(() => nsOf(holder.pid!, 'net') !== nsOf('self', 'net'));
+      const { json, result } = await runProbe(rt, (c) => {
+        c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: netns } : n));
+      }, ['net']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(json.interfaces.lo.up).toBe(false);
+      expect(json.loopback).not.toBe('ok');
+      // and as the holder of the namespace sees it afterwards (the probe is static: it runs on the host too)
+      const after = JSON.parse(execFileSync('nsenter', [`--net=${netns}`, probePath, 'net'], { encoding: 'utf8' }));
+      expect(after.interfaces.lo.up).toBe(false);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
   it('config-linux.md#namespaces: a path to a namespace of another type MUST generate an error', async () => {
     const a = await startSleeper(rt);
     const pidA = (await rt.state(a.id)).pid;
@@ -95,18 +132,12 @@ describe.skipIf(!!why)('config-linux.md#namespaces', () => {
   });
 
   it('config-linux.md#user-namespace-mappings: uid/gid mappings MUST be the user namespace\'s maps', async () => {
-    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    const edit = (c: any) => {
-      c.linux.namespaces.push({ type: 'user' });
-      c.linux.uidMappings = map;
-      c.linux.gidMappings = map;
-    };
-    const uid = await runProbe(rt, edit, ['read', '/proc/self/uid_map']);
+    const uid = await runProbe(rt, withUserns, ['read', '/proc/self/uid_map']);
     expect(uid.result.code, uid.result.stderr).toBe(0);
     expect(uid.json.data.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
-    const gid = await runProbe(rt, edit, ['read', '/proc/self/gid_map']);
+    const gid = await runProbe(rt, withUserns, ['read', '/proc/self/gid_map']);
     expect(gid.json.data.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
-    const all = await runProbe(rt, edit);
+    const all = await runProbe(rt, withUserns);
     expect(all.json.uid).toBe(0);
     expect(all.json.namespaces.user).not.toBe(nsOf('self', 'user'));
   });

@@ -1,12 +1,13 @@
 // config.md#process (args, env, cwd, user, terminal, consoleSize, capabilities, rlimits,
 // noNewPrivileges, oomScoreAdj), hostname and domainname.
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capNumbers, CAP, makeBundle, runProbe } from './lib/bundle.ts';
-import { waitStatus } from './lib/containers.ts';
+import { startSleeper, waitStatus } from './lib/containers.ts';
+import { existingCgroupDirs } from './lib/host.ts';
 import { collect, projectRoot, Runtime, skipReason } from './lib/runtime.ts';
 
 const why = skipReason();
@@ -114,6 +115,69 @@ describe.skipIf(!!why)('config.md#process', () => {
     expect(seen.some((e) => e.startsWith('TDRUN_SPEC_LEAK='))).toBe(false);
     // runc adds HOME when the config has none; nothing else may appear.
     expect(seen.filter((e) => !env.includes(e) && !e.startsWith('HOME='))).toEqual([]);
+  });
+
+  describe('runc behaviour: HOME from the container\'s /etc/passwd when process.env has none', () => {
+    const passwd = 'root:x:0:0:root:/root:/bin/sh\nu:x:1234:1234:user:/home/u:/bin/sh\n';
+    const envOf = async (uid: number, env: string[], edit?: (rootfs: string) => void): Promise<string[]> => {
+      const { json, result } = await runProbe(rt, (c, b) => {
+        c.process.user = { uid, gid: uid };
+        c.process.env = env;
+        writeFileSync(join(b.rootfs, 'etc/passwd'), passwd);
+        edit?.(b.rootfs);
+      }, ['env']);
+      expect(result.code, result.stderr).toBe(0);
+      return json;
+    };
+
+    it('the uid\'s entry gives HOME; a uid without one gets "/"', async () => {
+      expect(await envOf(1234, ['PATH=/bin'])).toEqual(['PATH=/bin', 'HOME=/home/u']);
+      expect(await envOf(0, ['PATH=/bin'])).toEqual(['PATH=/bin', 'HOME=/root']);
+      expect(await envOf(4321, ['PATH=/bin'])).toEqual(['PATH=/bin', 'HOME=/']);
+      expect(await envOf(1234, ['PATH=/bin'], (rootfs) => rmSync(join(rootfs, 'etc/passwd'))), 'no /etc/passwd').toEqual(['PATH=/bin', 'HOME=/']);
+    });
+
+    it('a HOME in process.env is kept as it is', async () => {
+      expect(await envOf(1234, ['HOME=/elsewhere', 'PATH=/bin'])).toEqual(['HOME=/elsewhere', 'PATH=/bin']);
+    });
+
+    it('/etc/passwd is read inside the container: a symlink to a host path does not reach the host\'s file', async () => {
+      const hostFile = join(rt.bundles, `host-passwd-${process.pid}`);
+      writeFileSync(hostFile, 'u:x:1234:1234:user:/from-the-host:/bin/sh\n');
+      const env = await envOf(1234, ['PATH=/bin'], (rootfs) => {
+        rmSync(join(rootfs, 'etc/passwd'));
+        symlinkSync(hostFile, join(rootfs, 'etc/passwd'));
+      });
+      expect(env).toEqual(['PATH=/bin', 'HOME=/']);
+    });
+
+    it('/etc/passwd through a /proc magic link (which can lead out of the rootfs) is refused', async () => {
+      const id = rt.id('home-magic');
+      const b = makeBundle(rt, id, (c, dirs) => {
+        c.process.env = ['PATH=/bin'];
+        writeFileSync(join(dirs.rootfs, 'etc/passwd.real'), passwd);
+        rmSync(join(dirs.rootfs, 'etc/passwd'));
+        symlinkSync('/proc/self/root/etc/passwd.real', join(dirs.rootfs, 'etc/passwd'));
+      });
+      const r = await rt.run(['run', '-b', b.dir, id]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`tdrun: run ${id}: open /etc/passwd to set HOME: too many levels of symbolic links\n`);
+      expect(existsSync(join(rt.root, id))).toBe(false);
+    });
+
+    it('exec gets HOME the same way (command and --process shapes)', async () => {
+      const b = await startSleeper(rt, (c, dirs) => {
+        c.process.env = ['PATH=/bin'];
+        writeFileSync(join(dirs.rootfs, 'etc/passwd'), passwd);
+      });
+      const byCommand = await rt.ok(['exec', '--user', '1234:1234', b.id, '/probe', 'env']);
+      expect(JSON.parse(byCommand.stdout)).toEqual(['PATH=/bin', 'HOME=/home/u']);
+      const processJson = join(b.dir, 'process.json');
+      writeFileSync(processJson, JSON.stringify({ args: ['/probe', 'env'], cwd: '/', env: ['PATH=/bin'], user: { uid: 0, gid: 0 } }));
+      expect(JSON.parse((await rt.ok(['exec', '--process', processJson, b.id])).stdout)).toEqual(['PATH=/bin', 'HOME=/root']);
+      writeFileSync(processJson, JSON.stringify({ args: ['/probe', 'env'], cwd: '/', env: ['HOME=/mine'], user: { uid: 0, gid: 0 } }));
+      expect(JSON.parse((await rt.ok(['exec', '--process', processJson, b.id])).stdout)).toEqual(['HOME=/mine']);
+    });
   });
 
   it('config.md#process: cwd MUST be the working directory of the program', async () => {
@@ -274,6 +338,29 @@ describe.skipIf(!!why)('config.md#process terminal', () => {
     const console = probe.mounts.find((m: any) => m.mountpoint === '/dev/console');
     expect(console, 'the pty slave is bind-mounted on /dev/console').toBeDefined();
     expect(console.fstype).toBe('devpts');
+  });
+
+  it('runc behaviour: run with process.terminal, no --console-socket and stdin not a terminal fails at once, leaving nothing', async () => {
+    const id = rt.id('notty');
+    // sh on a pty whose other end is our /dev/null would wait for input forever
+    const b = makeBundle(rt, id, (c) => {
+      c.process.terminal = true;
+      c.process.args = ['/bin/sh'];
+    });
+    const r = await rt.run(['run', '-b', b.dir, id], { stdio: ['ignore', 'pipe', 'pipe'], timeoutMs: 10_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe(`tdrun: run ${id}: process.terminal without --console-socket: standard input is not a terminal\n`);
+    expect(existsSync(join(rt.root, id)), 'no state directory').toBe(false);
+    expect(existingCgroupDirs(`/${id}`), 'no cgroup').toEqual([]);
+  });
+
+  it('runc behaviour: exec -t with stdin not a terminal (echo x | exec -t ID sh) fails at once and starts nothing', async () => {
+    const b = await startSleeper(rt);
+    const before = (await rt.ok(['ps', '--format', 'json', b.id])).stdout;
+    const r = await rt.run(['exec', '-t', b.id, '/bin/sh'], { input: 'echo x\n', timeoutMs: 10_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe(`tdrun: exec ${b.id}: process.terminal without --console-socket: standard input is not a terminal\n`);
+    expect((await rt.ok(['ps', '--format', 'json', b.id])).stdout).toBe(before);
   });
 
   it('config.md#process: terminal false — stdio are the runtime\'s own fds (engines pass pipes)', async () => {

@@ -46,15 +46,16 @@ describe.skipIf(!!why)('robustness', () => {
 
   it('a refused exec (no such container, a stopped one) reaps the tdrun-init it had started', async () => {
     // exec spawns tdrun-init before it reads the record (src/container/exec.ts); an orphan it
-    // failed to reap would stay a zombie of PID 1 (this VM's init does not reap). Zombies whose
-    // tdrun is still about to reap them (other suites run beside this one) are not orphans, nor
-    // are the inits of containers that other suites kill before they exec (a failed create, a
-    // delete of a created one): those are PID 1 of a pid namespace of their own, a helper is not.
+    // failed to reap would stay a zombie of PID 1 (this VM's init does not reap). Only helpers of
+    // this test run count: they keep our process group, whereas a container's init makes a
+    // session of its own (those that delete -f killed become zombies of PID 1 too), and other
+    // runs of the suite on this machine are groups of their own.
+    const ourGroup = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[2];
     const helperZombies = () =>
       readdirSync('/proc').filter((p) => {
         try {
-          if (!readFileSync(`/proc/${p}/stat`, 'utf8').includes('(tdrun-init) Z 1 ')) return false;
-          return /^NSpid:\s+\d+\s*$/m.test(readFileSync(`/proc/${p}/status`, 'utf8'));
+          const [state, ppid, pgrp] = readFileSync(`/proc/${p}/stat`, 'utf8').split('(tdrun-init) ')[1]?.split(' ') ?? [];
+          return state === 'Z' && ppid === '1' && pgrp === ourGroup;
         } catch {
           return false;
         }
@@ -200,7 +201,7 @@ describe.skipIf(!!why)('robustness', () => {
     cpSync(templateRootfs, join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
     execFileSync('runc', ['spec'], { cwd: dir });
     const before = readFileSync(join(dir, 'config.json'), 'utf8');
-    const r = await rt.run(['run', '-b', dir, rt.id('runcspecrun')], { input: 'echo from-runc-spec-$((2+3)); exit 4\n' });
+    const r = await rt.runOnTerminal(['run', '-b', dir, rt.id('runcspecrun')], 'echo from-runc-spec-$((2+3)); exit 4\n');
     expect(r.code, r.stderr).toBe(4);
     expect(r.stdout).toContain('from-runc-spec-5');
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(before);

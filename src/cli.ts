@@ -20,7 +20,8 @@ import { debug, reportError, setupLog } from './log.ts';
 import { exitProcess, stdio } from './stdio.ts';
 import { markThinCall } from './code-cache.ts';
 
-const VERSION_TEXT = 'tdrun version 0.1.0\nspec: 1.3.0\n';
+/** `--version`: baked in by src/build/build.ts (src/build/version.ts) */
+declare const TDRUN_VERSION_TEXT: string;
 
 type Handler = (args: any) => unknown;
 type Loader = () => Promise<{ command: Handler }>;
@@ -220,7 +221,7 @@ async function parseFull(argv: string[]): Promise<void> {
     )
     .middleware((a: Record<string, unknown>) => {
       if (a.version) {
-        stdio.out(VERSION_TEXT);
+        stdio.out(TDRUN_VERSION_TEXT);
         process.exit(0);
       }
     }, true)
@@ -240,7 +241,7 @@ async function main(argv: string[]): Promise<void> {
   if (help) return parseFull(help);
   const scanned = scanGlobals(argv);
   if (scanned && (scanned.rest[0] === '--version' || scanned.rest[0] === '-v') && scanned.rest.length === 1) {
-    stdio.out(VERSION_TEXT);
+    stdio.out(TDRUN_VERSION_TEXT);
     exitProcess(0);
   }
   const fast = scanned && fastParse(scanned.rest);

@@ -3,6 +3,7 @@
 // A plain write(2) is what those streams do on Linux for files, pipes and terminals anyway.
 import { writeSync } from 'node:fs';
 import { native } from './native.ts';
+import { TdrunError } from './errors.ts';
 import { LAUNCHER_NODE_FLAG } from './paths.ts';
 
 /** Set once some output went through Node's streams, which may still hold it when we exit. */
@@ -59,4 +60,15 @@ export function exitProcess(code: number): never {
   process.exitCode = code;
   process.emit('exit', code);
   return exitNow(code);
+}
+
+/**
+ * `run`/`exec` with a terminal and no --console-socket join the pty to our own stdin. Without a
+ * terminal there, the container's shell would wait for an end of input that never comes (EOF on
+ * a pipe or /dev/null is not one on a pty), so refuse before anything is made, as runc does.
+ */
+export function requireTerminalStdin(): void {
+  if (!process.getBuiltinModule('node:tty').isatty(0)) {
+    throw new TdrunError('process.terminal without --console-socket', 'standard input is not a terminal');
+  }
 }

@@ -15,6 +15,7 @@
 
 #include "cgroups.h"
 #include "console.h"
+#include "home.h"
 #include "hooks.h"
 #include "namespaces.h"
 #include "plan.h"
@@ -61,8 +62,9 @@ Status joinSessionKeyring(const std::string& id) {
   return ok();
 }
 
-// The container's init (create): in its namespaces, PID 1 when it has a pid namespace.
-Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo) {
+// The container's init (create): in its namespaces, PID 1 when it has a pid namespace. `p` is
+// this process's own copy: the defaults it fills in (HOME) go nowhere else.
+Status initContainer(plan::Plan& p, int syncFd, int consoleSock, int fifo) {
   if (setsid() < 0) return fail(errno, "setsid");
   TRY(rootfs::prepare(p));
   std::string state;
@@ -80,6 +82,7 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
   TRY(setNames(p));
   if (p.newSessionKeyring) TRY(joinSessionKeyring(p.id));
   if (p.process.terminal) TRY(console::setup(p, consoleSock, true));
+  TRY(home::setDefault(p.process));
   std::string resolved;
   if (p.hasProcess) TRY(process::apply(p.process, resolved));
   TRY(process::sealFds(p.preserveFds));
@@ -102,11 +105,12 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
 
 // The exec'd process: already in every namespace of the container (setns reset root and cwd to
 // the container's root along with the mount namespace).
-Status execProcess(const plan::Plan& p, int consoleSock) {
+Status execProcess(plan::Plan& p, int consoleSock) {
   if (p.process.terminal) {
     if (setsid() < 0) return fail(errno, "setsid");
     TRY(console::setup(p, consoleSock, false));
   }
+  TRY(home::setDefault(p.process));
   std::string resolved;
   TRY(process::apply(p.process, resolved));
   TRY(process::sealFds(p.preserveFds));

@@ -1,8 +1,13 @@
 #include "namespaces.h"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "process.h"
 #include "sync.h"
@@ -41,12 +46,37 @@ Status join(const plan::Plan& p) {
   return s;
 }
 
+// A new network namespace starts with `lo` down, so even 127.0.0.1 is unreachable; runc brings it
+// up in every network namespace it creates (never in one joined by path: that belongs to someone
+// else, e.g. podman's --network container:X), and engines and images count on it.
+Status bringLoopbackUp() {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(errno, "socket to bring up lo in the new network namespace");
+  struct ifreq ifr = {};
+  strcpy(ifr.ifr_name, "lo");
+  Status s;
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
+    s = fail(errno, "read the flags of lo in the new network namespace");
+  } else {
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) s = fail(errno, "bring up lo in the new network namespace");
+  }
+  close(fd);
+  return s;
+}
+
+// unshare(2) of `flags`, then what a new namespace needs before anyone uses it.
+Status unshareNew(int flags) {
+  if (unshare(flags) != 0) return fail(errno, "unshare %s namespaces", names(flags).c_str());
+  if (flags & CLONE_NEWNET) TRY(bringLoopbackUp());
+  return ok();
+}
+
 }  // namespace
 
 Status unshareEarly(const plan::Plan& p, int& unshared) {
   unshared = p.hasNamespace(CLONE_NEWUSER) ? 0 : p.newNamespaces & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS);
-  if (unshared && unshare(unshared) != 0) return fail(errno, "unshare %s namespaces", names(unshared).c_str());
-  return ok();
+  return unshared ? unshareNew(unshared) : ok();
 }
 
 Status enter(const plan::Plan& p, int syncFd, int unsharedEarly) {
@@ -61,7 +91,7 @@ Status enter(const plan::Plan& p, int syncFd, int unsharedEarly) {
     if (setresuid(0, 0, 0) != 0) return fail(errno, "setresuid 0 in the user namespace");
   }
   int rest = p.newNamespaces & ~(CLONE_NEWUSER | unsharedEarly);
-  if (rest && unshare(rest) != 0) return fail(errno, "unshare %s namespaces", names(rest).c_str());
+  if (rest) TRY(unshareNew(rest));
   if (p.timeOffsets.size()) {
     // One write: the kernel takes all offsets at once, and only before a process enters the namespace.
     std::string lines;

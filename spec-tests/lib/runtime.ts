@@ -112,6 +112,13 @@ export class Runtime {
     return collect(this.spawn(args, opts), opts.timeoutMs ?? 30_000, opts.input);
   }
 
+  /** Runs tdrun with a terminal as its stdin, as from a person's shell: script(1) makes one and
+   *  feeds `input` to it (a `run` with process.terminal refuses any other stdin). */
+  runOnTerminal(args: string[], input: string, timeoutMs = 30_000): Promise<Result> {
+    const command = [tdrunBin, '--root', this.root, ...args].join(' ');
+    return collect(spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] }), timeoutMs, input);
+  }
+
   /** Runs and fails the test with the full output unless the exit status is 0. */
   async ok(args: string[], opts: RunOptions = {}): Promise<Result> {
     const r = await this.run(args, opts);

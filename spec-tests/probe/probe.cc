@@ -2,7 +2,8 @@
 // process sees of itself. Static and dependency-free so it works in any rootfs (busybox or empty).
 // Verbs (argv[1]): none or "probe" (everything), stat PATH..., read FILE, write FILE DATA,
 // ls DIR, sleep SECONDS, exit N, kill-self SIG, env, open FILE (O_RDWR), clocks (monotonic and
-// boottime seconds, for time namespace offsets), grab-exe REPORT STOPFILE [PID] (the CVE-2019-5736
+// boottime seconds, for time namespace offsets), net (interfaces with their flags, and whether
+// a UDP datagram to 127.0.0.1 comes back), grab-exe REPORT STOPFILE [PID] (the CVE-2019-5736
 // attacker: holds an O_PATH fd on every other process's /proc/PID/exe, or on PID's only, and once
 // that process is gone reopens it for writing; one JSON line per grabbed process in REPORT).
 #include <cerrno>
@@ -13,7 +14,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <string>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -485,9 +489,54 @@ int probeGrabExe(const char *report, const char *stopFile, pid_t only) {
   return 0;
 }
 
+// One datagram from a socket to itself on 127.0.0.1: fails with ENETUNREACH while lo is down.
+std::string loopbackResult() {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return strerror(errno);
+  struct sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  std::string result = "ok";
+  char byte = 'x';
+  struct timeval timeout = {2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0 ||
+      sendto(fd, &byte, 1, 0, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 1 || recv(fd, &byte, 1, 0) != 1)
+    result = strerror(errno);
+  close(fd);
+  return result;
+}
+
+int probeNet() {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct if_nameindex *ifs = if_nameindex();
+  if (fd < 0 || !ifs) {
+    perror("probe net");
+    return 1;
+  }
+  std::string out = "{\"interfaces\":{";
+  bool first = true;
+  for (struct if_nameindex *i = ifs; i->if_index != 0; ++i) {
+    struct ifreq ifr = {};
+    strncpy(ifr.ifr_name, i->if_name, IFNAMSIZ - 1);
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) continue;
+    out.append(first ? "\"" : ",\"").append(i->if_name);
+    out.append("\":{\"up\":").append((ifr.ifr_flags & IFF_UP) ? "true" : "false");
+    out.append(",\"loopback\":").append((ifr.ifr_flags & IFF_LOOPBACK) ? "true" : "false").append("}");
+    first = false;
+  }
+  if_freenameindex(ifs);
+  close(fd);
+  out += "},\"loopback\":\"" + loopbackResult() + "\"}";
+  printf("%s\n", out.c_str());
+  return 0;
+}
+
 int usage() {
   fputs("usage: probe [probe | stat PATH... | read FILE | write FILE DATA | ls DIR | sleep SECONDS |"
-        " exit N | kill-self SIG | env | open FILE | clocks | grab-exe REPORT STOPFILE [PID]]\n",
+        " exit N | kill-self SIG | env | open FILE | clocks | net | grab-exe REPORT STOPFILE [PID]]\n",
         stderr);
   return 2;
 }
@@ -504,6 +553,7 @@ int main(int argc, char **argv) {
   if (verb == "open" && argc == 3) return probeOpen(argv[2]);
   if (verb == "clocks" && argc == 2) return probeClocks();
   if (verb == "grab-exe" && (argc == 4 || argc == 5)) return probeGrabExe(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 0);
+  if (verb == "net" && argc == 2) return probeNet();
   if (verb == "env" && argc == 2) {
     printf("%s\n", envJson().c_str());
     return 0;

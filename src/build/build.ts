@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeConfigValidator } from './validator.ts';
+import { versionText } from './version.ts';
 import { LAUNCHER_NODE_FLAG, v8CacheDir } from '../paths.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -46,7 +47,7 @@ await build({
   ...common,
   entryPoints: [resolve(root, 'src/cli.ts')],
   outfile: resolve(root, 'dist/tdrun.cjs'),
-  define: { 'import.meta.dirname': '__dirname' },
+  define: { 'import.meta.dirname': '__dirname', TDRUN_VERSION_TEXT: JSON.stringify(versionText(root)) },
   plugins: [
     {
       // The launcher runs the bundle as a vm.Script, which has no dynamic import callback, so

@@ -1,5 +1,9 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { allOrNothing, writeCgroupFile } from './fs.ts';
+import { TdrunError } from '../errors.ts';
 import { spawn } from 'node:child_process';
 import { parseCgroupSetup, resolvePlacement } from './setup.ts';
 import { deviceState, ruleLine } from './devices.ts';
@@ -133,5 +137,45 @@ describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
       expect(() => applyResources(p, { memory: { kernel: 1 << 20 } })).toThrow('/linux/resources/memory/kernel: this kernel ignores');
     }
     expect(() => applyResources(p, { memory: { limit: 1 << 20, swap: 1 << 19 } })).toThrow('/linux/resources/memory/swap: 524288: must be at least');
+  });
+});
+
+describe('allOrNothing (update\'s rollback), on plain files standing in for cgroup files', () => {
+  it('puts back what each file held before its first write, in the form each file takes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tdrun-undo-'));
+    const files: Record<string, string> = {
+      'memory.limit_in_bytes': '9223372036854771712\n',
+      'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\n',
+      'blkio.throttle.read_bps_device': '8:0 100\n',
+      'devices.list': 'c 1:3 rwm\nc 1:5 rwm\n',
+      'devices.deny': '',
+      'devices.allow': '',
+    };
+    const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+    try {
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+      expect(() =>
+        allOrNothing(() => {
+          writeCgroupFile(dir, 'memory.limit_in_bytes', '1000');
+          writeCgroupFile(dir, 'memory.limit_in_bytes', '2000');
+          writeCgroupFile(dir, 'memory.oom_control', '1');
+          writeCgroupFile(dir, 'blkio.throttle.read_bps_device', ['8:16 7', '8:0 5']);
+          writeCgroupFile(dir, 'devices.allow', 'a');
+          throw new TdrunError('the next write failed');
+        }),
+      ).toThrow('the next write failed');
+      expect(read('memory.limit_in_bytes'), 'the value before the first write').toBe('9223372036854771712');
+      expect(read('memory.oom_control')).toBe('0');
+      // one write per device, newest first: a device that had no limit gets 0, the default
+      expect(read('blkio.throttle.read_bps_device')).toBe('8:16 0');
+      // devices.allow/deny cannot be read: devices.list is, and its rules are written back
+      expect(read('devices.deny')).toBe('a');
+      expect(read('devices.allow')).toBe('c 1:3 rwmc 1:5 rwm');
+      // outside allOrNothing nothing is read or remembered
+      writeCgroupFile(dir, 'memory.limit_in_bytes', '3000');
+      expect(read('memory.limit_in_bytes')).toBe('3000');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

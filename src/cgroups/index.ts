@@ -100,6 +100,8 @@ function frozenAlready(placement: CgroupPlacement): boolean {
 export interface ApplyOptions {
   /** `update`: settings absent from `resources` keep their current values (devices included) */
   update?: boolean;
+  /** `update`: the resources in force before it (from the state), for settings that depend on another */
+  inForce?: LinuxResources;
 }
 
 function need(placement: CgroupPlacement, controller: string, setting: string): string {
@@ -130,7 +132,7 @@ export function applyResources(placement: CgroupPlacement, resources: LinuxResou
       throw new TdrunError(`${R}/devices`, 'device rules on cgroup v2 need an eBPF program: not supported by tdrun yet');
     }
     if (nonEmpty(r.blockIO)) throw new TdrunError(`${R}/blockIO`, 'not supported by tdrun on cgroup v2 yet');
-    applyMemoryV2(dir, r.memory ?? undefined);
+    applyMemoryV2(dir, r.memory ?? undefined, opts.inForce?.memory?.limit);
     applyPids(dir, r.pids ?? undefined);
     applyCpuV2(dir, r.cpu ?? undefined);
     applyCpuset(dir, r.cpu ?? undefined);

@@ -82,18 +82,20 @@ function v2Value(n: number): string {
   return n < 0 ? 'max' : String(n);
 }
 
-export function applyMemoryV2(dir: string, mem: LinuxMemory | undefined): void {
+/** `limitInForce`: the memory limit an `update` that names only swap keeps (from the state). */
+export function applyMemoryV2(dir: string, mem: LinuxMemory | undefined, limitInForce?: number): void {
   if (!mem) return;
   checkBeforeUpdate(dir, mem, 'memory.current');
   if (mem.swap !== undefined) {
     // v2 counts swap alone; the spec's swap is memory + swap
+    const limit = mem.limit ?? limitInForce;
     let swapOnly: string;
     if (mem.swap < 0) swapOnly = 'max';
-    else if (mem.limit === undefined || mem.limit < 0) {
+    else if (limit === undefined || limit < 0) {
       throw new TdrunError(`${P}/swap`, 'a swap limit on cgroup v2 needs a memory limit too');
-    } else if (mem.swap < mem.limit) {
-      throw new TdrunError(`${P}/swap: ${mem.swap}`, `must be at least the memory limit ${mem.limit} (it counts memory + swap)`);
-    } else swapOnly = String(mem.swap - mem.limit);
+    } else if (mem.swap < limit) {
+      throw new TdrunError(`${P}/swap: ${mem.swap}`, `must be at least the memory limit ${limit} (it counts memory + swap)`);
+    } else swapOnly = String(mem.swap - limit);
     writeCgroupFile(dir, 'memory.swap.max', swapOnly, `${P}/swap`);
   }
   if (mem.limit !== undefined) writeCgroupFile(dir, 'memory.max', v2Value(mem.limit), `${P}/limit`);

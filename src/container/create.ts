@@ -8,6 +8,7 @@ import { native } from '../native.ts';
 import { Msg, sendMessage } from '../protocol.ts';
 import { TdrunError } from '../errors.ts';
 import { debug } from '../log.ts';
+import { requireTerminalStdin } from '../stdio.ts';
 import { isoTimestamp } from '../timestamp.ts';
 import { loadConfig } from '../spec/load.ts';
 import type { IDMapping, Spec, State } from '../spec/types.ts';
@@ -99,6 +100,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const terminal = process_?.terminal === true;
   if (terminal && !opts.consoleSocket && !opts.ownConsole)
     throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
+  if (terminal && !opts.consoleSocket) requireTerminalStdin();
 
   const listen = listenFds();
   if (listen > 0 && process_) {
@@ -130,6 +132,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       initStartTime: 0,
       execFifo,
       cgroup: placement,
+      resources: spec.linux?.resources,
       hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
       namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
       process: spec.process,

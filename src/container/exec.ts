@@ -14,6 +14,7 @@ import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnH
 import { writeFileAtomically } from '../atomic-file.ts';
 import { drainConsole } from './run.ts';
 import { debug } from '../log.ts';
+import { requireTerminalStdin } from '../stdio.ts';
 
 export interface ExecOptions {
   root: string;
@@ -40,6 +41,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   const ownConsole = opts.terminal && !opts.consoleSocket;
   if (ownConsole && opts.detach)
     throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
+  if (ownConsole) requireTerminalStdin();
   if (!opts.detach) native().setChildSubreaper();
 
   let consoleOurs = -1;

@@ -6,7 +6,7 @@ import validateSchema from '#config-validator';
 import { TdrunError, errnoText } from '../errors.ts';
 import { warn } from '../log.ts';
 import { checkRules, processRules, type Problem, type RuleContext } from './rules.ts';
-import type { Process, Spec } from './types.ts';
+import type { LinuxResources, Process, Spec } from './types.ts';
 
 type SchemaError = NonNullable<typeof validateSchema.errors>[number];
 
@@ -14,15 +14,16 @@ function validate(data: unknown): SchemaError | null {
   return validateSchema(data) ? null : (validateSchema.errors?.[0] ?? { instancePath: '', message: 'is invalid' });
 }
 
-/** A JSON file that must hold an object; `name` is what messages about its content call it (a
- *  failed read names the whole path: `-b` may point at a file, or a directory without one). */
-export function readJson(path: string, name: string): object {
+/** A JSON file (or fd, 0 for standard input) that must hold an object; `name` is what messages
+ *  about its content call it (a failed read of a file names the whole path: `-b` may point at a
+ *  file, or a directory without one). */
+export function readJson(path: string | number, name: string): object {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new TdrunError(`open ${path}`, code ? errnoText(code) : String(err));
+    throw new TdrunError(typeof path === 'number' ? name : `open ${path}`, code ? errnoText(code) : String(err));
   }
   let value: unknown;
   try {
@@ -70,4 +71,14 @@ export function checkProcess(value: unknown, name: string): Process {
   const problems = processRules(process).map((p) => ({ ...p, pointer: p.pointer.replace(/^\/process/, '') }));
   report(name, problems);
   return process;
+}
+
+/** A LinuxResources object (`tdrun update --resources`), checked against the schema as config.json's
+ *  linux.resources is; pointers are relative to it. */
+export function checkResources(value: object, name: string): LinuxResources {
+  const error = validate({ ociVersion: '1.3.0', linux: { resources: value } });
+  if (error) {
+    throw new TdrunError(where(name, error.instancePath.replace(/^\/linux\/resources/, '')), error.message ?? 'is invalid');
+  }
+  return value as LinuxResources;
 }

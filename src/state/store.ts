@@ -2,7 +2,7 @@
 // holding state.json (the ContainerRecord) and the exec fifo.
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hook, Process } from '../spec/types.ts';
+import type { Hook, LinuxResources, Process } from '../spec/types.ts';
 import type { CgroupPlacement } from '../cgroups/setup.ts';
 import { TdrunError, describe } from '../errors.ts';
 import { writeFileAtomically } from '../atomic-file.ts';
@@ -22,6 +22,8 @@ export interface ContainerRecord {
   /** "" when the container was started at once (`run`) */
   execFifo: string;
   cgroup: CgroupPlacement;
+  /** the resource limits in force: config.json's linux.resources, then what each `update` changed */
+  resources?: LinuxResources;
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
   namespaces: { type: string; path?: string }[];
   /** The namespace that tells the container's processes from others in its cgroup (kill --all,
