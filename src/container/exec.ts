@@ -64,6 +64,20 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
         id: opts.id,
         initPid: record.pid,
         namespaces: record.namespaces as LinuxNamespace[],
+        ...(record.seccomp
+          ? {
+              seccomp: {
+                profile: record.seccomp,
+                state: {
+                  ociVersion: record.ociVersion,
+                  id: record.id,
+                  status: 'running',
+                  bundle: record.bundle,
+                  ...(record.annotations ? { annotations: record.annotations } : {}),
+                },
+              },
+            }
+          : {}),
         consoleSocket: opts.consoleSocket,
         consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(opts.preserveFds, 0) : -1,
         preserveFds: opts.preserveFds,
