@@ -1,6 +1,7 @@
 #include "seccomp.h"
 
 #include <linux/seccomp.h>
+#include <malloc.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -237,9 +238,9 @@ Status exportProgram(scmp_filter_ctx ctx, std::vector<sock_filter>& out) {
   return s;
 }
 
-}  // namespace
-
-Status compile(const plan::Seccomp& s, Filter& out) {
+// libseccomp's part of compile: the rules, the ENOSYS stub and the export. Sets `notifies` when a
+// SCMP_ACT_NOTIFY rule made it into the filter.
+Status buildProgram(const plan::Seccomp& s, std::vector<sock_filter>& program, bool& notifies) {
   std::set<uint32_t> actions = {s.defaultAction};
   for (auto& rule : s.rules) actions.insert(rule.action);
   for (uint32_t action : actions)
@@ -257,7 +258,7 @@ Status compile(const plan::Seccomp& s, Filter& out) {
   }
 
   std::set<std::string> unknown;
-  bool namesClone3 = false, notifies = false;
+  bool namesClone3 = false;
   for (auto& rule : s.rules) {
     for (auto& name : rule.names) {
       namesClone3 |= name == "clone3";
@@ -287,11 +288,22 @@ Status compile(const plan::Seccomp& s, Filter& out) {
     if (rc < 0) return fail(-rc, "seccomp: add the ENOSYS rule for clone3");
   }
 
+  if (!enosysDefault) TRY(enosysStub(s, arches, program));
+  TRY(exportProgram(guard.ctx, program));
+  if (program.size() > BPF_MAXINSNS)
+    return fail(0, "seccomp: the filter has %zu instructions, the kernel takes at most %d", program.size(), BPF_MAXINSNS);
+  return ok();
+}
+
+}  // namespace
+
+Status compile(const plan::Seccomp& s, Filter& out) {
+  bool notifies = false;
   out.program.clear();
-  if (!enosysDefault) TRY(enosysStub(s, arches, out.program));
-  TRY(exportProgram(guard.ctx, out.program));
-  if (out.program.size() > BPF_MAXINSNS)
-    return fail(0, "seccomp: the filter has %zu instructions, the kernel takes at most %d", out.program.size(), BPF_MAXINSNS);
+  TRY(buildProgram(s, out.program, notifies));
+  // libseccomp's working memory (~1 MiB for a docker-sized profile) is free now but would stay in
+  // the heap of a created container's waiting init.
+  malloc_trim(0);
 
   out.flags = s.flags | (notifies ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
   if ((s.flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) && !notifies)
