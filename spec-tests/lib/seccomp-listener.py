@@ -6,22 +6,14 @@
 #   answer ERRNO  answers every notification with -ERRNO until the filter has no task left,
 #                 printing {"syscall": NR} for each
 #   die           exits at once, closing the notify fd (the kernel then fails notified calls)
-import array, fcntl, json, select, socket, struct, sys
+import fcntl, json, select, struct, sys
+from fd_receiver import receive_one
 
 SECCOMP_IOCTL_NOTIF_RECV = 0xC0502100  # _IOWR('!', 0, struct seccomp_notif), 80 bytes
 SECCOMP_IOCTL_NOTIF_SEND = 0xC0182101  # _IOWR('!', 1, struct seccomp_notif_resp), 24 bytes
 
-path, mode = sys.argv[1], sys.argv[2]
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(path)
-srv.listen(1)
-print("READY", flush=True)
-conn, _ = srv.accept()
-fds = array.array("i")
-msg, anc, _flags, _addr = conn.recvmsg(65536, socket.CMSG_SPACE(16 * fds.itemsize))
-for level, kind, data in anc:
-    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-        fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+mode = sys.argv[2]
+msg, fds = receive_one(sys.argv[1])
 print(json.dumps({"fds": len(fds), "state": json.loads(msg.decode("utf8"))}), flush=True)
 if mode == "die" or len(fds) != 1:
     sys.exit(0)
