@@ -2,11 +2,12 @@
 
 #include <linux/seccomp.h>
 #include <malloc.h>
-#include <seccomp.h>
+#include <seccomp.h>  // libseccomp's; this directory's "seccomp.h" is tdrun-init's own
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <cstdio>
@@ -318,7 +319,10 @@ Status compile(const plan::Seccomp& s, Filter& out) {
     if (s.listenerPath.empty()) return fail(0, "seccomp: SCMP_ACT_NOTIFY needs a listenerPath");
     out.listener = unixsock::connectTo(s.listenerPath);
     if (out.listener < 0) return fail(errno, "seccomp: connect to the listener %s", s.listenerPath.c_str());
-  } else if (!s.listenerPath.empty()) {
+  } else if (!s.listenerPath.empty() && std::any_of(s.rules.begin(), s.rules.end(), [](const plan::SeccompRule& r) {
+               return (r.action & kActionMask) == SECCOMP_RET_USER_NOTIF;
+             })) {
+    // (a listener without any NOTIFY rule is already a config.json warning)
     syncmsg::warn("seccomp: no SCMP_ACT_NOTIFY rule names a syscall this host knows: the listener %s gets no notify fd", s.listenerPath.c_str());
   }
   return ok();
