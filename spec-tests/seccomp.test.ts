@@ -285,6 +285,22 @@ describe.skipIf(!!why)('config-linux.md#seccomp: SCMP_ACT_NOTIFY and the listene
     });
   }
 
+  it('flags: LOG, SPEC_ALLOW and WAIT_KILLABLE_RECV reach seccomp(2) (the last needs the listener), TSYNC is accepted', async () => {
+    const id = rt.id('flags');
+    const b = makeBundle(rt, id, (c, { dir }) => {
+      c.linux.seccomp = {
+        ...notifyProfile(join(dir, 'listener.sock')),
+        flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+      };
+      c.process.args = ['/probe', 'try', 'mkdir=/tmp/a'];
+    });
+    const agent = await listener(join(b.dir, 'listener.sock'), ['answer', '124']);
+    const r = await rt.run(['run', '-b', b.dir, id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)['mkdir=/tmp/a'].errno).toBe(124);
+    expect((await agent.done).code).toBe(0);
+  });
+
   it('an absent listener fails create with a clear error, leaving nothing', async () => {
     const id = rt.id('nolistener');
     const b = makeBundle(rt, id);
