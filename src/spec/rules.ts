@@ -323,7 +323,7 @@ export function seccompProfile(spec: Spec): Problem[] {
     if (!ERRNO_ACTIONS.includes(seccomp.defaultAction)) at('/defaultErrnoRet', 'only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE');
     else if (seccomp.defaultErrnoRet > 0xffff) at('/defaultErrnoRet', 'must be at most 65535');
   }
-  if (seccomp.listenerPath !== undefined && !posix.isAbsolute(seccomp.listenerPath)) {
+  if (seccomp.listenerPath && !posix.isAbsolute(seccomp.listenerPath)) {
     at('/listenerPath', `"${seccomp.listenerPath}" is not an absolute path`);
   }
   let notifies = false;
