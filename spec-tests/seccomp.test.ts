@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle, runProbe, type Config } from './lib/bundle.ts';
-import { startSleeper } from './lib/containers.ts';
-import { collect, projectRoot, Runtime, skipReason } from './lib/runtime.ts';
+import { startSleeper, waitStatus } from './lib/containers.ts';
+import { collect, projectRoot, Runtime, skipReason, sleep } from './lib/runtime.ts';
 
 const why = skipReason();
 const rt = new Runtime('seccomp');
@@ -240,12 +240,16 @@ describe.skipIf(!!why)('config-linux.md#seccomp', () => {
 });
 
 describe.skipIf(!!why)('config-linux.md#seccomp: SCMP_ACT_NOTIFY and the listener (runtime.md#containerProcessState)', () => {
-  /** Starts the agent on `sock`; resolves once it listens, with the promise of its output. */
+  /** Starts the agent on `sock`; resolves once it listens, with the promise of its output and
+   *  the lines it printed so far. */
   const listener = async (sock: string, mode: string[]) => {
     const agent = spawn('python3', [join(projectRoot, 'spec-tests/lib/seccomp-listener.py'), sock, ...mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     const done = collect(agent, 30_000);
-    await new Promise<void>((resolve) => createInterface({ input: agent.stdout! }).once('line', () => resolve()));
-    return { done };
+    const lines: string[] = [];
+    const reader = createInterface({ input: agent.stdout! });
+    await new Promise<void>((resolve) => reader.once('line', () => resolve()));
+    reader.on('line', (line) => lines.push(line));
+    return { done, lines };
   };
   const notifyProfile = (sock: string): Config => ({
     defaultAction: 'SCMP_ACT_ALLOW',
@@ -282,6 +286,26 @@ describe.skipIf(!!why)('config-linux.md#seccomp: SCMP_ACT_NOTIFY and the listene
       expect(got.state.pid).toBeGreaterThan(1);
       expect(got.state.state.pid).toBe(got.state.pid);
       expect(calls).toEqual([{ syscall: 83 }]);
+    });
+  }
+
+  for (const noNewPrivileges of [true, false]) {
+    it(`${noNewPrivileges ? 'with noNewPrivileges the filter goes on at start, right before execve' : 'without noNewPrivileges the filter goes on during create, while privileged'}`, async () => {
+      const id = rt.id('when');
+      const b = makeBundle(rt, id, (c, { dir }) => {
+        c.linux.seccomp = notifyProfile(join(dir, 'listener.sock'));
+        c.process.noNewPrivileges = noNewPrivileges;
+        c.process.args = ['/probe', 'try', 'mkdir=/tmp/a'];
+      });
+      const agent = await listener(join(b.dir, 'listener.sock'), ['answer', '125']);
+      await rt.ok(['create', '-b', b.dir, id]);
+      await sleep(300);
+      expect(agent.lines.some((l) => l.includes('seccompFd'))).toBe(!noNewPrivileges);
+      await rt.ok(['start', id]);
+      expect(await waitStatus(rt, id, 'stopped', 10_000)).toBe('stopped');
+      const out = await agent.done;
+      expect(agent.lines.map((l) => JSON.parse(l)).filter((l) => l.syscall), out.stderr).toEqual([{ syscall: 83 }]);
+      await rt.ok(['delete', id]);
     });
   }
 
