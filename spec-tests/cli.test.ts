@@ -204,7 +204,8 @@ describe.skipIf(!!why)('cli', () => {
     expect(f.linux.namespaces).toEqual(expect.arrayContaining(['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts', 'time']));
     expect(f.linux.capabilities).toContain('CAP_CHOWN');
     expect(typeof f.linux.cgroup).toBe('object');
-    expect(f.linux.seccomp?.enabled).toBe(false);
+    expect(f.linux.seccomp?.enabled).toBe(true);
+    expect(f.linux.seccomp.operators).toContain('SCMP_CMP_MASKED_EQ');
   });
 
   it('a damaged code cache of the bundle is rejected and replaced, never run (src/launcher.ts)', async () => {

@@ -94,6 +94,40 @@ export interface PlanProcess {
   oomScoreAdj: number | null;
 }
 
+export interface PlanSeccompArg {
+  /** the syscall's argument number, 0-5 */
+  index: number;
+  /** decimal strings: 64-bit values */
+  value: string;
+  valueTwo: string;
+  /** libseccomp's scmp_compare (SCMP_CMP_NE = 1 ... SCMP_CMP_MASKED_EQ = 7) */
+  op: number;
+}
+
+export interface PlanSeccompRule {
+  /** syscall names as the profile gives them; tdrun-init skips those its libseccomp does not know */
+  names: string[];
+  /** SECCOMP_RET_* with the errno (ERRNO, default EPERM) or tracer data (TRACE) in the low 16 bits */
+  action: number;
+  args: PlanSeccompArg[];
+}
+
+export interface PlanSeccomp {
+  /** SECCOMP_RET_* as for a rule */
+  defaultAction: number;
+  /** SCMP_ARCH_* names added to the native architecture; tdrun-init resolves them with libseccomp */
+  architectures: string[];
+  /** SECCOMP_FILTER_FLAG_* bits for seccomp(2) */
+  flags: number;
+  rules: PlanSeccompRule[];
+  /** the unix socket that gets the notify fd when a rule is SCMP_ACT_NOTIFY; null: none */
+  listenerPath: string | null;
+  /** the containerProcessState for the listener (runtime.md), cut before the closing "}}" of its
+   *  "state" member and of itself: tdrun-init appends the two "pid" members, which only the
+   *  container process can fill in; "" without a listener */
+  listenerMessageHead: string;
+}
+
 export interface Plan {
   mode: 'create' | 'exec';
   /** container id, for messages only */
@@ -152,4 +186,6 @@ export interface Plan {
   /** true when the init must send RunRuntimeHooks before pivot_root and wait for the state JSON */
   syncHooks: boolean;
   hooks: { createContainer: PlanHook[]; startContainer: PlanHook[] };
+  /** linux.seccomp (create), or the container's (exec); null: no filter */
+  seccomp: PlanSeccomp | null;
 }

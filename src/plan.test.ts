@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { compileCreatePlan, compileExecPlan, compileMount } from './plan.ts';
+import { compileCreatePlan, compileExecPlan, compileMount, compileSeccomp } from './plan.ts';
 import { defaultSpec } from './spec/default-config.ts';
 import { MOUNT_ATTR, MS } from './spec/mount-options.ts';
 import type { Spec } from './spec/types.ts';
@@ -333,5 +333,71 @@ describe('compileExecPlan', () => {
     expect(() => compileExecPlan({ cwd: 'rel', args: ['x'] }, o)).toThrow('process /cwd: "rel" is not an absolute path');
     expect(() => compileExecPlan({ cwd: '/', args: [] }, o)).toThrow('process /args: must not be empty');
     expect(() => compileExecPlan({ cwd: '/', args: ['x'], apparmorProfile: 'p' }, o)).toThrow('process /apparmorProfile: not supported');
+  });
+});
+
+describe('compileSeccomp', () => {
+  const state = { ociVersion: '1.3.0', id: 'c1', status: 'creating' as const, bundle: '/b' };
+
+  it('turns names into SECCOMP_RET_* values, errno EPERM by default, flags into bits', () => {
+    const plan = compileSeccomp(
+      {
+        defaultAction: 'SCMP_ACT_ERRNO',
+        defaultErrnoRet: 38,
+        architectures: ['SCMP_ARCH_X86'],
+        flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
+        syscalls: [
+          { names: ['mkdir'], action: 'SCMP_ACT_ERRNO' },
+          { names: ['rmdir'], action: 'SCMP_ACT_TRACE', errnoRet: 7 },
+          { names: ['getpid'], action: 'SCMP_ACT_ALLOW' },
+          { names: ['kill'], action: 'SCMP_ACT_KILL_PROCESS' },
+          { names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 2 ** 64 - 1, op: 'SCMP_CMP_MASKED_EQ', valueTwo: 8 }] },
+        ],
+      },
+      state,
+    );
+    expect(plan).toEqual({
+      defaultAction: 0x00050026,
+      architectures: ['SCMP_ARCH_X86'],
+      flags: 6,
+      rules: [
+        { names: ['mkdir'], action: 0x00050001, args: [] },
+        { names: ['rmdir'], action: 0x7ff00007, args: [] },
+        { names: ['getpid'], action: 0x7fff0000, args: [] },
+        { names: ['kill'], action: 0x80000000, args: [] },
+        { names: ['personality'], action: 0x7fff0000, args: [{ index: 0, value: '18446744073709551615', valueTwo: '8', op: 7 }] },
+      ],
+      listenerPath: null,
+      listenerMessageHead: '',
+    });
+  });
+
+  it("gives tdrun-init the listener's containerProcessState up to the pids it fills in", () => {
+    const plan = compileSeccomp(
+      { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/l.sock', listenerMetadata: 'meta', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] },
+      { ...state, annotations: { a: 'b' } },
+    );
+    expect(plan.rules[0].action).toBe(0x7fc00000);
+    expect(plan.listenerPath).toBe('/run/l.sock');
+    // what tdrun-init appends (addon/init/seccomp.cc)
+    const message = JSON.parse(plan.listenerMessageHead + ',"pid":42},"pid":42}');
+    expect(message).toEqual({
+      ociVersion: '1.3.0',
+      fds: ['seccompFd'],
+      pid: 42,
+      metadata: 'meta',
+      state: { ociVersion: '1.3.0', id: 'c1', status: 'creating', bundle: '/b', annotations: { a: 'b' }, pid: 42 },
+    });
+  });
+
+  it('create takes linux.seccomp; exec the container\'s profile, none without one', () => {
+    const spec = defaultSpec({ rootless: false });
+    expect(compileCreatePlan(spec, opts()).seccomp).toBeNull();
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_LOG' };
+    expect(compileCreatePlan(spec, opts()).seccomp?.defaultAction).toBe(0x7ffc0000);
+    const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0, cgroup: { paths: {} } };
+    expect(compileExecPlan({ cwd: '/', args: ['x'] }, o).seccomp).toBeNull();
+    const withProfile = compileExecPlan({ cwd: '/', args: ['x'] }, { ...o, seccomp: { profile: { defaultAction: 'SCMP_ACT_KILL' }, state } });
+    expect(withProfile.seccomp?.defaultAction).toBe(0);
   });
 });

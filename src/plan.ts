@@ -5,8 +5,19 @@ import { realpathSync, statSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { TdrunError, errnoText } from './errors.ts';
 import { warn } from './log.ts';
-import type { Plan, PlanCapabilities, PlanDevice, PlanHook, PlanMount, PlanProcess } from './plan-types.ts';
-import { CAPABILITIES, CLONE_NEW, JOIN_ORDER, PROC_NS_NAME, RLIMITS, kernelHasCapability } from './spec/kernel.ts';
+import type { Plan, PlanCapabilities, PlanDevice, PlanHook, PlanMount, PlanProcess, PlanSeccomp } from './plan-types.ts';
+import {
+  CAPABILITIES,
+  CLONE_NEW,
+  EPERM,
+  JOIN_ORDER,
+  PROC_NS_NAME,
+  RLIMITS,
+  SECCOMP_ACTIONS,
+  SECCOMP_FILTER_FLAGS,
+  SECCOMP_OPERATORS,
+  kernelHasCapability,
+} from './spec/kernel.ts';
 import {
   MS,
   bindOptions,
@@ -16,7 +27,7 @@ import {
   unsupportedOptions,
 } from './spec/mount-options.ts';
 import { noPivotPropagation, processRules } from './spec/rules.ts';
-import type { Hook, LinuxNamespace, Mount, Process, Spec } from './spec/types.ts';
+import type { Hook, LinuxNamespace, Mount, Process, Seccomp, SeccompAction, Spec, State } from './spec/types.ts';
 import { type CgroupPlacement, UNIFIED } from './cgroups/setup.ts';
 
 export interface CreatePlanOptions {
@@ -31,11 +42,17 @@ export interface CreatePlanOptions {
   cgroup: CgroupPlacement;
 }
 
+/** What a seccomp listener is told about the container: runtime.md's state, less the pid. */
+export type ListenerState = Omit<State, 'pid'>;
+
 export interface ExecPlanOptions {
   id: string;
   initPid: number;
   /** the container's namespaces (from its config) */
   namespaces: LinuxNamespace[];
+  /** the container's linux.seccomp (runc filters exec'd processes with it too), and what its
+   *  listener is told */
+  seccomp?: { profile: Seccomp; state: ListenerState };
   consoleSocket: string | null;
   consoleSocketFd: number;
   preserveFds: number;
@@ -50,7 +67,8 @@ function planCgroups(placement: CgroupPlacement): Pick<Plan, 'cgroupsV1' | 'cgro
 
 const RLIM_INFINITY = (1n << 64n) - 1n;
 
-/** JSON numbers above 2^53 arrive rounded; RLIM_INFINITY (2^64-1) rounds up to 2^64. */
+/** JSON numbers above 2^53 arrive rounded; 2^64-1 (RLIM_INFINITY, or a seccomp mask of all ones)
+ *  rounds up to 2^64. */
 function u64String(n: number): string {
   const v = BigInt(n);
   return (v > RLIM_INFINITY ? RLIM_INFINITY : v).toString();
@@ -208,6 +226,45 @@ function compileHooks(hooks: Hook[] | undefined): PlanHook[] {
   }));
 }
 
+/** ERRNO and TRACE carry a number in the low 16 bits; runc's default for both is EPERM. */
+function seccompAction(action: SeccompAction, errnoRet: number | undefined): number {
+  const base = SECCOMP_ACTIONS[action];
+  const data = action === 'SCMP_ACT_ERRNO' || action === 'SCMP_ACT_TRACE' ? (errnoRet ?? EPERM) : 0;
+  return (base | data) >>> 0;
+}
+
+/** Expects a linux.seccomp that seccompProfile (src/spec/rules.ts) accepted. */
+export function compileSeccomp(seccomp: Seccomp, state: ListenerState): PlanSeccomp {
+  let listenerMessageHead = '';
+  if (seccomp.listenerPath) {
+    const message = {
+      ociVersion: state.ociVersion,
+      fds: ['seccompFd'],
+      ...(seccomp.listenerMetadata ? { metadata: seccomp.listenerMetadata } : {}),
+      state,
+    };
+    // state is the last member and an object: the text ends in "}}"
+    listenerMessageHead = JSON.stringify(message).slice(0, -2);
+  }
+  return {
+    defaultAction: seccompAction(seccomp.defaultAction, seccomp.defaultErrnoRet),
+    architectures: seccomp.architectures ?? [],
+    flags: (seccomp.flags ?? []).reduce((bits, flag) => bits | SECCOMP_FILTER_FLAGS[flag], 0),
+    rules: (seccomp.syscalls ?? []).map((rule) => ({
+      names: rule.names,
+      action: seccompAction(rule.action, rule.errnoRet),
+      args: (rule.args ?? []).map((a) => ({
+        index: a.index,
+        value: u64String(a.value),
+        valueTwo: u64String(a.valueTwo ?? 0),
+        op: SECCOMP_OPERATORS[a.op],
+      })),
+    })),
+    listenerPath: seccomp.listenerPath || null,
+    listenerMessageHead,
+  };
+}
+
 function sortedNamespaces(namespaces: LinuxNamespace[]): LinuxNamespace[] {
   return [...namespaces].sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
 }
@@ -272,6 +329,15 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     newSessionKeyring: !opts.noNewKeyring,
     syncHooks: [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length),
     hooks: { createContainer: compileHooks(hooks.createContainer), startContainer: compileHooks(hooks.startContainer) },
+    seccomp: spec.linux?.seccomp
+      ? compileSeccomp(spec.linux.seccomp, {
+          ociVersion: spec.ociVersion,
+          id: opts.id,
+          status: 'creating',
+          bundle,
+          ...(spec.annotations ? { annotations: spec.annotations } : {}),
+        })
+      : null,
   };
 }
 
@@ -310,5 +376,6 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     newSessionKeyring: false,
     syncHooks: false,
     hooks: { createContainer: [], startContainer: [] },
+    seccomp: opts.seccomp ? compileSeccomp(opts.seccomp.profile, opts.seccomp.state) : null,
   };
 }

@@ -1,13 +1,12 @@
 #include "console.h"
+#include "unix_socket.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -41,28 +40,6 @@ Status bindOverConsole(int slave) {
   return s;
 }
 
-// runc's console-socket message: the name as data, the pty master as the only SCM_RIGHTS fd.
-Status sendMaster(int sock, int master, const std::string& where) {
-  char name[] = "/dev/ptmx";
-  iovec iov = {name, sizeof name - 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof(int));
-  ssize_t n;
-  do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return fail(errno, "send the pty master on the console socket%s", where.c_str());
-  return ok();
-}
-
 }  // namespace
 
 Status connect(const plan::Plan& p, int& sock) {
@@ -72,21 +49,8 @@ Status connect(const plan::Plan& p, int& sock) {
     return ok();
   }
   if (p.consoleSocket.empty()) return fail(0, "process.terminal is set but there is no console socket");
-  sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (p.consoleSocket.size() >= sizeof addr.sun_path) return fail(ENAMETOOLONG, "open console socket %s", p.consoleSocket.c_str());
-  memcpy(addr.sun_path, p.consoleSocket.c_str(), p.consoleSocket.size());
-  sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sock = unixsock::connectTo(p.consoleSocket);
   if (sock < 0) return fail(errno, "open console socket %s", p.consoleSocket.c_str());
-  int r;
-  do r = ::connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  while (r < 0 && errno == EINTR);
-  if (r != 0) {
-    int err = errno;
-    close(sock);
-    sock = -1;
-    return fail(err, "open console socket %s", p.consoleSocket.c_str());
-  }
   return ok();
 }
 
@@ -106,7 +70,9 @@ Status setup(const plan::Plan& p, int sock, bool bindConsole) {
     if (ioctl(master, TIOCSWINSZ, &ws) != 0) s = fail(errno, "set the console size");
   }
   if (s.ok() && bindConsole) s = bindOverConsole(slave);
-  if (s.ok()) s = sendMaster(sock, master, where);
+  // runc's console-socket message: the name as data, the pty master as the only SCM_RIGHTS fd.
+  if (s.ok() && !unixsock::sendWithFd(sock, "/dev/ptmx", master))
+    s = fail(errno, "send the pty master on the console socket%s", where.c_str());
   close(master);
   close(sock);
   for (int fd = 0; s.ok() && fd <= 2; ++fd)

@@ -1,6 +1,7 @@
 // tdrun-init <syncfd>: the helper tdrun spawns for `create`/`run` and `exec`. It reads the plan
 // from the sync socket, enters the namespaces, forks the container's process and, in that
 // process, does everything up to execve of process.args. See protocol.h for the message flow.
+// `tdrun-init features` prints what its libseccomp and the kernel support (src/spec/features.ts).
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 
 #include "cgroups.h"
 #include "console.h"
@@ -21,6 +23,7 @@
 #include "plan.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp.h"
 #include "sync.h"
 
 namespace {
@@ -62,9 +65,17 @@ Status joinSessionKeyring(const std::string& id) {
   return ok();
 }
 
+// Without no_new_privs, installing a seccomp filter needs CAP_SYS_ADMIN, so it goes on before the
+// process drops its privileges (runc's order); with it, right before execve, so that as few of
+// tdrun-init's own syscalls as possible must pass it. Returns the step for one of those points.
+std::function<Status()> seccompStep(const plan::Plan& p, seccomp::Filter& filter, bool withNoNewPrivileges) {
+  if (!p.hasSeccomp || p.process.noNewPrivileges != withNoNewPrivileges) return ok;
+  return [&p, &filter] { return seccomp::load(p.seccomp, filter); };
+}
+
 // The container's init (create): in its namespaces, PID 1 when it has a pid namespace. `p` is
 // this process's own copy: the defaults it fills in (HOME) go nowhere else.
-Status initContainer(plan::Plan& p, int syncFd, int consoleSock, int fifo) {
+Status initContainer(plan::Plan& p, int syncFd, int consoleSock, int fifo, seccomp::Filter& filter) {
   if (setsid() < 0) return fail(errno, "setsid");
   TRY(rootfs::prepare(p));
   std::string state;
@@ -84,7 +95,7 @@ Status initContainer(plan::Plan& p, int syncFd, int consoleSock, int fifo) {
   if (p.process.terminal) TRY(console::setup(p, consoleSock, true));
   TRY(home::setDefault(p.process));
   std::string resolved;
-  if (p.hasProcess) TRY(process::apply(p.process, resolved));
+  if (p.hasProcess) TRY(process::apply(p.process, resolved, seccompStep(p, filter, false)));
   TRY(process::sealFds(p.preserveFds));
   TRY(syncmsg::send(syncFd, proto::Msg::Ready, 0));
 
@@ -100,21 +111,21 @@ Status initContainer(plan::Plan& p, int syncFd, int consoleSock, int fifo) {
   // `start` refuses a container without a process before it writes the fifo
   if (!p.hasProcess) return fail(0, "the container has no process to start");
   TRY(hooks::run("startContainer", p.startContainerHooks, state));
-  return process::exec(resolved, p.process);
+  return process::exec(resolved, p.process, seccompStep(p, filter, true));
 }
 
 // The exec'd process: already in every namespace of the container (setns reset root and cwd to
 // the container's root along with the mount namespace).
-Status execProcess(plan::Plan& p, int consoleSock) {
+Status execProcess(plan::Plan& p, int consoleSock, seccomp::Filter& filter) {
   if (p.process.terminal) {
     if (setsid() < 0) return fail(errno, "setsid");
     TRY(console::setup(p, consoleSock, false));
   }
   TRY(home::setDefault(p.process));
   std::string resolved;
-  TRY(process::apply(p.process, resolved));
+  TRY(process::apply(p.process, resolved, seccompStep(p, filter, false)));
   TRY(process::sealFds(p.preserveFds));
-  return process::exec(resolved, p.process);
+  return process::exec(resolved, p.process, seccompStep(p, filter, true));
 }
 
 // "<dev>:<inode>" of the namespace that tells the container's processes from others in its cgroup
@@ -147,11 +158,12 @@ Status run(int syncFd) {
   // non-dumpable process's /proc files would belong to the host's root, out of its own reach.
   if (!p.hasNamespace(CLONE_NEWUSER) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_DUMPABLE 0");
   int unsharedEarly = 0;
-  if (!p.execMode) {
-    // create sends the plan before it makes the cgroups (protocol.h)
-    TRY(ns::unshareEarly(p, unsharedEarly));
-    TRY(syncmsg::expect(syncFd, proto::Msg::CgroupsReady));
-  }
+  // create sends the plan before it makes the cgroups (protocol.h)
+  if (!p.execMode) TRY(ns::unshareEarly(p, unsharedEarly));
+  // Built meanwhile, in the host's view of the filesystem (the listener's socket).
+  seccomp::Filter filter;
+  if (p.hasSeccomp) TRY(seccomp::compile(p.seccomp, filter));
+  if (!p.execMode) TRY(syncmsg::expect(syncFd, proto::Msg::CgroupsReady));
   TRY(cgroups::enter(p));
 
   int consoleSock = -1, fifo = -1;
@@ -160,8 +172,9 @@ Status run(int syncFd) {
   if (!p.execMode && p.hasNamespace(CLONE_NEWUSER)) TRY(rootfs::cloneBindSources(p));
   TRY(ns::enter(p, syncFd, unsharedEarly));
 
-  // The child waits for EOF on this pipe, i.e. until ChildPid is on the wire: the parent must
-  // learn the pid before any message from the child itself.
+  // The child waits for EOF on this pipe (or the pid the parent writes for a seccomp listener),
+  // i.e. until ChildPid is on the wire: the parent must learn the pid before any message from
+  // the child itself.
   int barrier[2];
   if (pipe2(barrier, O_CLOEXEC) != 0) return fail(errno, "pipe");
   pid_t pid = fork();
@@ -178,19 +191,22 @@ Status run(int syncFd) {
       syncmsg::report(s);
       _exit(1);
     }
+    // the seccomp listener is told the host pid, which the child cannot see from its pid namespace
+    if (filter.listener >= 0) (void)!write(barrier[1], &pid, sizeof pid);
     _exit(0);
   }
   close(barrier[1]);
-  char c;
-  while (read(barrier[0], &c, 1) < 0 && errno == EINTR) {
-  }
+  ssize_t n;
+  do n = read(barrier[0], &filter.hostPid, sizeof filter.hostPid);
+  while (n < 0 && errno == EINTR);
   close(barrier[0]);
-  return p.execMode ? execProcess(p, consoleSock) : initContainer(p, syncFd, consoleSock, fifo);
+  return p.execMode ? execProcess(p, consoleSock, filter) : initContainer(p, syncFd, consoleSock, fifo, filter);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "features") == 0) return seccomp::printFeatures();
   char* end = nullptr;
   long fd = argc == 2 ? strtol(argv[1], &end, 10) : -1;
   if (argc != 2 || !*argv[1] || *end || fd < 3) {

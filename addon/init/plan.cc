@@ -432,6 +432,32 @@ void readDevice(Reader& r, const Json& j, const std::string& ptr, std::vector<De
   out.push_back(std::move(d));
 }
 
+void readSeccomp(Reader& r, const Json& j, Seccomp& s) {
+  const std::string ptr = "/seccomp";
+  r.num(j, "defaultAction", s.defaultAction, ptr, 0, kU32Max);
+  r.strings(j, "architectures", s.architectures, ptr);
+  r.num(j, "flags", s.flags, ptr, 0, kU32Max);
+  r.each(j, "rules", ptr, [&](const Json& e, const std::string& ep) {
+    SeccompRule rule;
+    r.strings(e, "names", rule.names, ep);
+    r.num(e, "action", rule.action, ep, 0, kU32Max);
+    r.each(e, "args", ep, [&](const Json& a, const std::string& ap) {
+      SeccompArg arg;
+      r.num(a, "index", arg.index, ap, 0, 5);
+      r.decimal(a, "value", arg.value, ap);
+      r.decimal(a, "valueTwo", arg.valueTwo, ap);
+      r.num(a, "op", arg.op, ap, 1, 7);
+      rule.args.push_back(arg);
+    });
+    s.rules.push_back(std::move(rule));
+  });
+  bool hasListener;
+  r.optStr(j, "listenerPath", s.listenerPath, hasListener, ptr);
+  r.str(j, "listenerMessageHead", s.listenerMessageHead, ptr);
+  if (!r.failed() && hasListener && (s.listenerPath.empty() || s.listenerPath[0] != '/'))
+    r.wrong(ptr + "/listenerPath", "not an absolute path");
+}
+
 void readPlan(Reader& r, const Json& root, Plan& p) {
   if (root.type != Json::Object) {
     r.wrong("", "not an object");
@@ -493,6 +519,10 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
   if (const Json* hooks = Reader::get(root, "hooks"); r.object(hooks, "/hooks")) {
     r.each(*hooks, "createContainer", "/hooks", [&](const Json& e, const std::string& ep) { readHook(r, e, ep, p.createContainerHooks); });
     r.each(*hooks, "startContainer", "/hooks", [&](const Json& e, const std::string& ep) { readHook(r, e, ep, p.startContainerHooks); });
+  }
+  if (const Json* sc = Reader::get(root, "seccomp"); r.object(sc, "/seccomp")) {
+    p.hasSeccomp = true;
+    readSeccomp(r, *sc, p.seccomp);
   }
   if (r.failed()) return;
 

@@ -47,6 +47,31 @@ struct Rlimit {
   uint64_t soft = 0, hard = 0;  // parsed from decimal strings
 };
 
+// linux.seccomp, compiled by src/plan.ts: actions are SECCOMP_RET_* values with their errno or
+// trace data in the low 16 bits, operators libseccomp's scmp_compare values.
+struct SeccompArg {
+  unsigned index = 0;
+  uint64_t value = 0, valueTwo = 0;  // parsed from decimal strings
+  int op = 0;
+};
+
+struct SeccompRule {
+  std::vector<std::string> names;
+  uint32_t action = 0;
+  std::vector<SeccompArg> args;
+};
+
+struct Seccomp {
+  uint32_t defaultAction = 0;
+  std::vector<std::string> architectures;  // OCI names, e.g. "SCMP_ARCH_X86"
+  unsigned flags = 0;                      // SECCOMP_FILTER_FLAG_* for seccomp(2)
+  std::vector<SeccompRule> rules;
+  std::string listenerPath;  // empty = no SCMP_ACT_NOTIFY rule
+  // The containerProcessState JSON sent to the listener, cut right before the two "pid" members
+  // only the container process can fill in: see seccomp.cc.
+  std::string listenerMessageHead;
+};
+
 struct Process {
   std::vector<std::string> args, env;
   std::string cwd = "/";
@@ -102,6 +127,8 @@ struct Plan {
   bool newSessionKeyring = false;
   bool syncHooks = false;
   std::vector<Hook> createContainerHooks, startContainerHooks;
+  bool hasSeccomp = false;
+  Seccomp seccomp;
 
   // True when the container gets a namespace of this CLONE_NEW* type, new or joined.
   bool hasNamespace(int type) const {

@@ -207,7 +207,7 @@ Status enterCwd(const std::string& cwd) {
   return ok();
 }
 
-Status apply(const plan::Process& p, std::string& resolved) {
+Status apply(const plan::Process& p, std::string& resolved, const std::function<Status()>& whilePrivileged) {
   TRY(setRlimits(p));
   if (p.hasOomScoreAdj) TRY(writeProc("self/oom_score_adj", std::to_string(p.oomScoreAdj)));
 
@@ -219,6 +219,7 @@ Status apply(const plan::Process& p, std::string& resolved) {
   }
 
   TRY(chownStdio(p.uid));
+  TRY(whilePrivileged());
   if (p.hasCapabilities) {
     TRY(dropBounding(p.capabilities));
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_KEEPCAPS 1");
@@ -264,13 +265,14 @@ void resetSignals() {
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
 }
 
-Status exec(const std::string& resolved, const plan::Process& p) {
+Status exec(const std::string& resolved, const plan::Process& p, const std::function<Status()>& lastStep) {
   std::vector<char*> argv, envp;
   for (auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   for (auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   resetSignals();
+  TRY(lastStep());
   execve(resolved.c_str(), argv.data(), envp.data());
   return fail(errno, "exec %s", resolved.c_str());
 }

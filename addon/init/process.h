@@ -2,6 +2,7 @@
 // oom_score_adj while still privileged, then cwd, user and groups, umask, capabilities and
 // no_new_privs; then the fd hygiene and signal reset right before execve.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "plan.h"
@@ -20,7 +21,9 @@ Status enterCwd(const std::string& cwd);
 
 // Everything in process settings up to the capabilities; `resolved` gets args[0] looked up in
 // the PATH of process.env. Must run in the container's namespaces (after pivot_root for create).
-Status apply(const plan::Process& p, std::string& resolved);
+// `whilePrivileged` runs after the rlimits, oom_score_adj and cwd, right before the process gives
+// up its capabilities and root (a seccomp filter without no_new_privs needs CAP_SYS_ADMIN).
+Status apply(const plan::Process& p, std::string& resolved, const std::function<Status()>& whilePrivileged);
 
 // Marks every fd from 3+preserveFds on close-on-exec, clears it on the preserved ones.
 Status sealFds(int preserveFds);
@@ -28,7 +31,8 @@ Status sealFds(int preserveFds);
 // Default dispositions for every signal and an empty signal mask.
 void resetSignals();
 
-// execve(resolved, args, env) after resetSignals; returns only on failure.
-Status exec(const std::string& resolved, const plan::Process& p);
+// execve(resolved, args, env) after resetSignals and `lastStep` (a seccomp filter, so that as few
+// of tdrun-init's own syscalls as possible have to pass it); returns only on failure.
+Status exec(const std::string& resolved, const plan::Process& p, const std::function<Status()>& lastStep);
 
 }  // namespace process

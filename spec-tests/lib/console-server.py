@@ -3,19 +3,10 @@
 # "READY", accepts one connection, receives the pty master with SCM_RIGHTS, prints one JSON line
 # describing what it got, then copies everything the container writes to the pty to stdout
 # until the slave side closes.
-import array, fcntl, json, os, socket, struct, sys, termios
+import fcntl, json, os, struct, sys, termios
+from fd_receiver import receive_one
 
-path = sys.argv[1]
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(path)
-srv.listen(1)
-print("READY", flush=True)
-conn, _ = srv.accept()
-fds = array.array("i")
-msg, anc, _flags, _addr = conn.recvmsg(4096, socket.CMSG_SPACE(16 * fds.itemsize))
-for level, kind, data in anc:
-    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-        fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+msg, fds = receive_one(sys.argv[1])
 info = {"fds": len(fds), "message": msg.decode("utf8", "replace")}
 if len(fds) >= 1:
     master = fds[0]

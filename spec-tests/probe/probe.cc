@@ -3,9 +3,12 @@
 // Verbs (argv[1]): none or "probe" (everything), stat PATH..., read FILE, write FILE DATA,
 // ls DIR, sleep SECONDS, exit N, kill-self SIG, env, open FILE (O_RDWR), clocks (monotonic and
 // boottime seconds, for time namespace offsets), net (interfaces with their flags, and whether
-// a UDP datagram to 127.0.0.1 comes back), grab-exe REPORT STOPFILE [PID] (the CVE-2019-5736
-// attacker: holds an O_PATH fd on every other process's /proc/PID/exe, or on PID's only, and once
-// that process is gone reopens it for writing; one JSON line per grabbed process in REPORT).
+// a UDP datagram to 127.0.0.1 comes back), try OP... (makes syscalls and reports each one's
+// return value and errno, for seccomp filters: getpid, mkdir=PATH, clone3, sys=NR[,ARG...] with
+// numeric arguments; a SIGSYS from SCMP_ACT_TRAP is caught and reported as "trapped"),
+// grab-exe REPORT STOPFILE [PID] (the CVE-2019-5736 attacker: holds an O_PATH fd on every other
+// process's /proc/PID/exe, or on PID's only, and once that process is gone reopens it for
+// writing; one JSON line per grabbed process in REPORT).
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -21,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -300,6 +304,7 @@ int probeAll() {
          ",\"ambient\":" + quote(statusField(status, "CapAmb")) + "}";
   out += ",\"noNewPrivs\":" + std::to_string(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
   out += ",\"seccomp\":" + quote(statusField(status, "Seccomp"));
+  out += ",\"seccompFilters\":" + quote(statusField(status, "Seccomp_filters"));
   out += ",\"signals\":{\"ignored\":" + quote(statusField(status, "SigIgn")) +
          ",\"blocked\":" + quote(statusField(status, "SigBlk")) + "}";
   out += ",\"rlimits\":" + rlimitsJson();
@@ -536,9 +541,48 @@ int probeNet() {
 
 int usage() {
   fputs("usage: probe [probe | stat PATH... | read FILE | write FILE DATA | ls DIR | sleep SECONDS |"
-        " exit N | kill-self SIG | env | open FILE | clocks | net | grab-exe REPORT STOPFILE [PID]]\n",
+        " exit N | kill-self SIG | env | open FILE | clocks | net | try OP... | grab-exe REPORT STOPFILE [PID]]\n",
         stderr);
   return 2;
+}
+
+volatile sig_atomic_t trapped = 0;
+
+void onSigsys(int) { trapped = 1; }
+
+long trySyscall(const std::string &op) {
+  if (op == "getpid") return syscall(SYS_getpid);
+  if (op.rfind("mkdir=", 0) == 0) return syscall(SYS_mkdir, op.c_str() + 6, 0755);
+  // a NULL clone_args of size 0: EINVAL from the kernel, never a new process
+  if (op == "clone3") return syscall(SYS_clone3, nullptr, 0);
+  if (op.rfind("sys=", 0) == 0) {
+    long v[7] = {};
+    const char *p = op.c_str() + 4;
+    for (int i = 0; i < 7 && *p; i++) {
+      char *end;
+      v[i] = static_cast<long>(strtoull(p, &end, 0));
+      p = *end == ',' ? end + 1 : end;
+    }
+    return syscall(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+  }
+  errno = EINVAL;
+  return -2;
+}
+
+int probeTry(int argc, char **argv) {
+  signal(SIGSYS, onSigsys);
+  std::string out = "{";
+  for (int i = 2; i < argc; i++) {
+    trapped = 0;
+    errno = 0;
+    long r = trySyscall(argv[i]);
+    int err = r < 0 ? errno : 0;
+    out += (i > 2 ? "," : "") + quote(argv[i]) + ":{\"ret\":" + std::to_string(r) + ",\"errno\":" + std::to_string(err) +
+           ",\"trapped\":" + (trapped ? "true" : "false") + "}";
+  }
+  out += "}\n";
+  fputs(out.c_str(), stdout);
+  return 0;
 }
 
 }  // namespace
@@ -554,6 +598,7 @@ int main(int argc, char **argv) {
   if (verb == "clocks" && argc == 2) return probeClocks();
   if (verb == "grab-exe" && (argc == 4 || argc == 5)) return probeGrabExe(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 0);
   if (verb == "net" && argc == 2) return probeNet();
+  if (verb == "try" && argc > 2) return probeTry(argc, argv);
   if (verb == "env" && argc == 2) {
     printf("%s\n", envJson().c_str());
     return 0;

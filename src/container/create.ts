@@ -136,6 +136,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
       namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
       process: spec.process,
+      ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}),
       useTerminal: terminal,
       rootless: opts.rootless,
     };

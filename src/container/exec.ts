@@ -5,7 +5,7 @@ import { native } from '../native.ts';
 import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
 import { compileExecPlan } from '../plan.ts';
-import type { LinuxNamespace } from '../spec/types.ts';
+import type { ContainerStatus, LinuxNamespace } from '../spec/types.ts';
 import { readRecord, type ContainerRecord } from '../state/store.ts';
 import { currentStatus } from '../state/lifecycle.ts';
 import { Msg } from '../protocol.ts';
@@ -30,11 +30,13 @@ export interface ExecOptions {
   ignorePaused: boolean;
 }
 
-function checkStatus(record: ContainerRecord, ignorePaused: boolean): void {
+/** The container's status, when a process may be exec'd in it. */
+function checkStatus(record: ContainerRecord, ignorePaused: boolean): ContainerStatus {
   const status = currentStatus(record);
   if (status === 'stopped') throw new TdrunError('cannot exec in a stopped container');
   if (status === 'creating') throw new TdrunError('cannot exec in a container that is being created');
   if (status === 'paused' && !ignorePaused) throw new TdrunError('cannot exec in a paused container');
+  return status;
 }
 
 export async function execProcess(opts: ExecOptions): Promise<number> {
@@ -61,11 +63,25 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     debug(`exec ${opts.id}: tdrun-init spawned`);
     try {
       const record = readRecord(opts.root, opts.id);
-      checkStatus(record, opts.ignorePaused);
+      const status = checkStatus(record, opts.ignorePaused);
       const plan = compileExecPlan(opts.processOf(record), {
         id: opts.id,
         initPid: record.pid,
         namespaces: record.namespaces as LinuxNamespace[],
+        ...(record.seccomp
+          ? {
+              seccomp: {
+                profile: record.seccomp,
+                state: {
+                  ociVersion: record.ociVersion,
+                  id: record.id,
+                  status,
+                  bundle: record.bundle,
+                  ...(record.annotations ? { annotations: record.annotations } : {}),
+                },
+              },
+            }
+          : {}),
         consoleSocket: opts.consoleSocket,
         consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(opts.preserveFds, 0) : -1,
         preserveFds: opts.preserveFds,

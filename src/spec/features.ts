@@ -1,11 +1,27 @@
 // `tdrun features`: the runtime-spec features.md document. It must tell the truth, since engines
 // decide from it what to put in a config: everything listed here is applied, everything that
 // loadConfig refuses is reported disabled.
-import { CAPABILITIES } from './kernel.ts';
+import { execFileSync } from 'node:child_process';
+import { CAPABILITIES, SECCOMP_FILTER_FLAGS } from './kernel.ts';
 import { knownMountOptions } from './mount-options.ts';
 import { SPEC_VERSION } from './default-config.ts';
+import { initHelperPath } from '../paths.ts';
+
+interface SeccompSupport {
+  libseccomp: string;
+  actions: string[];
+  operators: string[];
+  archs: string[];
+  flags: string[];
+}
+
+/** Asked of tdrun-init, which links libseccomp and probes the kernel for actions and flags. */
+function seccompSupport(): SeccompSupport {
+  return JSON.parse(execFileSync(initHelperPath, ['features'], { encoding: 'utf8' })) as SeccompSupport;
+}
 
 export function features(): object {
+  const seccomp = seccompSupport();
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: SPEC_VERSION,
@@ -15,12 +31,20 @@ export function features(): object {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: [...CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
-      seccomp: { enabled: false },
+      seccomp: {
+        enabled: true,
+        actions: seccomp.actions,
+        operators: seccomp.operators,
+        archs: seccomp.archs,
+        knownFlags: Object.keys(SECCOMP_FILTER_FLAGS),
+        supportedFlags: seccomp.flags,
+      },
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },
     },
+    annotations: { 'io.github.seccomp.libseccomp.version': seccomp.libseccomp },
   };
 }

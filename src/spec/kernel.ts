@@ -1,6 +1,6 @@
 // Linux names the spec uses and the numbers the kernel wants (x86_64 uapi headers).
 import { readFileSync } from 'node:fs';
-import type { NamespaceType } from './types.ts';
+import type { NamespaceType, SeccompAction, SeccompOperator } from './types.ts';
 
 /** <linux/capability.h>, index = CAP_* number; what tdrun knows (and `features` lists). */
 export const CAPABILITIES: readonly string[] = [
@@ -106,3 +106,39 @@ export const PROC_NS_NAME: Readonly<Record<NamespaceType, string>> = {
 /** setns() order: the user namespace first (it grants the rights for the others), the mount
  *  namespace last (after it, host paths such as /proc/<pid>/ns/* may no longer resolve). */
 export const JOIN_ORDER: readonly NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+
+/** <linux/seccomp.h> SECCOMP_RET_* for each SCMP_ACT_* (libseccomp uses the same values); ERRNO
+ *  and TRACE carry their errno or tracer data in the low 16 bits. */
+export const SECCOMP_ACTIONS: Readonly<Record<SeccompAction, number>> = {
+  SCMP_ACT_KILL: 0x00000000,
+  SCMP_ACT_KILL_THREAD: 0x00000000,
+  SCMP_ACT_KILL_PROCESS: 0x80000000,
+  SCMP_ACT_TRAP: 0x00030000,
+  SCMP_ACT_ERRNO: 0x00050000,
+  SCMP_ACT_NOTIFY: 0x7fc00000,
+  SCMP_ACT_TRACE: 0x7ff00000,
+  SCMP_ACT_LOG: 0x7ffc0000,
+  SCMP_ACT_ALLOW: 0x7fff0000,
+};
+
+/** libseccomp's enum scmp_compare */
+export const SECCOMP_OPERATORS: Readonly<Record<SeccompOperator, number>> = {
+  SCMP_CMP_NE: 1,
+  SCMP_CMP_LT: 2,
+  SCMP_CMP_LE: 3,
+  SCMP_CMP_EQ: 4,
+  SCMP_CMP_GE: 5,
+  SCMP_CMP_GT: 6,
+  SCMP_CMP_MASKED_EQ: 7,
+};
+
+/** <linux/seccomp.h> SECCOMP_FILTER_FLAG_* for seccomp(2). TSYNC is 0 here: tdrun-init is
+ *  single-threaded, so there are no other threads to synchronise (runc accepts it the same way). */
+export const SECCOMP_FILTER_FLAGS: Readonly<Record<string, number>> = {
+  SECCOMP_FILTER_FLAG_TSYNC: 0,
+  SECCOMP_FILTER_FLAG_LOG: 1 << 1,
+  SECCOMP_FILTER_FLAG_SPEC_ALLOW: 1 << 2,
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 1 << 5,
+};
+
+export const EPERM = 1;

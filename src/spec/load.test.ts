@@ -79,10 +79,15 @@ describe('loadConfig', () => {
   });
 
   it('reports the first rule error with its pointer', () => {
-    const c = config((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }));
-    expect(loadError(JSON.stringify(c))).toBe('config.json /linux/seccomp: not supported by tdrun yet');
+    const c = config((c) => (c.linux.intelRdt = { closID: 'x' }));
+    expect(loadError(JSON.stringify(c))).toBe('config.json /linux/intelRdt: not supported by tdrun yet');
     const v = config((c) => (c.ociVersion = '2.0.0'));
     expect(loadError(JSON.stringify(v))).toMatch(/^config\.json \/ociVersion: version 2\.0\.0 is not supported/);
+  });
+
+  it('a bad seccomp action is one line naming its JSON pointer', () => {
+    const c = config((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOPE' }] }));
+    expect(loadError(JSON.stringify(c))).toMatch(/^config\.json \/linux\/seccomp\/syscalls\/0\/action: must be equal to one of the allowed values$/);
   });
 
   it('prints warnings and goes on', () => {
@@ -132,7 +137,11 @@ describe('features', () => {
     expect(f.ociVersionMax).toBe('1.3.0');
     expect(f.mountOptions).toEqual(knownMountOptions());
     expect(f.mountOptions).not.toContain('idmap');
-    expect(f.linux.seccomp.enabled).toBe(false);
+    expect(f.linux.seccomp.enabled).toBe(true);
+    expect(f.linux.seccomp.actions).toContain('SCMP_ACT_NOTIFY');
+    expect(f.linux.seccomp.archs).toContain('SCMP_ARCH_X86_64');
+    expect(f.linux.seccomp.supportedFlags).toContain('SECCOMP_FILTER_FLAG_TSYNC');
+    expect(f.annotations['io.github.seccomp.libseccomp.version']).toMatch(/^\d+\.\d+\.\d+$/);
     expect(f.linux.capabilities).toContain('CAP_CHECKPOINT_RESTORE');
   });
 });

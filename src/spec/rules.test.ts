@@ -219,7 +219,6 @@ describe('cross-field rules', () => {
 
   it('settings tdrun cannot apply are errors; their unset spellings are not', () => {
     const s = base();
-    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
     s.linux!.mountLabel = '';
     s.linux!.personality = { domain: 'LINUX' };
     s.linux!.netDevices = {};
@@ -231,7 +230,6 @@ describe('cross-field rules', () => {
     s.linux!.intelRdt = { closID: 'x' };
     s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
     expect(r.unsupportedSettings(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
-      '/linux/seccomp: not supported by tdrun yet',
       '/linux/intelRdt: not supported by tdrun yet',
       '/linux/personality: not supported by tdrun yet',
       '/linux/memoryPolicy: not supported by tdrun yet',
@@ -240,6 +238,51 @@ describe('cross-field rules', () => {
       '/process/scheduler: not supported by tdrun yet',
       '/process/execCPUAffinity: not supported by tdrun yet',
     ]);
+  });
+
+  it('seccomp: errnoRet only with ERRNO/TRACE, arguments 0-5, NOTIFY needs a listener and is no default', () => {
+    const s = base();
+    s.linux!.seccomp = {
+      defaultAction: 'SCMP_ACT_NOTIFY',
+      defaultErrnoRet: 1,
+      listenerPath: 'relative.sock',
+      flags: ['SECCOMP_FILTER_FLAG_LOG'],
+      syscalls: [
+        { names: ['mkdir'], action: 'SCMP_ACT_ALLOW', errnoRet: 1 },
+        { names: ['getpid'], action: 'SCMP_ACT_ERRNO', errnoRet: 70000 },
+        { names: ['read'], action: 'SCMP_ACT_ERRNO', args: [{ index: 6, value: 0, op: 'SCMP_CMP_EQ' }] },
+        { names: ['write', 'sendmsg'], action: 'SCMP_ACT_NOTIFY' },
+      ],
+    };
+    expect(r.seccompProfile(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
+      '/linux/seccomp/defaultAction: SCMP_ACT_NOTIFY cannot be the default action',
+      '/linux/seccomp/defaultErrnoRet: only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE',
+      '/linux/seccomp/listenerPath: "relative.sock" is not an absolute path',
+      '/linux/seccomp/syscalls/0/errnoRet: only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE',
+      '/linux/seccomp/syscalls/1/errnoRet: must be at most 65535',
+      '/linux/seccomp/syscalls/2/args/0/index: a syscall has arguments 0 to 5',
+      '/linux/seccomp/syscalls/3/names/1: SCMP_ACT_NOTIFY on sendmsg would block the sending of the notify fd to the listener',
+    ]);
+  });
+
+  it('seccomp: NOTIFY without a listener is an error; a listener without NOTIFY a warning', () => {
+    const s = base();
+    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+    expect(r.seccompProfile(s)).toEqual([
+      { pointer: '/linux/seccomp/syscalls/0/action', message: 'SCMP_ACT_NOTIFY needs /linux/seccomp/listenerPath' },
+    ]);
+    s.linux!.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      listenerPath: '/run/l.sock',
+      flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+      syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }],
+    };
+    expect(r.seccompProfile(s)).toEqual([
+      { pointer: '/linux/seccomp/listenerPath', message: 'no syscall has the action SCMP_ACT_NOTIFY: the listener gets nothing', warning: true },
+      { pointer: '/linux/seccomp/flags/0', message: 'needs a syscall with the action SCMP_ACT_NOTIFY' },
+    ]);
+    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 38, syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_ALLOW' }] };
+    expect(r.seccompProfile(s)).toEqual([]);
   });
 
   it('processRules checks a bare process (for exec)', () => {

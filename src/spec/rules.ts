@@ -309,11 +309,53 @@ export function absolutePaths(spec: Spec): Problem[] {
   return problems;
 }
 
+const ERRNO_ACTIONS = ['SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE'];
+
+/** linux.seccomp beyond the schema. What only libseccomp and the kernel can judge (architectures,
+ *  flags, syscall names) tdrun-init reports: an unknown syscall name is skipped with a warning. */
+export function seccompProfile(spec: Spec): Problem[] {
+  const seccomp = spec.linux?.seccomp;
+  if (!seccomp) return [];
+  const problems: Problem[] = [];
+  const at = (pointer: string, message: string, warning = false) =>
+    problems.push({ pointer: `/linux/seccomp${pointer}`, message, ...(warning ? { warning } : {}) });
+  // tdrun-init's own syscalls after the filter goes on would wait for a listener that has no fd yet
+  if (seccomp.defaultAction === 'SCMP_ACT_NOTIFY') at('/defaultAction', 'SCMP_ACT_NOTIFY cannot be the default action');
+  // the kernel keeps 16 bits of an errno or tracer value
+  if (seccomp.defaultErrnoRet !== undefined) {
+    if (!ERRNO_ACTIONS.includes(seccomp.defaultAction)) at('/defaultErrnoRet', 'only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE');
+    else if (seccomp.defaultErrnoRet > 0xffff) at('/defaultErrnoRet', 'must be at most 65535');
+  }
+  if (seccomp.listenerPath && !posix.isAbsolute(seccomp.listenerPath)) {
+    at('/listenerPath', `"${seccomp.listenerPath}" is not an absolute path`);
+  }
+  let notifies = false;
+  (seccomp.syscalls ?? []).forEach((rule, i) => {
+    if (rule.errnoRet !== undefined) {
+      if (!ERRNO_ACTIONS.includes(rule.action)) at(`/syscalls/${i}/errnoRet`, 'only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE');
+      else if (rule.errnoRet > 0xffff) at(`/syscalls/${i}/errnoRet`, 'must be at most 65535');
+    }
+    (rule.args ?? []).forEach((arg, j) => {
+      if (arg.index > 5) at(`/syscalls/${i}/args/${j}/index`, 'a syscall has arguments 0 to 5');
+    });
+    if (rule.action !== 'SCMP_ACT_NOTIFY') return;
+    notifies = true;
+    if (!seccomp.listenerPath) at(`/syscalls/${i}/action`, 'SCMP_ACT_NOTIFY needs /linux/seccomp/listenerPath');
+    // tdrun-init sends the notify fd with sendmsg once the filter is on
+    const j = rule.names.indexOf('sendmsg');
+    if (j >= 0) at(`/syscalls/${i}/names/${j}`, 'SCMP_ACT_NOTIFY on sendmsg would block the sending of the notify fd to the listener');
+  });
+  if (seccomp.listenerPath && !notifies) at('/listenerPath', 'no syscall has the action SCMP_ACT_NOTIFY: the listener gets nothing', true);
+  if (seccomp.flags?.includes('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') && !notifies) {
+    at(`/flags/${seccomp.flags.indexOf('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV')}`, 'needs a syscall with the action SCMP_ACT_NOTIFY');
+  }
+  return problems;
+}
+
 /** Settings tdrun cannot apply: refused, never dropped. linux.resources is judged by the cgroup
  *  code (src/cgroups), which knows the host's controllers and also serves `update`. */
 export function unsupportedSettings(spec: Spec): Problem[] {
   const settings: [string, unknown][] = [
-    ['/linux/seccomp', spec.linux?.seccomp],
     ['/linux/mountLabel', spec.linux?.mountLabel],
     ['/linux/intelRdt', spec.linux?.intelRdt],
     ['/linux/personality', spec.linux?.personality],
@@ -350,6 +392,7 @@ export const rules: readonly Rule[] = [
   cgroupsPath,
   devicePaths,
   absolutePaths,
+  seccompProfile,
   unsupportedSettings,
 ];
 

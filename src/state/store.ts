@@ -2,7 +2,7 @@
 // holding state.json (the ContainerRecord) and the exec fifo.
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hook, LinuxResources, Process } from '../spec/types.ts';
+import type { Hook, LinuxResources, Process, Seccomp } from '../spec/types.ts';
 import type { CgroupPlacement } from '../cgroups/setup.ts';
 import { TdrunError, describe } from '../errors.ts';
 import { writeFileAtomically } from '../atomic-file.ts';
@@ -33,6 +33,8 @@ export interface ContainerRecord {
   /** config.json's process as validated at create: the base of `exec` without --process (as runc
    *  keeps it in its state), so editing the bundle later changes nothing */
   process?: Process;
+  /** config.json's linux.seccomp: exec'd processes get the container's filter, as with runc */
+  seccomp?: Seccomp;
   useTerminal?: boolean;
   rootless?: boolean;
 }
