@@ -358,7 +358,7 @@ describe.skipIf(!!why)('config.md#process terminal', () => {
     const b = await startSleeper(rt);
     const before = (await rt.ok(['ps', '--format', 'json', b.id])).stdout;
     const r = await rt.run(['exec', '-t', b.id, '/bin/sh'], { input: 'echo x\n', timeoutMs: 10_000 });
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(255);
     expect(r.stderr).toBe(`tdrun: exec ${b.id}: process.terminal without --console-socket: standard input is not a terminal\n`);
     expect((await rt.ok(['ps', '--format', 'json', b.id])).stdout).toBe(before);
   });
