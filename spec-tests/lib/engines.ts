@@ -1,0 +1,270 @@
+// Real engines with a runtime of our choice: podman, containerd (ctr, through the runc v2 shim with
+// BinaryName, the path Kubernetes takes) and dockerd, each from Debian's packages, on private
+// roots, sockets and config files under /tmp/tdrun-engines-<pid> (short: podman refuses a run root
+// over 50 characters, and socket paths have 108), so nothing of the machine's own engines is
+// touched and only the daemons started here are stopped. No registry is reachable: the
+// image is a busybox rootfs built here and imported into each engine.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tdrunBin, waitFor } from './runtime.ts';
+
+/** Where everything of this run's engines lives. */
+export const enginesDir = `/tmp/tdrun-engines-${process.pid}`;
+
+const execFileAsync = promisify(execFile);
+
+export const IMAGE = 'localhost/tdrun-busybox:test';
+const PACKAGES = ['podman', 'conmon', 'containerd', 'docker.io', 'runc'];
+const COMMANDS = ['podman', 'conmon', 'containerd', 'ctr', 'containerd-shim-runc-v2', 'dockerd', 'runc'];
+
+export type RuntimeName = 'runc' | 'tdrun';
+
+export interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function which(cmd: string): string | null {
+  for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    if (existsSync(join(dir, cmd))) return join(dir, cmd);
+  }
+  return null;
+}
+
+export function runtimePath(name: RuntimeName): string {
+  return name === 'tdrun' ? tdrunBin : which('runc')!;
+}
+
+/** Installs the engines from Debian's packages when they are missing; null, or why they cannot be had. */
+export function ensureEngines(): string | null {
+  if (process.getuid?.() !== 0) return 'engines need root';
+  if (COMMANDS.every((c) => which(c))) return null;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () =>
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...PACKAGES], { env, stdio: 'pipe', timeout: 600_000 });
+  try {
+    try {
+      install();
+    } catch {
+      execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'pipe', timeout: 300_000 });
+      install();
+    }
+  } catch (err) {
+    return `apt-get install ${PACKAGES.join(' ')} failed: ${String((err as { stderr?: Buffer }).stderr ?? err).trim().split('\n').at(-1)}`;
+  }
+  const missing = COMMANDS.filter((c) => !which(c));
+  return missing.length ? `still missing after apt-get install: ${missing.join(', ')}` : null;
+}
+
+async function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      stderr += `\n[engines: ${cmd} killed after ${opts.timeoutMs ?? 60_000} ms]`;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 60_000);
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input ?? '');
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128 + (signal ? 9 : 0), stdout, stderr });
+    });
+  });
+}
+
+/** The image as a root filesystem tarball: static busybox, its applets, passwd and group. */
+function buildRootfsTar(dir: string): string {
+  const tar = join(dir, 'rootfs.tar');
+  if (existsSync(tar)) return tar;
+  const rootfs = join(dir, 'rootfs');
+  rmSync(rootfs, { recursive: true, force: true });
+  for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root']) mkdirSync(join(rootfs, d), { recursive: true });
+  execFileSync('cp', ['/bin/busybox', join(rootfs, 'bin/busybox')]);
+  for (const applet of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+    if (applet !== 'busybox') execFileSync('ln', ['-sf', 'busybox', join(rootfs, 'bin', applet)]);
+  }
+  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+  writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+  execFileSync('tar', ['-C', rootfs, '-cf', `${tar}.tmp`, '.']);
+  execFileSync('mv', [`${tar}.tmp`, tar]);
+  return tar;
+}
+
+/** podman with its own storage (vfs), run root, tmpdir and containers.conf. */
+export class Podman {
+  readonly dir: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(tag: string) {
+    this.dir = join(enginesDir, `podman-${tag}`);
+    mkdirSync(this.dir, { recursive: true });
+    // podman lowers its own RLIMIT_NPROC to pid_max and writes these into every config, and tdrun
+    // (like runc) cannot raise a hard limit here: stay inside both (shared/engine-calls.md).
+    const hardNofile = Number(execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim()) || 1024;
+    const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
+    const nofile = Math.min(hardNofile, 1048576);
+    writeFileSync(
+      join(this.dir, 'containers.conf'),
+      `[containers]\ndefault_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${pidMax}:${pidMax}"]\n` +
+        `[engine]\nruntime_supports_json = ["crun", "runc", "tdrun"]\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n`,
+    );
+    this.env = { ...process.env, CONTAINERS_CONF: join(this.dir, 'containers.conf') };
+  }
+
+  private global(): string[] {
+    return ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'runroot'), '--tmpdir', join(this.dir, 'tmp'),
+      '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  }
+
+  async setup(): Promise<void> {
+    const tar = buildRootfsTar(enginesDir);
+    const r = await this.podman('runc', ['import', '--change', 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin', tar, IMAGE]);
+    if (r.code !== 0) throw new Error(`podman import: ${r.stderr}`);
+  }
+
+  /** An image archive for the other engines ('oci-archive' for containerd, 'docker-archive' for docker). */
+  async save(format: 'oci-archive' | 'docker-archive'): Promise<string> {
+    const file = join(this.dir, `${format}.tar`);
+    if (existsSync(file)) return file;
+    const r = await this.podman('runc', ['save', '--format', format, '-o', file, IMAGE]);
+    if (r.code !== 0) throw new Error(`podman save: ${r.stderr}`);
+    return file;
+  }
+
+  podman(runtime: RuntimeName, args: string[], timeoutMs?: number): Promise<Outcome> {
+    return run('podman', [...this.global(), '--runtime', runtimePath(runtime), ...args], { env: this.env, timeoutMs });
+  }
+
+  async cleanup(): Promise<void> {
+    await this.podman('runc', ['rm', '-af', '-t', '0']);
+    await run('umount', ['-R', join(this.dir, 'root')]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A daemon of ours: started with its own sockets and state, stopped (and only it) at the end. */
+abstract class Daemon {
+  readonly dir: string;
+  protected child?: ChildProcess;
+
+  constructor(kind: string, tag: string) {
+    this.dir = join(enginesDir, `${kind}-${tag}`);
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  protected async start(cmd: string, args: string[], socket: string): Promise<void> {
+    const log = join(this.dir, 'daemon.log');
+    const { openSync } = await import('node:fs');
+    const out = openSync(log, 'a');
+    this.child = spawn(cmd, args, { stdio: ['ignore', out, out] });
+    const up = await waitFor(() => existsSync(socket) || this.child?.exitCode !== null, 30_000, 50);
+    if (!up || this.child.exitCode !== null) throw new Error(`${cmd} did not start: ${readFileSync(log, 'utf8').split('\n').slice(-5).join('\n')}`);
+  }
+
+  async stopDaemon(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const gone = new Promise((r) => child.on('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await gone;
+    clearTimeout(timer);
+  }
+
+  protected async removeDir(): Promise<void> {
+    await run('umount', ['-R', this.dir]);
+    // mounts a daemon left below its root (snapshots, shm) must go before the files can
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(this.dir));
+    for (const m of mounts.reverse()) await run('umount', ['-l', m]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** containerd with its own root, state and sockets; ctr runs containers through the runc v2 shim
+ *  with `--runc-binary`, which becomes the shim's BinaryName option. */
+export class Containerd extends Daemon {
+  private readonly socket: string;
+
+  constructor(tag: string) {
+    super('containerd', tag);
+    this.socket = join(this.dir, 'containerd.sock');
+  }
+
+  async setup(image: string): Promise<void> {
+    const config = join(this.dir, 'config.toml');
+    writeFileSync(
+      config,
+      `version = 2\nroot = "${join(this.dir, 'root')}"\nstate = "${join(this.dir, 'state')}"\n` +
+        `disabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "${this.socket}"\n` +
+        `[ttrpc]\n  address = "${this.socket}.ttrpc"\n[debug]\n  address = ""\n[metrics]\n  address = ""\n`,
+    );
+    await this.start('containerd', ['--config', config], this.socket);
+    const r = await this.ctr(['images', 'import', image]);
+    if (r.code !== 0) throw new Error(`ctr images import: ${r.stderr}`);
+  }
+
+  ctr(args: string[], timeoutMs?: number): Promise<Outcome> {
+    return run('ctr', ['--address', this.socket, '-n', 'tdrun-test', ...args], { timeoutMs });
+  }
+
+  async cleanup(): Promise<void> {
+    const tasks = await this.ctr(['tasks', 'ls', '-q']);
+    for (const id of tasks.stdout.split('\n').filter(Boolean)) await this.ctr(['tasks', 'kill', '-s', 'SIGKILL', id]);
+    await new Promise((r) => setTimeout(r, 200));
+    for (const id of tasks.stdout.split('\n').filter(Boolean)) await this.ctr(['tasks', 'delete', '-f', id]);
+    const containers = await this.ctr(['containers', 'ls', '-q']);
+    for (const id of containers.stdout.split('\n').filter(Boolean)) await this.ctr(['containers', 'rm', id]);
+    await this.stopDaemon();
+    await this.removeDir();
+  }
+}
+
+/** dockerd with its own data and exec roots and socket, no bridge, no iptables; tdrun and runc
+ *  are two named runtimes of it. It starts its own containerd below the exec root. */
+export class Docker extends Daemon {
+  private readonly socket: string;
+
+  constructor(tag: string) {
+    super('docker', tag);
+    this.socket = join(this.dir, 'docker.sock');
+  }
+
+  async setup(image: string): Promise<void> {
+    await this.start('dockerd', [
+      '--data-root', join(this.dir, 'data'), '--exec-root', join(this.dir, 'exec'), '--pidfile', join(this.dir, 'docker.pid'),
+      '-H', `unix://${this.socket}`, '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false',
+      '--storage-driver', 'vfs', '--add-runtime', `tdrun=${runtimePath('tdrun')}`, '--add-runtime', `runc-ref=${runtimePath('runc')}`,
+    ], this.socket);
+    const r = await this.docker(['load', '-i', image]);
+    if (r.code !== 0) throw new Error(`docker load: ${r.stderr}`);
+  }
+
+  /** docker's name for a runtime here ("runc" is dockerd's own built-in one, so the reference gets another name) */
+  static runtimeName(runtime: RuntimeName): string {
+    return runtime === 'tdrun' ? 'tdrun' : 'runc-ref';
+  }
+
+  docker(args: string[], timeoutMs?: number): Promise<Outcome> {
+    return run('docker', ['-H', `unix://${this.socket}`, ...args], { timeoutMs });
+  }
+
+  async cleanup(): Promise<void> {
+    const all = await this.docker(['ps', '-aq']);
+    const ids = all.stdout.split('\n').filter(Boolean);
+    if (ids.length) await this.docker(['rm', '-f', ...ids]);
+    await this.stopDaemon();
+    await this.removeDir();
+  }
+}
+
+/** Runs a command to completion, for the odd host-side check of a scenario. */
+export async function sh(script: string): Promise<string> {
+  return (await execFileAsync('sh', ['-c', script], { encoding: 'utf8' })).stdout;
+}
