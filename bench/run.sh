@@ -321,3 +321,29 @@ done
 # What running tdrun-init from a read-only mount (or a sealed memfd) costs against the plain file.
 echo
 "$work/helper-exec" "$repo/build/Release/tdrun-init" | tee -a "$work/results.md"
+
+# What an attached run and exec keep resident while the container runs (tdrun hands the wait to
+# tdrun-supervise after 100 ms, src/container/supervise.ts): VmRSS of the caller's child 1 s in.
+attached_rss() { # NAME: prints "run-KiB exec-KiB"
+  local name=$1 id=${prefix}rss-$1 pid rss_run rss_exec
+  R "$name" run --bundle "$work/bundle-sleep" "$id" </dev/null >/dev/null 2>&1 &
+  pid=$!
+  sleep 1
+  rss_run=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+  R "$name" exec "$id" /bin/sleep 1000 </dev/null >/dev/null 2>&1 &
+  local epid=$!
+  sleep 1
+  rss_exec=$(awk '/VmRSS/ {print $2}' "/proc/$epid/status" 2>/dev/null)
+  R "$name" delete --force "$id" >/dev/null 2>&1
+  wait "$pid" "$epid" 2>/dev/null
+  echo "${rss_run:-?} ${rss_exec:-?}"
+}
+echo
+{
+  echo "| attached, while the container runs | tdrun | runc |"
+  echo "|---|---:|---:|"
+  read -r t_run t_exec < <(attached_rss tdrun)
+  read -r r_run r_exec < <(attached_rss runc)
+  echo "| \`run\` RSS (KiB) | $t_run | $r_run |"
+  echo "| \`exec\` RSS (KiB) | $t_exec | $r_exec |"
+} | tee -a "$work/results.md"

@@ -13,6 +13,9 @@ export interface ConsoleSession {
   resize(): void;
   /** Puts our terminal back as it was and closes the master. */
   restore(): void;
+  /** Stops our side of the relay, leaving the terminal raw and the master open, for the
+   *  supervisor to carry on (src/container/supervise.ts); the settings restore() would put back. */
+  handOver(): { master: number; savedTerminal: Buffer | undefined };
 }
 
 function writeAll(fd: number, data: Buffer): void {
@@ -65,6 +68,13 @@ export function attachConsole(master: number): ConsoleSession {
   return {
     closed,
     resize,
+    handOver() {
+      restored = true;
+      stdin.off('data', onInput);
+      stdin.pause();
+      reader.pause();
+      return { master, savedTerminal: saved };
+    },
     restore() {
       if (restored) return;
       restored = true;

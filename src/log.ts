@@ -27,6 +27,11 @@ export function setupLog(opts: { file?: string; format: 'text' | 'json'; debug: 
   setup = { file: opts.file || undefined, format: opts.format, debug: opts.debug };
 }
 
+/** The global flags that give another tdrun call this call's log and debug settings. */
+export function logFlags(): string[] {
+  return [...(setup.file ? ['--log', setup.file, '--log-format', setup.format] : []), ...(setup.debug ? ['--debug'] : [])];
+}
+
 export function isDebug(): boolean {
   return setup.debug;
 }

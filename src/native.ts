@@ -43,6 +43,9 @@ export interface Native {
   forwardSignals(pid: number): void;
   /** Drops forwarded signals from now on; the handlers stay, so they no longer kill tdrun. */
   stopForwarding(): void;
+  /** execv(path, argv) with every signal blocked (the new program unblocks them once its handlers
+   *  are in place) and `keepFds` no longer close-on-exec; returns only by throwing. */
+  execInPlace(path: string, argv: string[], keepFds: number[]): never;
   /** _exit(2): no atexit handlers, no 'exit' event, no flushing of Node's streams. */
   exitNow(code: number): never;
 }

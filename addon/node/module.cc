@@ -12,6 +12,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <string>
 #include <linux/mount.h>
@@ -442,6 +443,33 @@ Napi::Value StopForwarding(const Napi::CallbackInfo& info) {
 }
 
 // _exit(2): see stdio.ts exitProcess for when tdrun may skip Node's own exit.
+// Replaces this process with `path` (the attached run/exec supervisor), keeping `keepFds` open.
+// Every signal is blocked across the execve: one arriving before the new program's handlers are
+// in place stays pending instead of killing it with the default action.
+Napi::Value ExecInPlace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::vector<std::string> argv = stringArray(info[1]);
+  Napi::Array keep = info[2].As<Napi::Array>();
+  for (uint32_t i = 0; i < keep.Length(); i++) {
+    int fd = keep.Get(i).As<Napi::Number>().Int32Value();
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
+      throwErrno(env, errno, "fcntl");
+      return env.Undefined();
+    }
+  }
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  std::vector<char*> cargv = cStrings(argv);
+  execv(path.c_str(), cargv.data());
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  throwErrno(env, err, ("exec " + path).c_str());
+  return env.Undefined();
+}
+
 Napi::Value ExitNow(const Napi::CallbackInfo& info) {
   _exit(info[0].As<Napi::Number>().Int32Value());
 }
@@ -460,6 +488,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
   exports.Set("setV8Flags", Napi::Function::New(env, SetV8Flags));
   exports.Set("exitNow", Napi::Function::New(env, ExitNow));
+  exports.Set("execInPlace", Napi::Function::New(env, ExecInPlace));
   exports.Set("forwardSignals", Napi::Function::New(env, ForwardSignals));
   exports.Set("stopForwarding", Napi::Function::New(env, StopForwarding));
   return exports;

@@ -15,6 +15,7 @@ import { writeFileAtomically } from '../atomic-file.ts';
 import { drainConsole } from './run.ts';
 import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
+import { waitAttached } from './supervise.ts';
 
 export interface ExecOptions {
   root: string;
@@ -118,7 +119,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     if (opts.detach) return 0;
     const session = master !== null ? (await import('../console.ts')).attachConsole(master) : null;
     const stopForwarding = forwardSignals(pid, session ? () => session.resize() : undefined);
-    const exit = await native().waitPid(pid);
+    const exit = await waitAttached({ pid, session });
     debug(`exec ${opts.id}: process exited`);
     stopForwarding();
     if (session) await drainConsole(session);

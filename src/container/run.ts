@@ -7,6 +7,7 @@ import { createContainer, readToEnd, type CreateOptions } from './create.ts';
 import { runPoststartHooks } from './start.ts';
 import { deleteContainer } from './delete.ts';
 import { debug } from '../log.ts';
+import { waitAttached } from './supervise.ts';
 
 export interface RunOptions extends Omit<CreateOptions, 'ownConsole' | 'startAtOnce'> {
   detach: boolean;
@@ -40,7 +41,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   }
   debug(`run ${opts.id}: started`);
   if (opts.detach) return 0;
-  const status = await native().waitPid(record.pid);
+  const status = await waitAttached({ pid: record.pid, session, deleteAfter: opts.keep ? undefined : { root: opts.root, id: opts.id } });
   debug(`run ${opts.id}: process exited`);
   stopForwarding();
   if (session) await drainConsole(session);
