@@ -7,7 +7,7 @@ import type { LinuxResources } from '../spec/types.ts';
 import { TdrunError, describe } from '../errors.ts';
 import { readCgroupFile, sleepMs, writeCgroupFile } from './fs.ts';
 import { type CgroupPlacement, UNIFIED, detectCgroups, dirFor, isPureV2 } from './setup.ts';
-import { applyDevicesV1 } from './devices.ts';
+import { applyDevicesV1, applyDevicesV2 } from './devices.ts';
 import { applyMemoryV1, applyMemoryV2 } from './memory.ts';
 import { applyPids } from './pids.ts';
 import { applyCpuV1, applyCpuV2 } from './cpu.ts';
@@ -110,9 +110,6 @@ export function applyResources(placement: CgroupPlacement, resources: LinuxResou
 
   if (isPureV2(placement)) {
     const dir = placement.paths[UNIFIED];
-    if (r.devices && r.devices.length > 0) {
-      throw new TdrunError(`${R}/devices`, 'device rules on cgroup v2 need an eBPF program: not supported by tdrun yet');
-    }
     if (nonEmpty(r.blockIO)) throw new TdrunError(`${R}/blockIO`, 'not supported by tdrun on cgroup v2 yet');
     applyMemoryV2(dir, r.memory ?? undefined);
     applyPids(dir, r.pids ?? undefined);
@@ -124,6 +121,8 @@ export function applyResources(placement: CgroupPlacement, resources: LinuxResou
       }
       writeCgroupFile(dir, file, value, `${R}/unified/${file}`);
     }
+    // last: a failure above leaves no program behind in a cgroup that create did not make
+    if (!opts.update || has(r.devices)) applyDevicesV2(dir, r.devices ?? undefined, opts.update ?? false);
     return;
   }
 
