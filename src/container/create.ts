@@ -160,7 +160,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     debug(`create ${id}: tdrun-init spawned`);
     // the plan first: tdrun-init makes the namespaces that do not depend on the cgroups meanwhile
     sendPlan(helper, plan);
-    cgroups = createCgroups(placement);
+    cgroups = createCgroups(placement, spec.linux?.resources);
     applyResources(placement, spec.linux?.resources);
     debug(`create ${id}: cgroups made`);
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
