@@ -1,5 +1,9 @@
-import { describe, it, expect, afterEach } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { describe, it, expect, afterEach, vi } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stdio } from '../stdio.ts';
+import { applyMemoryV2 } from './memory.ts';
 import { spawn } from 'node:child_process';
 import { parseCgroupSetup, resolvePlacement } from './setup.ts';
 import { deviceState, ruleLine } from './devices.ts';
@@ -63,6 +67,25 @@ describe('device rules', () => {
   });
   it('no rules: the default stays open, as runc leaves it', () => {
     expect(deviceState(undefined).defaultAllow).toBe(true);
+  });
+});
+
+describe('kernel memory limits: a warning, as runc gives, instead of a refusal', () => {
+  it('v2 has none: kernel and kernelTCP are ignored, each named, and nothing is written', () => {
+    const fake = mkdtempSync(join(tmpdir(), 'tdrun-fake-cgroup-'));
+    const printed: string[] = [];
+    const spy = vi.spyOn(stdio, 'err').mockImplementation((text) => void printed.push(text));
+    try {
+      applyMemoryV2(fake, { limit: 1 << 20, kernel: 1 << 20, kernelTCP: 1 << 19 });
+      expect(printed).toEqual([
+        'tdrun: warning: /linux/resources/memory/kernel: ignored: cgroup v2 has no kernel memory limits (memory.max counts kernel memory)\n',
+        'tdrun: warning: /linux/resources/memory/kernelTCP: ignored: cgroup v2 has no kernel memory limits (memory.max counts kernel memory)\n',
+      ]);
+      expect(readdirSync(fake)).toEqual(['memory.max']);
+    } finally {
+      spy.mockRestore();
+      rmSync(fake, { recursive: true });
+    }
   });
 });
 
@@ -186,9 +209,19 @@ describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
     );
     expect(() => applyResources(p, { memory: { swappiness: 200 } })).toThrow('/linux/resources/memory/swappiness');
     expect(() => applyResources(p, { cpu: { shares: 1 << 20 } })).toThrow(/shares.*at most 262144/);
-    if (Number(readFileSync('/proc/sys/kernel/osrelease', 'utf8').split('.')[0]) >= 6) {
-      expect(() => applyResources(p, { memory: { kernel: 1 << 20 } })).toThrow('/linux/resources/memory/kernel: this kernel ignores');
-    }
     expect(() => applyResources(p, { memory: { limit: 1 << 20, swap: 1 << 19 } })).toThrow('/linux/resources/memory/swap: 524288: must be at least');
+  });
+
+  it('v1 kernel memory limits are ignored with a warning (no effect since Linux 5.16)', () => {
+    const p = (placement = resolvePlacement(detectCgroups(), name, 'x'));
+    createCgroups(p);
+    const printed: string[] = [];
+    const spy = vi.spyOn(stdio, 'err').mockImplementation((text) => void printed.push(text));
+    try {
+      applyResources(p, { memory: { kernel: 1 << 20 } });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed).toEqual(['tdrun: warning: /linux/resources/memory/kernel: ignored: kernel memory limits are deprecated (no effect since Linux 5.16)\n']);
   });
 });
