@@ -41,12 +41,10 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   const status = currentStatus(record);
   if (status === 'stopped') throw new TdrunError('container not running');
   if (status === 'creating') throw new TdrunError('container is still being created');
-  if (!all) {
-    // currentStatus checked the init's start time, so this pid is still our init, not a reused one
-    send(record.pid, signal);
-    return;
-  }
-  for (const pid of containerPids(record, true)) send(pid, signal);
-  // frozen tasks only act on SIGKILL once thawed; a paused container being killed stays dead
+  // currentStatus checked the init's start time, so this pid is still our init, not a reused one
+  if (!all) send(record.pid, signal);
+  else for (const pid of containerPids(record, true)) send(pid, signal);
+  // frozen tasks (v1 freezer) only act on SIGKILL once thawed: runc thaws too, so that a paused
+  // container being killed ends up stopped, the init alone or all of it
   if (status === 'paused' && signal === 9) thaw(record.cgroup);
 }
