@@ -61,6 +61,27 @@ Status joinSessionKeyring(const std::string& id) {
   return ok();
 }
 
+// A created container's init waits for `start` as PID 1 of its pid namespace, where the kernel
+// drops every signal from outside that has no handler, SIGKILL aside: `kill ID` (SIGTERM) would
+// leave it created. runc's init, a Go program, dies of such signals and the container is stopped;
+// this one exits with 128+N. Signals whose default is to be ignored or to stop stay as they are,
+// and execve() resets these handlers to the defaults.
+void exitOnSignal(int sig) { _exit(128 + sig); }
+
+void exitOnTerminatingSignals() {
+  struct sigaction handler = {};
+  handler.sa_handler = exitOnSignal;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    switch (sig) {
+      case SIGKILL: case SIGSTOP: case SIGCHLD: case SIGCONT: case SIGURG: case SIGWINCH:
+      case SIGTSTP: case SIGTTIN: case SIGTTOU: case SIGPIPE:
+        continue;
+      default:
+        sigaction(sig, &handler, nullptr);  // glibc's reserved 32 and 33 fail: nobody sends those
+    }
+  }
+}
+
 // The container's init (create): in its namespaces, PID 1 when it has a pid namespace.
 Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo) {
   if (setsid() < 0) return fail(errno, "setsid");
@@ -84,6 +105,7 @@ Status initContainer(const plan::Plan& p, int syncFd, int consoleSock, int fifo)
   TRY(syncmsg::send(syncFd, proto::Msg::Ready, 0));
 
   if (fifo >= 0) {
+    exitOnTerminatingSignals();
     char byte;
     ssize_t n;
     do n = read(fifo, &byte, 1);
