@@ -51,7 +51,10 @@ describe.skipIf(!!why)('robustness', () => {
     const helperZombies = () =>
       readdirSync('/proc').filter((p) => {
         try {
-          return readFileSync(`/proc/${p}/stat`, 'utf8').includes('(tdrun-init) Z 1 ');
+          if (!readFileSync(`/proc/${p}/stat`, 'utf8').includes('(tdrun-init) Z 1 ')) return false;
+          // not the init of a created container that another suite killed (`kill`, `delete -f`):
+          // that one is PID 1 of its own pid namespace, exec's helper lives in the host's
+          return !/^NSpid:\s+\d+\s+\d+/m.test(readFileSync(`/proc/${p}/status`, 'utf8'));
         } catch {
           return false;
         }
