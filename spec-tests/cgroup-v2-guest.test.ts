@@ -87,6 +87,14 @@ describe('a default config on a pure cgroup v2 kernel (QEMU guest)', () => {
     expect(r.open_1_11_after_update).toBe('ok');
   });
 
+  it('a create that fails in a cgroup that existed before leaves no device program there', (ctx) => {
+    const r = observed(ctx);
+    expect(r.failing_create_status).not.toBe('0');
+    expect(r.failing_create_output).toMatch(/no-such-program/);
+    expect(r.shared_cgroup_after_failure).toBe('kept');
+    expect(r.shared_open_after_failure).toBe('ok');
+  });
+
   it('`tdrun delete` leaves no cgroup', (ctx) => {
     const r = observed(ctx);
     expect(r.cgroup_after_run).toBe('kept');

@@ -53,8 +53,12 @@ export interface Native {
   /** Replaces the cgroup2 directory's device rules: loads a BPF_PROG_TYPE_CGROUP_DEVICE program
    *  that decides as cgroup v1 would with this default and these exceptions (the end state of
    *  src/cgroups/devices.ts's model), attaches it with BPF_F_ALLOW_MULTI and then detaches the
-   *  device programs attached there before (addon/node/device_filter.cc). */
-  loadDeviceFilter(cgroupDir: string, rules: DeviceFilterRules): void;
+   *  device programs attached there before (addon/node/device_filter.cc). Returns the new
+   *  program's id. */
+  loadDeviceFilter(cgroupDir: string, rules: DeviceFilterRules): number;
+  /** Detaches the device program `id` from the cgroup2 directory; one (or a cgroup) already gone
+   *  is no error. */
+  detachDeviceFilter(cgroupDir: string, id: number): void;
   /** _exit(2): no atexit handlers, no 'exit' event, no flushing of Node's streams. */
   exitNow(code: number): never;
 }

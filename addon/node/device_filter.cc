@@ -128,6 +128,30 @@ std::vector<uint32_t> attachedIds(int cgroupFd, int& err) {
   }
 }
 
+// 0 also when the program is no longer attached there.
+int detachById(int cgroupFd, uint32_t id) {
+  bpf_attr byId{};
+  byId.prog_id = id;
+  int progFd = static_cast<int>(bpf(BPF_PROG_GET_FD_BY_ID, byId));
+  if (progFd < 0) return errno == ENOENT ? 0 : errno;
+  bpf_attr unlink{};
+  unlink.target_fd = static_cast<uint32_t>(cgroupFd);
+  unlink.attach_bpf_fd = static_cast<uint32_t>(progFd);
+  unlink.attach_type = BPF_CGROUP_DEVICE;
+  int err = bpf(BPF_PROG_DETACH, unlink) == 0 ? 0 : errno;
+  close(progFd);
+  return err == ENOENT ? 0 : err;
+}
+
+uint32_t programId(int progFd) {
+  bpf_prog_info info{};
+  bpf_attr attr{};
+  attr.info.bpf_fd = static_cast<uint32_t>(progFd);
+  attr.info.info_len = sizeof info;
+  attr.info.info = reinterpret_cast<uint64_t>(&info);
+  return bpf(BPF_OBJ_GET_INFO_BY_FD, attr) == 0 ? info.id : 0;
+}
+
 }  // namespace
 
 std::vector<bpf_insn> buildProgram(const Policy& policy) {
@@ -145,7 +169,7 @@ std::vector<bpf_insn> buildProgram(const Policy& policy) {
   return out;
 }
 
-int attach(const std::string& cgroupDir, const std::vector<bpf_insn>& program, std::string& failed) {
+int attach(const std::string& cgroupDir, const std::vector<bpf_insn>& program, uint32_t& attachedId, std::string& failed) {
   int cgroupFd = open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cgroupFd < 0) return fail(errno, failed, "open " + cgroupDir);
   int err = 0;
@@ -180,32 +204,26 @@ int attach(const std::string& cgroupDir, const std::vector<bpf_insn>& program, s
     return fail(err, failed, "attach the device program to " + cgroupDir);
   }
   // the cgroup holds the program now; our fd is no longer needed
+  attachedId = programId(progFd);
   close(progFd);
 
   for (uint32_t id : before) {
-    bpf_attr byId{};
-    byId.prog_id = id;
-    int oldFd = static_cast<int>(bpf(BPF_PROG_GET_FD_BY_ID, byId));
-    if (oldFd < 0) {
-      if (errno == ENOENT) continue;  // detached meanwhile
-      err = errno;
-      close(cgroupFd);
-      return fail(err, failed, "open the previous device program " + std::to_string(id));
-    }
-    bpf_attr unlink{};
-    unlink.target_fd = static_cast<uint32_t>(cgroupFd);
-    unlink.attach_bpf_fd = static_cast<uint32_t>(oldFd);
-    unlink.attach_type = BPF_CGROUP_DEVICE;
-    long r = bpf(BPF_PROG_DETACH, unlink);
-    err = errno;
-    close(oldFd);
-    if (r != 0 && err != ENOENT) {
+    err = detachById(cgroupFd, id);
+    if (err != 0) {
       close(cgroupFd);
       return fail(err, failed, "detach the previous device program " + std::to_string(id));
     }
   }
   close(cgroupFd);
   return 0;
+}
+
+int detach(const std::string& cgroupDir, uint32_t id, std::string& failed) {
+  int cgroupFd = open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cgroupFd < 0) return errno == ENOENT ? 0 : fail(errno, failed, "open " + cgroupDir);
+  int err = detachById(cgroupFd, id);
+  close(cgroupFd);
+  return err == 0 ? 0 : fail(err, failed, "detach device program " + std::to_string(id) + " from " + cgroupDir);
 }
 
 }  // namespace device_filter

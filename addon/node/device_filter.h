@@ -36,7 +36,12 @@ std::vector<bpf_insn> buildProgram(const Policy& policy);
 // Loads the program and attaches it to the cgroup2 directory with BPF_F_ALLOW_MULTI, then detaches
 // the device programs that were attached there before (an update replaces the rules; between the
 // two steps both programs must allow, so access is never briefly wider than either set of rules).
-// Returns 0, or an errno with `failed` naming the step (and the verifier's first words).
-int attach(const std::string& cgroupDir, const std::vector<bpf_insn>& program, std::string& failed);
+// Returns 0 and the new program's id (for detach), or an errno with `failed` naming the step (and
+// the verifier's last words).
+int attach(const std::string& cgroupDir, const std::vector<bpf_insn>& program, uint32_t& attachedId, std::string& failed);
+
+// Detaches program `id` from the cgroup2 directory (a failed create in a cgroup it did not make;
+// one it made takes its programs along when removed). A program or cgroup already gone is no error.
+int detach(const std::string& cgroupDir, uint32_t id, std::string& failed);
 
 }  // namespace device_filter

@@ -466,9 +466,20 @@ Napi::Value LoadDeviceFilter(const Napi::CallbackInfo& info) {
                                  e.Get("minor").As<Napi::Number>().Int64Value(), bits});
   }
   std::string failed;
-  int err = device_filter::attach(dir, device_filter::buildProgram(policy), failed);
-  if (err != 0) throwErrno(env, err, failed.c_str());
-  return env.Undefined();
+  uint32_t id = 0;
+  int err = device_filter::attach(dir, device_filter::buildProgram(policy), id, failed);
+  if (err != 0) {
+    throwErrno(env, err, failed.c_str());
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, id);
+}
+
+Napi::Value DetachDeviceFilter(const Napi::CallbackInfo& info) {
+  std::string failed;
+  int err = device_filter::detach(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Uint32Value(), failed);
+  if (err != 0) throwErrno(info.Env(), err, failed.c_str());
+  return info.Env().Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -488,6 +499,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("forwardSignals", Napi::Function::New(env, ForwardSignals));
   exports.Set("stopForwarding", Napi::Function::New(env, StopForwarding));
   exports.Set("loadDeviceFilter", Napi::Function::New(env, LoadDeviceFilter));
+  exports.Set("detachDeviceFilter", Napi::Function::New(env, DetachDeviceFilter));
   return exports;
 }
 

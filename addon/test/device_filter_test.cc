@@ -208,7 +208,8 @@ int kernelTests() {
     return 1;
   }
   std::string failed;
-  int err = device_filter::attach(dir, device_filter::buildProgram(defaultContainer()), failed);
+  uint32_t id = 0;
+  int err = device_filter::attach(dir, device_filter::buildProgram(defaultContainer()), id, failed);
   check(err == 0, "attach: " + failed + ": " + strerror(err));
   if (err == 0) {
     check(openInCgroup(dir, "/dev/null", O_RDWR) == 0, "open /dev/null rw in the cgroup");
@@ -221,11 +222,20 @@ int kernelTests() {
     check(attachedCount(dir) == 1, "one program attached after the first attach");
 
     // an update replaces the program: the old one is detached, access follows the new rules
-    err = device_filter::attach(dir, device_filter::buildProgram({true, {{'c', 1, 3, W}}}), failed);
+    uint32_t first = id;
+    err = device_filter::attach(dir, device_filter::buildProgram({true, {{'c', 1, 3, W}}}), id, failed);
     check(err == 0, "second attach: " + failed + ": " + strerror(err));
+    check(id != 0 && id != first, "the second program has an id of its own");
     check(attachedCount(dir) == 1, "one program attached after the update");
     check(openInCgroup(dir, "/dev/kmsg", O_RDONLY) == 0, "open /dev/kmsg after the update");
     check(openInCgroup(dir, "/dev/null", O_WRONLY) == EPERM, "write /dev/null after the update should get EPERM");
+
+    // a failed create detaches what it attached; detaching it twice is no error
+    err = device_filter::detach(dir, id, failed);
+    check(err == 0, "detach: " + failed + ": " + strerror(err));
+    check(attachedCount(dir) == 0, "no program attached after the detach");
+    check(openInCgroup(dir, "/dev/null", O_WRONLY) == 0, "write /dev/null after the detach");
+    check(device_filter::detach(dir, id, failed) == 0, "a second detach is no error");
     unlink(node.c_str());
   }
   check(rmdir(dir.c_str()) == 0, "rmdir " + dir + ": " + strerror(errno));

@@ -45,7 +45,14 @@ EOF
   c.linux.resources.memory = { limit: 67108864 };
   c.linux.resources.pids = { limit: 32 };
   fs.writeFileSync(file, JSON.stringify(c, null, 2));
-' "$bundle/config.json" "$bundle/share"
+  // a create that fails after its device program is attached, in a cgroup that existed before
+  const failing = structuredClone(c);
+  failing.root.path = process.argv[3] + "/rootfs";
+  failing.process.args = ["/no-such-program"];
+  failing.linux.cgroupsPath = "/shared";
+  fs.mkdirSync(process.argv[3] + "/failing");
+  fs.writeFileSync(process.argv[3] + "/failing/config.json", JSON.stringify(failing, null, 2));
+' "$bundle/config.json" "$bundle/share" "$bundle"
 
 "$tdrun" run --keep -b "$bundle" v2c >"$results/run.out" 2>&1 &
 run=$!
@@ -67,4 +74,13 @@ say cgroup_after_run "$([ -d $cg ] && echo kept || echo gone)"
 "$tdrun" delete v2c >"$results/delete.out" 2>&1
 say delete_status $?
 say cgroup_after_delete "$([ -d $cg ] && echo kept || echo gone)"
+
+mkdir /sys/fs/cgroup/shared
+"$tdrun" create -b "$bundle/failing" v2fail >"$results/failing.out" 2>&1
+say failing_create_status $?
+say failing_create_output "$(tr '\n' ' ' <"$results/failing.out")"
+say shared_cgroup_after_failure "$([ -d /sys/fs/cgroup/shared ] && echo kept || echo gone)"
+mknod /tmp/kmsg-node c 1 11
+sh -c 'echo $$ >/sys/fs/cgroup/shared/cgroup.procs && exec 3>/tmp/kmsg-node' 2>"$results/shared-open.err"
+say shared_open_after_failure "$([ $? = 0 ] && echo ok || cat "$results/shared-open.err")"
 exit 0

@@ -34,17 +34,26 @@ describe.skipIf(!root || !cgroup2)('applyDevicesV2 on the real cgroup2 mount (ro
     return { status: r.status, stderr: r.stderr };
   }
 
-  it("tdrun spec's rule denies /dev/kmsg and keeps the default devices; update replaces the program", () => {
+  it("tdrun spec's rule denies /dev/kmsg and keeps the default devices; update replaces the program; undo detaches it", () => {
     const dir = `${cgroup2}/tdrun-unit-devices-${process.pid}`;
     mkdirSync(dir);
     try {
-      applyDevicesV2(dir, [{ allow: false, access: 'rwm' }], false);
+      expect(applyDevicesV2(dir, [], false), 'nothing to enforce: no program').toBeUndefined();
+      const detachFirst = applyDevicesV2(dir, [{ allow: false, access: 'rwm' }], false)!;
       expect(inCgroup(dir, 'echo x > /dev/null && head -c1 /dev/zero >/dev/null').status).toBe(0);
-      const denied = inCgroup(dir, 'head -c1 /dev/kmsg');
+      const denied = inCgroup(dir, 'exec 3>/dev/kmsg');
       expect(denied.status).not.toBe(0);
       expect(denied.stderr).toMatch(/not permitted/i);
-      applyDevicesV2(dir, [], true);
+      // an update that opens /dev/kmsg for writing replaces the first program rather than adding to it
+      const detachSecond = applyDevicesV2(dir, [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 11, access: 'w' }], true)!;
+      expect(inCgroup(dir, 'exec 3>/dev/kmsg').status).toBe(0);
+      expect(inCgroup(dir, 'exec 3</dev/kmsg').status).not.toBe(0);
+      detachFirst();
+      expect(inCgroup(dir, 'exec 3</dev/kmsg').status, 'the first program was gone already').not.toBe(0);
+      // what a failed create does in a cgroup it did not make
+      detachSecond();
       expect(inCgroup(dir, 'exec 3</dev/kmsg').status).toBe(0);
+      detachSecond();
     } finally {
       rmdirSync(dir);
     }

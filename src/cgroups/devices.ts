@@ -127,19 +127,22 @@ const MAX_DEVICE_NUMBER = 0xffffffff;
  * cgroup v2 has no devices files: the same end state as v1 is enforced by a device program
  * attached to the cgroup (addon/node/device_filter.cc). A state that allows everything needs no
  * program on create (a new cgroup allows every device); an update replaces whatever is attached.
+ * Returns what detaches the program again (undefined when none was attached).
  */
-export function applyDevicesV2(dir: string, rules: LinuxDeviceCgroup[] | undefined, update: boolean): void {
+export function applyDevicesV2(dir: string, rules: LinuxDeviceCgroup[] | undefined, update: boolean): (() => void) | undefined {
   const state = deviceState(rules);
-  if (!update && state.defaultAllow && state.exceptions.length === 0) return;
+  if (!update && state.defaultAllow && state.exceptions.length === 0) return undefined;
   const exceptions = state.exceptions.map((e) => {
     if (e.major > MAX_DEVICE_NUMBER || e.minor > MAX_DEVICE_NUMBER) {
       throw new TdrunError(`${P}: ${ruleLine(e)}`, 'device numbers must fit in 32 bits');
     }
     return { type: e.type as 'c' | 'b', major: e.major, minor: e.minor, access: e.access };
   });
+  let id: number;
   try {
-    native().loadDeviceFilter(dir, { defaultAllow: state.defaultAllow, exceptions });
+    id = native().loadDeviceFilter(dir, { defaultAllow: state.defaultAllow, exceptions });
   } catch (err) {
     throw new TdrunError(P, describe(err));
   }
+  return () => native().detachDeviceFilter(dir, id);
 }

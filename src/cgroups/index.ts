@@ -127,7 +127,13 @@ function nonEmpty(value: object | undefined | null): boolean {
   return Object.values(value).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null));
 }
 
-export function applyResources(placement: CgroupPlacement, resources: LinuxResources | undefined, opts: ApplyOptions = {}): void {
+const NOTHING_TO_UNDO = (): void => {};
+
+/**
+ * Returns what undoes the part that removing a cgroup would not take along if the cgroup existed
+ * before (a failed create in a shared cgroupsPath): the device program attached on cgroup v2.
+ */
+export function applyResources(placement: CgroupPlacement, resources: LinuxResources | undefined, opts: ApplyOptions = {}): () => void {
   const r = resources ?? {};
   const R = '/linux/resources';
   if (r.hugepageLimits && r.hugepageLimits.length > 0) throw new TdrunError(`${R}/hugepageLimits`, 'not supported by tdrun yet');
@@ -150,8 +156,8 @@ export function applyResources(placement: CgroupPlacement, resources: LinuxResou
       writeCgroupFile(dir, file, value, `${R}/unified/${file}`);
     }
     // last: a failure above leaves no program behind in a cgroup that create did not make
-    if (!opts.update || has(r.devices)) applyDevicesV2(dir, r.devices ?? undefined, opts.update ?? false);
-    return;
+    if (!opts.update || has(r.devices)) return applyDevicesV2(dir, r.devices ?? undefined, opts.update ?? false) ?? NOTHING_TO_UNDO;
+    return NOTHING_TO_UNDO;
   }
 
   if (r.unified && Object.keys(r.unified).length > 0) {
@@ -166,6 +172,7 @@ export function applyResources(placement: CgroupPlacement, resources: LinuxResou
     if (cpus || mems) applyCpuset(need(placement, 'cpuset', `${R}/cpu/cpus`), { cpus, mems });
   }
   if (nonEmpty(r.blockIO)) applyBlkioV1(need(placement, 'blkio', `${R}/blockIO`), r.blockIO!);
+  return NOTHING_TO_UNDO;
 }
 
 function freezerDir(placement: CgroupPlacement): { dir: string; v2: boolean } {
