@@ -97,7 +97,8 @@ export function createCgroups(placement: CgroupPlacement, resources?: LinuxResou
         created.push(cur);
         for (const part of posix.relative(first, dir).split('/').filter(Boolean)) created.push((cur = posix.join(cur, part)));
       }
-      if (key === UNIFIED) enableV2ControllersAbove(dir, v2ControllersFor(resources));
+      // on hybrid hosts the limits go to the v1 hierarchies: the unified one needs no controller
+      if (key === UNIFIED && isPureV2(placement)) enableV2ControllersAbove(dir, v2ControllersFor(resources));
       if (key.split(',').includes('cpuset')) inheritCpusetV1(mountpoint, dir);
     }
   } catch (err) {
