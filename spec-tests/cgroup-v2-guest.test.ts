@@ -95,6 +95,12 @@ describe('a default config on a pure cgroup v2 kernel (QEMU guest)', () => {
     expect(r.shared_open_after_failure).toBe('ok');
   });
 
+  it('run from a cgroup that holds processes (default cgroupsPath) enables no controller there', (ctx) => {
+    const r = observed(ctx);
+    expect(r.busy_run_status, r.busy_run_output).toBe('0');
+    expect(r.busy_subtree_control).toBe('');
+  });
+
   it('`tdrun delete` leaves no cgroup', (ctx) => {
     const r = observed(ctx);
     expect(r.cgroup_after_run).toBe('kept');

@@ -34,6 +34,7 @@ while [ ! -e /share/done ]; do sleep 0.1; done
 # the host side allowed every device meanwhile (`tdrun update`)
 if (: >/dev/kmsg-copy) 2>/share/open.err; then echo open_1_11_after_update=ok; else echo "open_1_11_after_update=$(cat /share/open.err)"; fi >>/share/inside.txt
 EOF
+cp "$bundle/config.json" "$bundle/config.json.orig"
 "$repo/node_modules/node/bin/node" -e '
   const fs = require("fs");
   const file = process.argv[1];
@@ -52,6 +53,13 @@ EOF
   failing.linux.cgroupsPath = "/shared";
   fs.mkdirSync(process.argv[3] + "/failing");
   fs.writeFileSync(process.argv[3] + "/failing/config.json", JSON.stringify(failing, null, 2));
+  // the default config as it is (no limit), run by a process in a cgroup that holds processes
+  const plain = JSON.parse(fs.readFileSync(file + ".orig", "utf8"));
+  plain.root.path = process.argv[3] + "/rootfs";
+  plain.process.terminal = false;
+  plain.process.args = ["/bin/true"];
+  fs.mkdirSync(process.argv[3] + "/plain");
+  fs.writeFileSync(process.argv[3] + "/plain/config.json", JSON.stringify(plain, null, 2));
 ' "$bundle/config.json" "$bundle/share" "$bundle"
 
 "$tdrun" run --keep -b "$bundle" v2c >"$results/run.out" 2>&1 &
@@ -83,4 +91,12 @@ say shared_cgroup_after_failure "$([ -d /sys/fs/cgroup/shared ] && echo kept || 
 mknod /tmp/kmsg-node c 1 11
 sh -c 'echo $$ >/sys/fs/cgroup/shared/cgroup.procs && exec 3>/tmp/kmsg-node' 2>"$results/shared-open.err"
 say shared_open_after_failure "$([ $? = 0 ] && echo ok || cat "$results/shared-open.err")"
+
+# tdrun itself in a cgroup that holds processes, default cgroupsPath: the container's cgroup goes
+# below it, and enabling any controller there would be EBUSY
+mkdir /sys/fs/cgroup/outer
+sh -c 'echo $$ >/sys/fs/cgroup/outer/cgroup.procs && exec "$0" run -b "$1" v2busy' "$tdrun" "$bundle/plain" >"$results/busy.out" 2>&1
+say busy_run_status $?
+say busy_run_output "$(tr '\n' ' ' <"$results/busy.out")"
+say busy_subtree_control "$(cat /sys/fs/cgroup/outer/cgroup.subtree_control)"
 exit 0
