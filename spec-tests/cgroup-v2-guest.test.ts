@@ -46,65 +46,58 @@ function bootGuest(): void {
 describe('a default config on a pure cgroup v2 kernel (QEMU guest)', () => {
   beforeAll(bootGuest, (GUEST_TIMEOUT_S + 150) * 1000);
 
-  function observed(ctx: { skip: (note?: string) => void }): Record<string, string> {
+  /** Each observation against a value or a pattern; the message carries everything the guest saw. */
+  function expectObserved(ctx: { skip: (note?: string) => void }, expected: Record<string, string | RegExp>): void {
     if (skipReason) ctx.skip(skipReason);
-    return results;
+    for (const [name, want] of Object.entries(expected)) {
+      const message = `${name}; the guest saw ${JSON.stringify(results, null, 1)}`;
+      if (typeof want === 'string') expect(results[name], message).toBe(want);
+      else expect(results[name], message).toMatch(want);
+    }
   }
+  const NONZERO = /^[1-9][0-9]*$/;
 
   it('the guest is pure cgroup v2', (ctx) => {
-    const r = observed(ctx);
-    expect(r.v1_hierarchies).toBe('0');
-    expect(r.controllers).toMatch(/\bmemory\b.*\bpids\b/);
+    expectObserved(ctx, { v1_hierarchies: '0', controllers: /\bmemory\b.*\bpids\b/ });
   });
 
   it("`tdrun spec` writes runc's deny-all device rule", (ctx) => {
-    const r = observed(ctx);
-    expect(r.spec_status).toBe('0');
-    expect(r.spec_device_rules).toBe('"devices":[{"allow":false,"access":"rwm"}]');
+    expectObserved(ctx, { spec_status: '0', spec_device_rules: '"devices":[{"allow":false,"access":"rwm"}]' });
   });
 
   it('`tdrun run` of that config succeeds, with memory.max and pids.max applied', (ctx) => {
-    const r = observed(ctx);
-    expect(r.run_status, r.run_output).toBe('0');
-    expect(r.run_output).toBe('');
-    expect(r.cgroup_exists).toBe('yes');
-    expect(r.memory_max).toBe('67108864');
-    expect(r.pids_max).toBe('32');
-    expect(Number(r.cgroup_procs)).toBeGreaterThan(0);
+    expectObserved(ctx, {
+      run_status: '0',
+      run_output: '',
+      cgroup_exists: 'yes',
+      memory_max: '67108864',
+      pids_max: '32',
+      cgroup_procs: NONZERO,
+    });
   });
 
   it('the default devices work; a device outside the allow list can be made but not opened', (ctx) => {
-    const r = observed(ctx);
-    expect(r.devnull_write).toBe('ok');
-    expect(r.open_urandom).toBe('ok');
-    expect(r.mknod_1_11).toBe('ok');
-    expect(r.open_1_11).toMatch(/Operation not permitted/);
+    expectObserved(ctx, { devnull_write: 'ok', open_urandom: 'ok', mknod_1_11: 'ok', open_1_11: /Operation not permitted/ });
   });
 
   it('`update` replaces the device program: the same node opens once devices are allowed', (ctx) => {
-    const r = observed(ctx);
-    expect(r.update_status, r.update_output).toBe('0');
-    expect(r.open_1_11_after_update).toBe('ok');
+    expectObserved(ctx, { update_status: '0', open_1_11_after_update: 'ok' });
   });
 
   it('a create that fails in a cgroup that existed before leaves no device program there', (ctx) => {
-    const r = observed(ctx);
-    expect(r.failing_create_status).not.toBe('0');
-    expect(r.failing_create_output).toMatch(/no-such-program/);
-    expect(r.shared_cgroup_after_failure).toBe('kept');
-    expect(r.shared_open_after_failure).toBe('ok');
+    expectObserved(ctx, {
+      failing_create_status: NONZERO,
+      failing_create_output: /no-such-program/,
+      shared_cgroup_after_failure: 'kept',
+      shared_open_after_failure: 'ok',
+    });
   });
 
   it('run from a cgroup that holds processes (default cgroupsPath) enables no controller there', (ctx) => {
-    const r = observed(ctx);
-    expect(r.busy_run_status, r.busy_run_output).toBe('0');
-    expect(r.busy_subtree_control).toBe('');
+    expectObserved(ctx, { busy_run_status: '0', busy_subtree_control: '' });
   });
 
   it('`tdrun delete` leaves no cgroup', (ctx) => {
-    const r = observed(ctx);
-    expect(r.cgroup_after_run).toBe('kept');
-    expect(r.delete_status).toBe('0');
-    expect(r.cgroup_after_delete).toBe('gone');
+    expectObserved(ctx, { cgroup_after_run: 'kept', delete_status: '0', cgroup_after_delete: 'gone' });
   });
 });
