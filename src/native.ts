@@ -10,6 +10,13 @@ export interface ExitStatus {
   signal: number | null;
 }
 
+/** cgroup v1's device access model: a default and the exact exceptions to it. */
+export interface DeviceFilterRules {
+  defaultAllow: boolean;
+  /** each of the kind opposite to the default; major/minor -1 = any; access a subset of "rwm" */
+  exceptions: readonly { type: 'c' | 'b'; major: number; minor: number; access: string }[];
+}
+
 export interface Native {
   /** posix_spawn(path, argv, env) with the child's fd i = fds[i] (every other fd closed), all
    *  signal dispositions reset to default and an empty signal mask. Returns the child's pid. */
@@ -46,6 +53,15 @@ export interface Native {
   /** execv(path, argv) with every signal blocked (the new program unblocks them once its handlers
    *  are in place) and `keepFds` no longer close-on-exec; returns only by throwing. */
   execInPlace(path: string, argv: string[], keepFds: number[]): never;
+  /** Replaces the cgroup2 directory's device rules: loads a BPF_PROG_TYPE_CGROUP_DEVICE program
+   *  that decides as cgroup v1 would with this default and these exceptions (the end state of
+   *  src/cgroups/devices.ts's model), attaches it with BPF_F_ALLOW_MULTI and then detaches the
+   *  device programs attached there before (addon/node/device_filter.cc). Returns the new
+   *  program's id. */
+  loadDeviceFilter(cgroupDir: string, rules: DeviceFilterRules): number;
+  /** Detaches the device program `id` from the cgroup2 directory; one (or a cgroup) already gone
+   *  is no error. */
+  detachDeviceFilter(cgroupDir: string, id: number): void;
   /** _exit(2): no atexit handlers, no 'exit' event, no flushing of Node's streams. */
   exitNow(code: number): never;
 }

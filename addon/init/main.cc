@@ -73,6 +73,27 @@ std::function<Status()> seccompStep(const plan::Plan& p, seccomp::Filter& filter
   return [&p, &filter] { return seccomp::load(p.seccomp, filter); };
 }
 
+// A created container's init waits for `start` as PID 1 of its pid namespace, where the kernel
+// drops every signal from outside that has no handler, SIGKILL aside: `kill ID` (SIGTERM) would
+// leave it created. runc's init, a Go program, dies of such signals and the container is stopped;
+// this one exits with 128+N. Signals whose default is to be ignored or to stop stay as they are,
+// and execve() resets these handlers to the defaults.
+void exitOnSignal(int sig) { _exit(128 + sig); }
+
+void exitOnTerminatingSignals() {
+  struct sigaction handler = {};
+  handler.sa_handler = exitOnSignal;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    switch (sig) {
+      case SIGKILL: case SIGSTOP: case SIGCHLD: case SIGCONT: case SIGURG: case SIGWINCH:
+      case SIGTSTP: case SIGTTIN: case SIGTTOU: case SIGPIPE:
+        continue;
+      default:
+        sigaction(sig, &handler, nullptr);  // glibc's reserved 32 and 33 fail: nobody sends those
+    }
+  }
+}
+
 // The container's init (create): in its namespaces, PID 1 when it has a pid namespace. `p` is
 // this process's own copy: the defaults it fills in (HOME) go nowhere else.
 Status initContainer(plan::Plan& p, int syncFd, int consoleSock, int fifo, seccomp::Filter& filter) {
@@ -101,6 +122,7 @@ Status initContainer(plan::Plan& p, int syncFd, int consoleSock, int fifo, secco
 
   if (fifo >= 0) {
     syncmsg::closeChannel();
+    exitOnTerminatingSignals();
     char byte;
     ssize_t n;
     do n = read(fifo, &byte, 1);

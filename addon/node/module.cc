@@ -5,6 +5,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include "node/device_filter.h"
+
 #include <atomic>
 
 #include <cerrno>
@@ -474,6 +476,40 @@ Napi::Value ExitNow(const Napi::CallbackInfo& info) {
   _exit(info[0].As<Napi::Number>().Int32Value());
 }
 
+Napi::Value LoadDeviceFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir = info[0].As<Napi::String>().Utf8Value();
+  Napi::Object state = info[1].As<Napi::Object>();
+  device_filter::Policy policy{state.Get("defaultAllow").As<Napi::Boolean>().Value(), {}};
+  Napi::Array exceptions = state.Get("exceptions").As<Napi::Array>();
+  for (uint32_t i = 0; i < exceptions.Length(); i++) {
+    Napi::Object e = exceptions.Get(i).As<Napi::Object>();
+    std::string access = e.Get("access").As<Napi::String>().Utf8Value();
+    uint32_t bits = 0;
+    if (access.find('m') != std::string::npos) bits |= BPF_DEVCG_ACC_MKNOD;
+    if (access.find('r') != std::string::npos) bits |= BPF_DEVCG_ACC_READ;
+    if (access.find('w') != std::string::npos) bits |= BPF_DEVCG_ACC_WRITE;
+    policy.exceptions.push_back({e.Get("type").As<Napi::String>().Utf8Value()[0],
+                                 e.Get("major").As<Napi::Number>().Int64Value(),
+                                 e.Get("minor").As<Napi::Number>().Int64Value(), bits});
+  }
+  std::string failed;
+  uint32_t id = 0;
+  int err = device_filter::attach(dir, device_filter::buildProgram(policy), id, failed);
+  if (err != 0) {
+    throwErrno(env, err, failed.c_str());
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, id);
+}
+
+Napi::Value DetachDeviceFilter(const Napi::CallbackInfo& info) {
+  std::string failed;
+  int err = device_filter::detach(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Uint32Value(), failed);
+  if (err != 0) throwErrno(info.Env(), err, failed.c_str());
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("socketpair", Napi::Function::New(env, Socketpair));
@@ -491,6 +527,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("execInPlace", Napi::Function::New(env, ExecInPlace));
   exports.Set("forwardSignals", Napi::Function::New(env, ForwardSignals));
   exports.Set("stopForwarding", Napi::Function::New(env, StopForwarding));
+  exports.Set("loadDeviceFilter", Napi::Function::New(env, LoadDeviceFilter));
+  exports.Set("detachDeviceFilter", Napi::Function::New(env, DetachDeviceFilter));
   return exports;
 }
 

@@ -1,14 +1,16 @@
-import { describe, it, expect, afterEach } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, it, expect, afterEach, vi } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allOrNothing, writeCgroupFile } from './fs.ts';
 import { TdrunError } from '../errors.ts';
+import { stdio } from '../stdio.ts';
+import { applyMemoryV2 } from './memory.ts';
 import { spawn } from 'node:child_process';
 import { parseCgroupSetup, resolvePlacement } from './setup.ts';
 import { deviceState, ruleLine } from './devices.ts';
 import {
-  applyResources, createCgroups, detectCgroups, freeze, isFrozen, listPids, removeCgroups, thaw,
+  applyResources, createCgroups, detectCgroups, freeze, isFrozen, listPids, removeCgroups, thaw, v2ControllersFor,
   type CgroupPlacement,
 } from './index.ts';
 
@@ -70,7 +72,83 @@ describe('device rules', () => {
   });
 });
 
+describe('kernel memory limits: a warning, as runc gives, instead of a refusal', () => {
+  it('v2 has none: kernel and kernelTCP are ignored, each named, and nothing is written', () => {
+    const fake = mkdtempSync(join(tmpdir(), 'tdrun-fake-cgroup-'));
+    const printed: string[] = [];
+    const spy = vi.spyOn(stdio, 'err').mockImplementation((text) => void printed.push(text));
+    try {
+      applyMemoryV2(fake, { limit: 1 << 20, kernel: 1 << 20, kernelTCP: 1 << 19 });
+      expect(printed).toEqual([
+        'tdrun: warning: /linux/resources/memory/kernel: ignored: cgroup v2 has no kernel memory limits (memory.max counts kernel memory)\n',
+        'tdrun: warning: /linux/resources/memory/kernelTCP: ignored: cgroup v2 has no kernel memory limits (memory.max counts kernel memory)\n',
+      ]);
+      expect(readdirSync(fake)).toEqual(['memory.max']);
+    } finally {
+      spy.mockRestore();
+      rmSync(fake, { recursive: true });
+    }
+  });
+});
+
+describe('cgroup2 controllers a config needs', () => {
+  it('only those whose files its limits write', () => {
+    expect(v2ControllersFor(undefined)).toEqual([]);
+    expect(v2ControllersFor({ devices: [{ allow: false, access: 'rwm' }], memory: {} })).toEqual([]);
+    expect(v2ControllersFor({ memory: { limit: 1 << 20 }, pids: { limit: 5 } })).toEqual(['memory', 'pids']);
+    expect(v2ControllersFor({ cpu: { cpus: '0' } })).toEqual(['cpuset']);
+    expect(v2ControllersFor({ cpu: { shares: 0, quota: 50000 } })).toEqual(['cpu']);
+    expect(v2ControllersFor({ unified: { 'io.weight': '50', 'cgroup.max.depth': '2' } })).toEqual(['io']);
+  });
+});
+
 const root = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
+const unifiedMount = detectCgroups().hierarchies.find((h) => h.v2)?.mountpoint;
+
+describe.skipIf(!root || !unifiedMount)("enabling cgroup2 controllers (root, this host's cgroup2 mount)", () => {
+  it('a cgroup that holds processes gets a child when no limit needs a controller', async () => {
+    const busy = `${unifiedMount}/tdrun-unit-busy-${process.pid}`;
+    mkdirSync(busy);
+    const sleeper = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+    await new Promise((r) => sleeper.once('spawn', r));
+    try {
+      writeFileSync(`${busy}/cgroup.procs`, String(sleeper.pid));
+      // tdrun spec's default config: a device rule (a BPF program on v2) and no limit
+      const made = createCgroups({ paths: { unified: `${busy}/c` } }, { devices: [{ allow: false, access: 'rwm' }] });
+      expect(made.created).toEqual([`${busy}/c`]);
+      made.rollback();
+      // what every create met before: enabling a controller where processes live is EBUSY
+      const available = readFileSync(`${unifiedMount}/cgroup.controllers`, 'utf8').split(/\s+/).filter(Boolean);
+      if (available.includes('hugetlb')) {
+        expect(() => createCgroups({ paths: { unified: `${busy}/c` } }, { unified: { 'hugetlb.2MB.max': '0' } })).toThrow(
+          /write "\+hugetlb" to .*cgroup.subtree_control: device or resource busy/,
+        );
+        expect(existsSync(`${busy}/c`)).toBe(false);
+      }
+    } finally {
+      sleeper.kill('SIGKILL');
+      await new Promise((r) => sleeper.once('exit', r));
+      rmdirSync(busy);
+    }
+  });
+
+  it('an update enables the controllers its new limits need', (ctx) => {
+    const available = readFileSync(`${unifiedMount}/cgroup.controllers`, 'utf8');
+    if (!available.includes('hugetlb') || !existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB')) {
+      ctx.skip('needs the hugetlb controller on cgroup2 and 2 MiB huge pages');
+    }
+    const parent = `${unifiedMount}/tdrun-unit-update-${process.pid}`;
+    const placement = { paths: { unified: `${parent}/c` } };
+    const made = createCgroups(placement, undefined);
+    try {
+      expect(readFileSync(`${parent}/cgroup.subtree_control`, 'utf8').trim()).toBe('');
+      applyResources(placement, { unified: { 'hugetlb.2MB.max': '2097152' } }, { update: true });
+      expect(readFileSync(`${parent}/c/hugetlb.2MB.max`, 'utf8').trim()).toBe('2097152');
+    } finally {
+      made.rollback();
+    }
+  });
+});
 const name = `/tdrun-unit-${process.pid}`;
 
 describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
@@ -133,10 +211,20 @@ describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
     );
     expect(() => applyResources(p, { memory: { swappiness: 200 } })).toThrow('/linux/resources/memory/swappiness');
     expect(() => applyResources(p, { cpu: { shares: 1 << 20 } })).toThrow(/shares.*at most 262144/);
-    if (Number(readFileSync('/proc/sys/kernel/osrelease', 'utf8').split('.')[0]) >= 6) {
-      expect(() => applyResources(p, { memory: { kernel: 1 << 20 } })).toThrow('/linux/resources/memory/kernel: this kernel ignores');
-    }
     expect(() => applyResources(p, { memory: { limit: 1 << 20, swap: 1 << 19 } })).toThrow('/linux/resources/memory/swap: 524288: must be at least');
+  });
+
+  it('v1 kernel memory limits are ignored with a warning (no effect since Linux 5.16)', () => {
+    const p = (placement = resolvePlacement(detectCgroups(), name, 'x'));
+    createCgroups(p);
+    const printed: string[] = [];
+    const spy = vi.spyOn(stdio, 'err').mockImplementation((text) => void printed.push(text));
+    try {
+      applyResources(p, { memory: { kernel: 1 << 20 } });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed).toEqual(['tdrun: warning: /linux/resources/memory/kernel: ignored: kernel memory limits are deprecated (no effect since Linux 5.16)\n']);
   });
 });
 

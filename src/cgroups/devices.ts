@@ -6,7 +6,8 @@
 // equal to the default removes bits from an exact entry) and write the end state: one "a" reset,
 // then one line per remaining exception. Equivalent to the replay, and never briefly more open.
 import type { LinuxDeviceCgroup } from '../spec/types.ts';
-import { TdrunError } from '../errors.ts';
+import { TdrunError, describe } from '../errors.ts';
+import { native } from '../native.ts';
 import { writeCgroupFile } from './fs.ts';
 
 const P = '/linux/resources/devices';
@@ -118,4 +119,30 @@ export function applyDevicesV1(dir: string, rules: LinuxDeviceCgroup[] | undefin
   writeCgroupFile(dir, state.defaultAllow ? 'devices.allow' : 'devices.deny', 'a', P);
   const file = state.defaultAllow ? 'devices.deny' : 'devices.allow';
   if (state.exceptions.length > 0) writeCgroupFile(dir, file, state.exceptions.map(ruleLine), P);
+}
+
+const MAX_DEVICE_NUMBER = 0xffffffff;
+
+/**
+ * cgroup v2 has no devices files: the same end state as v1 is enforced by a device program
+ * attached to the cgroup (addon/node/device_filter.cc). A state that allows everything needs no
+ * program on create (a new cgroup allows every device); an update replaces whatever is attached.
+ * Returns what detaches the program again (undefined when none was attached).
+ */
+export function applyDevicesV2(dir: string, rules: LinuxDeviceCgroup[] | undefined, update: boolean): (() => void) | undefined {
+  const state = deviceState(rules);
+  if (!update && state.defaultAllow && state.exceptions.length === 0) return undefined;
+  const exceptions = state.exceptions.map((e) => {
+    if (e.major > MAX_DEVICE_NUMBER || e.minor > MAX_DEVICE_NUMBER) {
+      throw new TdrunError(`${P}: ${ruleLine(e)}`, 'device numbers must fit in 32 bits');
+    }
+    return { type: e.type as 'c' | 'b', major: e.major, minor: e.minor, access: e.access };
+  });
+  let id: number;
+  try {
+    id = native().loadDeviceFilter(dir, { defaultAllow: state.defaultAllow, exceptions });
+  } catch (err) {
+    throw new TdrunError(P, describe(err));
+  }
+  return () => native().detachDeviceFilter(dir, id);
 }

@@ -7,7 +7,7 @@ import type { LinuxResources } from '../spec/types.ts';
 import { TdrunError, describe } from '../errors.ts';
 import { readCgroupFile, sleepMs, writeCgroupFile } from './fs.ts';
 import { type CgroupPlacement, UNIFIED, detectCgroups, dirFor, isPureV2 } from './setup.ts';
-import { applyDevicesV1 } from './devices.ts';
+import { applyDevicesV1, applyDevicesV2 } from './devices.ts';
 import { applyMemoryV1, applyMemoryV2 } from './memory.ts';
 import { applyPids } from './pids.ts';
 import { applyCpuV1, applyCpuV2 } from './cpu.ts';
@@ -30,15 +30,54 @@ function mountpointOf(key: string): string {
   return h.mountpoint;
 }
 
-/** v2 only lets a child use a controller its parent enabled in cgroup.subtree_control. */
-function enableV2Controllers(parent: string): void {
-  const available = readCgroupFile(parent, 'cgroup.controllers').split(/\s+/).filter(Boolean);
-  const enabled = new Set(readCgroupFile(parent, 'cgroup.subtree_control').split(/\s+/).filter(Boolean));
-  const missing = available.filter((c) => !enabled.has(c));
-  if (missing.length > 0) writeCgroupFile(parent, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
+/**
+ * The cgroup2 controllers whose files these limits write. Only they get enabled on the way down:
+ * enabling any controller in a cgroup that holds processes fails with EBUSY (a runtime started
+ * from such a cgroup, with a relative cgroupsPath, could create nothing), and each enabled
+ * controller costs accounting at every level. Device rules need none (a BPF program), nor does
+ * the freezer (cgroup.freeze is core).
+ */
+export function v2ControllersFor(r: LinuxResources | undefined): string[] {
+  if (!r) return [];
+  const needed = new Set<string>();
+  const m = r.memory;
+  if (m && (has(m.limit) || has(m.reservation) || has(m.swap))) needed.add('memory');
+  if (r.pids?.limit) needed.add('pids');
+  if (r.cpu) {
+    const { cpus, mems, ...rest } = r.cpu;
+    if (cpus || mems) needed.add('cpuset');
+    if (Object.values(rest).some((v) => has(v) && v !== 0)) needed.add('cpu');
+  }
+  for (const file of Object.keys(r.unified ?? {})) {
+    const controller = file.split('.')[0];
+    if (controller !== 'cgroup' && file.includes('.')) needed.add(controller);
+  }
+  return [...needed];
 }
 
-export function createCgroups(placement: CgroupPlacement): CreatedCgroups {
+/** v2 only lets a child use a controller its parent enabled in cgroup.subtree_control. */
+function enableV2Controllers(parent: string, needed: readonly string[]): void {
+  const enabled = new Set(readCgroupFile(parent, 'cgroup.subtree_control').split(/\s+/).filter(Boolean));
+  // a controller the parent lacks stays off: the limit's own write then names the missing file
+  const available = new Set(readCgroupFile(parent, 'cgroup.controllers').split(/\s+/).filter(Boolean));
+  const enable = needed.filter((c) => available.has(c) && !enabled.has(c));
+  if (enable.length > 0) writeCgroupFile(parent, 'cgroup.subtree_control', enable.map((c) => `+${c}`).join(' '));
+}
+
+/** Enables `needed` in every cgroup2 level above `dir`, top down (a level can only enable what its
+ *  parent enabled). */
+function enableV2ControllersAbove(dir: string, needed: readonly string[]): void {
+  if (needed.length === 0) return;
+  let parent = mountpointOf(UNIFIED);
+  for (const part of posix.relative(parent, posix.dirname(dir)).split('/').filter(Boolean)) {
+    enableV2Controllers(parent, needed);
+    parent = posix.join(parent, part);
+  }
+  enableV2Controllers(parent, needed);
+}
+
+/** `resources`: the limits about to be applied, so that cgroup2 gets just their controllers. */
+export function createCgroups(placement: CgroupPlacement, resources?: LinuxResources): CreatedCgroups {
   const created: string[] = [];
   const result: CreatedCgroups = {
     created,
@@ -49,29 +88,17 @@ export function createCgroups(placement: CgroupPlacement): CreatedCgroups {
   try {
     for (const [key, dir] of Object.entries(placement.paths)) {
       const mountpoint = mountpointOf(key);
-      if (key === UNIFIED) {
-        let cur = mountpoint;
-        for (const part of posix.relative(mountpoint, dir).split('/').filter(Boolean)) {
-          enableV2Controllers(cur);
-          cur = posix.join(cur, part);
-          try {
-            mkdirSync(cur, 0o755);
-            created.push(cur);
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-          }
-        }
-      } else {
-        // recursive mkdir says which directory it made first (the rest of the path below it is
-        // ours too) and throws nothing for parents that exist: the first fs error a process
-        // throws costs ~0.1 ms
-        const first = mkdirSync(dir, { recursive: true, mode: 0o755 });
-        if (first !== undefined) {
-          let cur = first;
-          created.push(cur);
-          for (const part of posix.relative(first, dir).split('/').filter(Boolean)) created.push((cur = posix.join(cur, part)));
-        }
+      // recursive mkdir says which directory it made first (the rest of the path below it is
+      // ours too) and throws nothing for parents that exist: the first fs error a process
+      // throws costs ~0.1 ms
+      const first = mkdirSync(dir, { recursive: true, mode: 0o755 });
+      if (first !== undefined) {
+        let cur = first;
+        created.push(cur);
+        for (const part of posix.relative(first, dir).split('/').filter(Boolean)) created.push((cur = posix.join(cur, part)));
       }
+      // on hybrid hosts the limits go to the v1 hierarchies: the unified one needs no controller
+      if (key === UNIFIED && isPureV2(placement)) enableV2ControllersAbove(dir, v2ControllersFor(resources));
       if (key.split(',').includes('cpuset')) inheritCpusetV1(mountpoint, dir);
     }
     // runc's check: the init would stop on joining a frozen cgroup (one that existed frozen, or a
@@ -119,7 +146,13 @@ function nonEmpty(value: object | undefined | null): boolean {
   return Object.values(value).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null));
 }
 
-export function applyResources(placement: CgroupPlacement, resources: LinuxResources | undefined, opts: ApplyOptions = {}): void {
+const NOTHING_TO_UNDO = (): void => {};
+
+/**
+ * Returns what undoes the part that removing a cgroup would not take along if the cgroup existed
+ * before (a failed create in a shared cgroupsPath): the device program attached on cgroup v2.
+ */
+export function applyResources(placement: CgroupPlacement, resources: LinuxResources | undefined, opts: ApplyOptions = {}): () => void {
   const r = resources ?? {};
   const R = '/linux/resources';
   if (r.hugepageLimits && r.hugepageLimits.length > 0) throw new TdrunError(`${R}/hugepageLimits`, 'not supported by tdrun yet');
@@ -128,9 +161,8 @@ export function applyResources(placement: CgroupPlacement, resources: LinuxResou
 
   if (isPureV2(placement)) {
     const dir = placement.paths[UNIFIED];
-    if (r.devices && r.devices.length > 0) {
-      throw new TdrunError(`${R}/devices`, 'device rules on cgroup v2 need an eBPF program: not supported by tdrun yet');
-    }
+    // create enabled what its limits needed; an update may bring limits of other controllers
+    if (opts.update) enableV2ControllersAbove(dir, v2ControllersFor(r));
     if (nonEmpty(r.blockIO)) throw new TdrunError(`${R}/blockIO`, 'not supported by tdrun on cgroup v2 yet');
     applyMemoryV2(dir, r.memory ?? undefined, opts.inForce?.memory?.limit);
     applyPids(dir, r.pids ?? undefined);
@@ -142,7 +174,9 @@ export function applyResources(placement: CgroupPlacement, resources: LinuxResou
       }
       writeCgroupFile(dir, file, value, `${R}/unified/${file}`);
     }
-    return;
+    // last: a failure above leaves no program behind in a cgroup that create did not make
+    if (!opts.update || has(r.devices)) return applyDevicesV2(dir, r.devices ?? undefined, opts.update ?? false) ?? NOTHING_TO_UNDO;
+    return NOTHING_TO_UNDO;
   }
 
   if (r.unified && Object.keys(r.unified).length > 0) {
@@ -157,6 +191,7 @@ export function applyResources(placement: CgroupPlacement, resources: LinuxResou
     if (cpus || mems) applyCpuset(need(placement, 'cpuset', `${R}/cpu/cpus`), { cpus, mems });
   }
   if (nonEmpty(r.blockIO)) applyBlkioV1(need(placement, 'blkio', `${R}/blockIO`), r.blockIO!);
+  return NOTHING_TO_UNDO;
 }
 
 function freezerDir(placement: CgroupPlacement): { dir: string; v2: boolean } {

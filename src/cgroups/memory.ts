@@ -3,6 +3,7 @@
 // direction of the change), soft limit, swappiness, oom_control. v2: memory.max/low/swap.max.
 import type { LinuxMemory } from '../spec/types.ts';
 import { TdrunError } from '../errors.ts';
+import { warn } from '../log.ts';
 import { readCgroupFile, writeCgroupFile } from './fs.ts';
 
 const P = '/linux/resources/memory';
@@ -54,13 +55,9 @@ export function applyMemoryV1(dir: string, mem: LinuxMemory | undefined): void {
   if (mem.reservation !== undefined) {
     writeCgroupFile(dir, 'memory.soft_limit_in_bytes', v1Value(mem.reservation), `${P}/reservation`);
   }
-  if (mem.kernel !== undefined) {
-    writeCgroupFile(dir, 'memory.kmem.limit_in_bytes', v1Value(mem.kernel), `${P}/kernel`);
-    // since Linux 5.16 the write succeeds and changes nothing: say so rather than pretend
-    if (mem.kernel >= 0 && readV1Limit(dir, 'memory.kmem.limit_in_bytes') === Infinity) {
-      throw new TdrunError(`${P}/kernel`, 'this kernel ignores kernel memory limits (deprecated since Linux 5.16)');
-    }
-  }
+  // runc ignores it with a warning too: since Linux 5.16 the kernel accepts the write and changes
+  // nothing, and engines still send it
+  if (mem.kernel !== undefined) warn(`${P}/kernel: ignored: kernel memory limits are deprecated (no effect since Linux 5.16)`);
   if (mem.kernelTCP !== undefined) {
     writeCgroupFile(dir, 'memory.kmem.tcp.limit_in_bytes', v1Value(mem.kernelTCP), `${P}/kernelTCP`);
   }
@@ -100,8 +97,9 @@ export function applyMemoryV2(dir: string, mem: LinuxMemory | undefined, limitIn
   }
   if (mem.limit !== undefined) writeCgroupFile(dir, 'memory.max', v2Value(mem.limit), `${P}/limit`);
   if (mem.reservation !== undefined) writeCgroupFile(dir, 'memory.low', v2Value(mem.reservation), `${P}/reservation`);
-  if (mem.kernel !== undefined || mem.kernelTCP !== undefined) {
-    throw new TdrunError(`${P}/kernel`, 'kernel memory limits do not exist on cgroup v2');
+  // as runc: v2 counts kernel memory in memory.max and has no separate limit to set
+  for (const field of ['kernel', 'kernelTCP'] as const) {
+    if (mem[field] !== undefined) warn(`${P}/${field}: ignored: cgroup v2 has no kernel memory limits (memory.max counts kernel memory)`);
   }
   if (mem.swappiness !== undefined) throw new TdrunError(`${P}/swappiness`, 'not available on cgroup v2');
   if (mem.disableOOMKiller) throw new TdrunError(`${P}/disableOOMKiller`, 'not available on cgroup v2');

@@ -182,8 +182,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     debug(`create ${id}: tdrun-init spawned`);
     // the plan first: tdrun-init makes the namespaces that do not depend on the cgroups meanwhile
     sendPlan(helper, plan);
-    cgroups = createCgroups(placement);
-    applyResources(placement, spec.linux?.resources);
+    cgroups = createCgroups(placement, spec.linux?.resources);
+    // before the cgroups' own undo: one that existed before would keep the device program
+    undo.push(applyResources(placement, spec.linux?.resources));
     debug(`create ${id}: cgroups made`);
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
     sendMessage(helper.sync, Msg.CgroupsReady);

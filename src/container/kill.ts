@@ -43,12 +43,10 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   // `kill --all ID 9` after the init exited, and runc exits 0 for it
   if (status === 'stopped' && !all) throw new TdrunError('container not running');
   if (status === 'creating') throw new TdrunError('container is still being created');
-  if (!all) {
-    // currentStatus checked the init's start time, so this pid is still our init, not a reused one
-    send(record.pid, signal);
-    return;
-  }
-  for (const pid of containerPids(record, status !== 'stopped')) send(pid, signal);
-  // frozen tasks only act on SIGKILL once thawed; a paused container being killed stays dead
+  // currentStatus checked the init's start time, so this pid is still our init, not a reused one
+  if (!all) send(record.pid, signal);
+  else for (const pid of containerPids(record, status !== 'stopped')) send(pid, signal);
+  // frozen tasks (v1 freezer) only act on SIGKILL once thawed: runc thaws too, so that a paused
+  // container being killed ends up stopped, the init alone or all of it
   if (status === 'paused' && signal === 9) thaw(record.cgroup);
 }
