@@ -43,6 +43,9 @@ export interface Native {
   forwardSignals(pid: number): void;
   /** Drops forwarded signals from now on; the handlers stay, so they no longer kill tdrun. */
   stopForwarding(): void;
+  /** Calls a system call tdrun relies on with arguments it rejects, doing nothing: returns the
+   *  errno (ENOSYS = 38 when the kernel lacks it, EPERM = 1 when seccomp blocks it) or 0. */
+  probeSyscall(name: 'pidfd_open' | 'clone3' | 'openat2' | 'mount_setattr' | 'open_tree'): number;
   /** _exit(2): no atexit handlers, no 'exit' event, no flushing of Node's streams. */
   exitNow(code: number): never;
 }
