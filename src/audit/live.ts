@@ -13,7 +13,7 @@ import { readJson } from '../spec/load.ts';
 import type { LinuxNamespace, Spec } from '../spec/types.ts';
 import { currentStatus } from '../state/lifecycle.ts';
 import { readRecord, type ContainerRecord } from '../state/store.ts';
-import { CAP_SETS, LIVE_RULES, type CapSet, type LiveContainer, type LiveMount, type LiveProcess } from './rules.ts';
+import { CAP_SETS, LIVE_RULES, hostNamespacePath, type CapSet, type LiveContainer, type LiveMount, type LiveProcess } from './rules.ts';
 import { configFindings, findings, rootfsFindings, sortFindings, type AuditReport } from './report.ts';
 
 const STATUS_FIELD: Record<CapSet, string> = {
@@ -36,12 +36,12 @@ function statusField(status: string, name: string): string | undefined {
   return new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1];
 }
 
-/** The namespaces of a process: name under /proc/PID/ns -> link text. */
-function namespacesOf(pid: number): Record<string, string> {
+/** Namespaces by name under /proc/PID/ns -> link text; `pathOf` says where each one is read. */
+function namespacesOf(pid: number, pathOf = (name: string) => `/proc/${pid}/ns/${name}`): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of readdirSync(`/proc/${pid}/ns`)) {
     try {
-      out[name] = readlinkSync(`/proc/${pid}/ns/${name}`);
+      out[name] = readlinkSync(pathOf(name));
     } catch {
       // pid_for_children and time_for_children of a process that has none yet
     }
@@ -132,7 +132,7 @@ export function auditContainer(root: string, id: string): AuditReport {
   } catch {
     // the init exited between the status check and here: the other checks still hold
   }
-  const live: LiveContainer = { spec, processes, hostNs: namespacesOf(1), mounts, limits: cgroupLimits(record.cgroup) };
+  const live: LiveContainer = { spec, processes, hostNs: namespacesOf(process.pid, hostNamespacePath), mounts, limits: cgroupLimits(record.cgroup) };
   const all = [
     ...configFindings(spec, record.bundle),
     ...rootfsFindings(spec, record.bundle),

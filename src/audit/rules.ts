@@ -6,7 +6,7 @@
 // Docker Benchmark's container-runtime section and docker-bench-security: high = a way out of the
 // container or onto the host, medium = a missing layer of defence, low = hygiene.
 import { posix } from 'node:path';
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { deviceState } from '../cgroups/devices.ts';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../spec/default-config.ts';
 import { CAPABILITIES, PROC_NS_NAME } from '../spec/kernel.ts';
@@ -91,7 +91,7 @@ export interface LiveContainer {
   /** config.json as the container was created (process from the state record) */
   spec: Spec;
   processes: LiveProcess[];
-  /** the host's namespaces: /proc/1/ns/* link texts */
+  /** the host's namespaces (hostNamespacePath) as link texts */
   hostNs: Record<string, string>;
   /** the init's mounts (its /proc/PID/mountinfo) */
   mounts: LiveMount[];
@@ -141,14 +141,28 @@ function hasNewNamespace(spec: Spec, type: NamespaceType): boolean {
   return (spec.linux?.namespaces ?? []).some((ns) => ns.type === type && !ns.path);
 }
 
+/** The host's namespace of a kind: PID 1's; where PID 1 cannot be inspected (a sandbox that
+ *  hides it, EACCES even for root) the runtime's own, which is what a container shares when its
+ *  config has none of that kind. */
+export function hostNamespacePath(name: string): string {
+  try {
+    statSync(`/proc/1/ns/${name}`);
+    return `/proc/1/ns/${name}`;
+  } catch {
+    return `/proc/self/ns/${name}`;
+  }
+}
+
 /** The namespace of `type` is the host's: not in the config, or joined by a path that is the
- *  host init's own (/proc/1/ns/*). */
+ *  host's own (hostNamespacePath). */
 function hostNamespace(spec: Spec, type: NamespaceType): Hit[] {
   const list = spec.linux?.namespaces ?? [];
   const i = list.findIndex((ns) => ns.type === type);
   if (i < 0) return [{ pointer: '/linux/namespaces', detail: `no ${type} namespace: the host's is shared` }];
   const path = list[i].path;
-  if (path && sameFile(path, `/proc/1/ns/${PROC_NS_NAME[type]}`)) {
+  const name = PROC_NS_NAME[type];
+  // PID 1's namespace is the host's even where this sandbox hides it from us
+  if (path && (posix.normalize(path) === `/proc/1/ns/${name}` || sameFile(path, hostNamespacePath(name)))) {
     return [{ pointer: `/linux/namespaces/${i}/path`, detail: `${path} is the host's ${type} namespace` }];
   }
   return [];
