@@ -247,6 +247,16 @@ function devicesAllAllowed(spec: Spec): boolean {
 // /dev/mem, /dev/kmem, /dev/port: the host's memory and I/O ports
 const RAW_MEMORY_DEVICES = new Set(['1:1', '1:2', '1:4']);
 
+/** The host devices of linux.devices that reach raw disks or memory, or (raw false) the others. */
+function addedDevices(spec: Spec, raw: boolean): Hit[] {
+  const hits: Hit[] = [];
+  (spec.linux?.devices ?? []).forEach((d, i) => {
+    const isRaw = d.type === 'b' || (d.type === 'c' && RAW_MEMORY_DEVICES.has(`${d.major}:${d.minor}`));
+    if (isRaw === raw) hits.push({ pointer: `/linux/devices/${i}`, detail: `${d.path} (${d.type} ${d.major ?? ''}:${d.minor ?? ''})` });
+  });
+  return hits;
+}
+
 const CREDENTIAL_FILES = [/\/\.ssh\/id_[^/]*$/, /\/\.aws\/credentials$/, /\/\.docker\/config\.json$/, /\/\.kube\/config$/, /\/\.git-credentials$/, /\/\.netrc$/, /\/\.pgpass$/];
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 
@@ -511,15 +521,7 @@ export const RULES: readonly Rule[] = [
     title: 'host disk or memory device added',
     why: 'a block device or /dev/mem, /dev/kmem, /dev/port gives raw access under every file permission on the host.',
     fix: 'remove the device from /linux/devices; bind-mount the filesystem the program needs instead',
-    check(spec) {
-      const hits: Hit[] = [];
-      (spec.linux?.devices ?? []).forEach((d, i) => {
-        if (d.type === 'b' || (d.type === 'c' && RAW_MEMORY_DEVICES.has(`${d.major}:${d.minor}`))) {
-          hits.push({ pointer: `/linux/devices/${i}`, detail: `${d.path} (${d.type} ${d.major}:${d.minor})` });
-        }
-      });
-      return hits;
-    },
+    check: (spec) => addedDevices(spec, true),
   },
   {
     kind: 'config',
@@ -528,15 +530,7 @@ export const RULES: readonly Rule[] = [
     title: 'host device added',
     why: 'each device node is a kernel driver the container can talk to directly.',
     fix: 'remove the device from /linux/devices unless the program needs it',
-    check(spec) {
-      const hits: Hit[] = [];
-      (spec.linux?.devices ?? []).forEach((d, i) => {
-        if (d.type !== 'b' && !(d.type === 'c' && RAW_MEMORY_DEVICES.has(`${d.major}:${d.minor}`))) {
-          hits.push({ pointer: `/linux/devices/${i}`, detail: `${d.path} (${d.type} ${d.major ?? ''}:${d.minor ?? ''})` });
-        }
-      });
-      return hits;
-    },
+    check: (spec) => addedDevices(spec, false),
   },
   {
     kind: 'config',
