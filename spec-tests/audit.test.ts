@@ -209,6 +209,13 @@ describe.skipIf(!!why)('tdrun audit', () => {
     expect(r.stderr.trim()).toBe('tdrun: audit: config.json /linux/resources/memory/limit: must be integer');
   });
 
+  it('a bundle without its rootfs is an error naming it', async () => {
+    const b = makeBundle(rt, 'no-rootfs', (c) => (c.root.path = 'missing'));
+    const r = await rt.run(['audit', '-b', b.dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`tdrun: audit: rootfs ${b.dir}/missing: no such file or directory`);
+  });
+
   it('a container id and --bundle together are refused', async () => {
     const r = await rt.run(['audit', '-b', '/tmp', 'x']);
     expect(r.code).toBe(1);

@@ -2,7 +2,7 @@
 // The JSON form is a stable interface (README "Security audit"): fields are only ever added.
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TdrunError, describe } from '../errors.ts';
+import { TdrunError, errnoText } from '../errors.ts';
 import { checkSchema, readJson } from '../spec/load.ts';
 import type { Spec } from '../spec/types.ts';
 import { CONFIG_RULES, RULES, SEVERITIES, type Hit, type Severity } from './rules.ts';
@@ -67,12 +67,13 @@ export function configFindings(spec: Spec, bundle: string): Finding[] {
 
 export function rootfsFindings(spec: Spec, bundle: string): Finding[] {
   const rootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
+  let isDir: boolean;
   try {
-    if (!statSync(rootfs).isDirectory()) throw new TdrunError(`rootfs ${rootfs}`, 'not a directory');
+    isDir = statSync(rootfs).isDirectory();
   } catch (err) {
-    if (err instanceof TdrunError) throw err;
-    throw new TdrunError(`rootfs ${rootfs}`, describe(err));
+    throw new TdrunError(`rootfs ${rootfs}`, errnoText((err as NodeJS.ErrnoException).code ?? String(err)));
   }
+  if (!isDir) throw new TdrunError(`rootfs ${rootfs}`, 'not a directory');
   return [...scanRootfs(rootfs)].flatMap(([id, hits]) => findings(id, hits));
 }
 
