@@ -260,7 +260,8 @@ function addedDevices(spec: Spec, raw: boolean): Hit[] {
 const CREDENTIAL_FILES = [/\/\.ssh\/id_[^/]*$/, /\/\.aws\/credentials$/, /\/\.docker\/config\.json$/, /\/\.kube\/config$/, /\/\.git-credentials$/, /\/\.netrc$/, /\/\.pgpass$/];
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 
-const BIG = 2 ** 62;
+// cgroup v1 writes "no limit" as a page-aligned number near 2^63 (9223372036854771712)
+const V1_NO_LIMIT = 2 ** 62;
 
 // ---- the table --------------------------------------------------------------------------------
 
@@ -692,7 +693,7 @@ export const RULES: readonly Rule[] = [
     check(c) {
       const hits: Hit[] = [];
       const want = c.spec.linux?.resources;
-      if ((want?.memory?.limit ?? -1) > 0 && (c.limits.memory === null || c.limits.memory >= BIG)) {
+      if ((want?.memory?.limit ?? -1) > 0 && (c.limits.memory === null || c.limits.memory >= V1_NO_LIMIT)) {
         hits.push({ pointer: '/linux/resources/memory/limit', detail: 'memory unlimited in the cgroup' });
       }
       if ((want?.pids?.limit ?? -1) > 0 && c.limits.pids === null) {
