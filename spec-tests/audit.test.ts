@@ -137,7 +137,7 @@ interface Report {
   tdrunAudit: number;
   bundle: string;
   container?: string;
-  processes?: { pid: number; capEff: string[] }[];
+  processes?: { pid: number; capEff: string[]; uidMap: string }[];
   findings: { id: string; severity: string; pointer?: string; path?: string; title: string; detail?: string; why: string; fix: string }[];
 }
 
@@ -233,6 +233,8 @@ describe.skipIf(!!why)('tdrun audit', () => {
     expect(report.container).toBe(b.id);
     expect(report.processes!.map((p) => p.pid).sort()).toEqual([initPid, execPid].sort());
     expect(report.processes!.find((p) => p.pid === execPid)!.capEff).toContain('CAP_SYS_ADMIN');
+    // no user namespace in the config: the host's own ids
+    expect(report.processes!.map((p) => p.uidMap)).toEqual(['0 0 4294967295', '0 0 4294967295']);
     const drift = report.findings.filter((f) => f.id === 'TD701');
     expect(drift).toEqual([
       expect.objectContaining({

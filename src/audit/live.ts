@@ -62,6 +62,7 @@ export function readProcess(pid: number): LiveProcess | null {
       command: commandLine(pid) || `[${statusField(status, 'Name')}]`,
       // Uid: real effective saved filesystem
       euid: Number(statusField(status, 'Uid')?.split(/\s+/)[1]),
+      uidMap: readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).join(', '),
       caps,
       seccomp: Number(statusField(status, 'Seccomp') ?? 0),
       noNewPrivs: statusField(status, 'NoNewPrivs') === '1',
@@ -146,6 +147,7 @@ export function auditContainer(root: string, id: string): AuditReport {
       pid: p.pid,
       command: p.command,
       euid: p.euid,
+      uidMap: p.uidMap,
       capEff: p.caps.effective,
       seccomp: p.seccomp,
       noNewPrivs: p.noNewPrivs,

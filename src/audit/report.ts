@@ -23,6 +23,7 @@ export interface ProcessSummary {
   pid: number;
   command: string;
   euid: number;
+  uidMap: string;
   capEff: string[];
   seccomp: number;
   noNewPrivs: boolean;
@@ -95,7 +96,7 @@ export function formatText(report: AuditReport): string {
   const lines = [`tdrun audit of ${subject}: ${counts}`];
   for (const p of report.processes ?? []) {
     lines.push(
-      `  process ${p.pid} ${p.command}: uid ${p.euid}, seccomp ${p.seccomp}, no_new_privs ${p.noNewPrivs ? 1 : 0}, ` +
+      `  process ${p.pid} ${p.command}: uid ${p.euid} (uid_map ${p.uidMap}), seccomp ${p.seccomp}, no_new_privs ${p.noNewPrivs ? 1 : 0}, ` +
         `effective caps ${p.capEff.join(',') || 'none'}`,
     );
   }

@@ -7,7 +7,7 @@ function noCaps(): Record<CapSet, string[]> {
 }
 
 function proc(pid: number, edit: Partial<LiveProcess> = {}): LiveProcess {
-  return { pid, command: `p${pid}`, euid: 1000, caps: noCaps(), seccomp: 2, noNewPrivs: true, ns: { pid: 'pid:[2]', net: 'net:[2]' }, ...edit };
+  return { pid, command: `p${pid}`, euid: 1000, uidMap: '0 0 4294967295', caps: noCaps(), seccomp: 2, noNewPrivs: true, ns: { pid: 'pid:[2]', net: 'net:[2]' }, ...edit };
 }
 
 function container(edit: (c: LiveContainer) => void = () => {}): LiveContainer {

@@ -73,6 +73,8 @@ export interface LiveProcess {
   command: string;
   /** effective uid on the host */
   euid: number;
+  /** /proc/PID/uid_map, lines joined by ", " ("0 0 4294967295": the host's own ids) */
+  uidMap: string;
   caps: Record<CapSet, string[]>;
   /** /proc/PID/status Seccomp: 0 off, 1 strict, 2 filter */
   seccomp: number;
