@@ -137,7 +137,7 @@ interface Report {
   tdrunAudit: number;
   bundle: string;
   container?: string;
-  processes?: { pid: number; capEff: string[]; uidMap: string }[];
+  processes?: { pid: number; euid: number; capEff: string[]; uidMap: string }[];
   findings: { id: string; severity: string; pointer?: string; path?: string; title: string; detail?: string; why: string; fix: string }[];
 }
 
@@ -243,8 +243,33 @@ describe.skipIf(!!why)('tdrun audit', () => {
         detail: '/probe sleep 600: effective CAP_SYS_ADMIN, permitted CAP_SYS_ADMIN, bounding CAP_SYS_ADMIN',
       }),
     ]);
-    // the config half is the same as the bundle's
+    // nothing else drifted (namespaces, mounts, limits), and the config half is the bundle's
+    expect(report.findings.filter((f) => f.severity === 'high').map((f) => f.id)).toEqual(['TD701']);
     expect(report.findings.some((f) => f.id === 'TD106')).toBe(true);
+  });
+
+  it('audit ID of a well-configured container: user namespace, limits in force, a declared bind; nothing high, exit 0', async () => {
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const b = await startSleeper(rt, (c, bb) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = map;
+      c.linux.gidMappings = map;
+      c.linux.resources.memory = { limit: 64 << 20 };
+      c.linux.resources.pids = { limit: 64 };
+      // an existing directory: the mapped root may not create one in the host-owned rootfs
+      c.mounts.push({ destination: '/tmp', type: 'bind', source: dataDir(bb), options: ['rbind', 'rw'] });
+    });
+    const { code, report } = await audit([b.id]);
+    expect(report.processes!.map((p) => p.uidMap)).toEqual(['0 100000 65536']);
+    expect(report.processes![0].euid).toBe(100000);
+    // no drift (TD7xx), and the config half as for a bundle
+    expect(report.findings.map((f) => `${f.id} ${at(f)}`)).toEqual([
+      'TD106 /linux/seccomp',
+      'TD107 /process/apparmorProfile',
+      'TD304 /mounts/7',
+      'TD403 /linux/resources/cpu',
+    ]);
+    expect(code).toBe(0);
   });
 
   it('audit ID of a container that does not exist is an error', async () => {

@@ -8,6 +8,7 @@
 import { posix } from 'node:path';
 import { realpathSync, statSync } from 'node:fs';
 import { deviceState } from '../cgroups/devices.ts';
+import { DEFAULT_DEVICES } from '../plan.ts';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../spec/default-config.ts';
 import { CAPABILITIES, PROC_NS_NAME } from '../spec/kernel.ts';
 import { checkRules, escapePointer, sameFile, sysctlNamespace } from '../spec/rules.ts';
@@ -205,8 +206,8 @@ const SENSITIVE_EXACT = new Set([
   '/var', '/var/run', '/var/lib', '/var/log', '/run/containerd', '/var/lib/docker', '/var/lib/containerd', '/var/lib/kubelet',
 ]);
 const SENSITIVE_BELOW = ['/boot/', '/dev/', '/etc/', '/proc/', '/root/', '/sys/', '/var/lib/docker/', '/var/lib/containerd/', '/var/lib/kubelet/'];
-// device nodes any container has anyway
-const HARMLESS = new Set(['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty']);
+// device nodes every container has anyway
+const HARMLESS = new Set(DEFAULT_DEVICES.map(([path]) => path));
 
 function isSensitive(path: string): boolean {
   if (HARMLESS.has(path)) return false;
@@ -712,7 +713,14 @@ export const RULES: readonly Rule[] = [
     why: 'someone mounted a filesystem into the running container after it was audited.',
     fix: 'unmount it, or declare it in /mounts (read-only) so the audit judges it',
     check(c) {
-      const declared = new Set((c.spec.mounts ?? []).map((m) => posix.resolve('/', m.destination)));
+      // what the config asks for, and what the runtime mounts for it: devices bound from the host
+      // (in a user namespace) and masked paths bound over with /dev/null
+      const declared = new Set([
+        ...(c.spec.mounts ?? []).map((m) => posix.resolve('/', m.destination)),
+        ...DEFAULT_DEVICES.map(([path]) => path),
+        ...(c.spec.linux?.devices ?? []).map((d) => d.path),
+        ...(c.spec.linux?.maskedPaths ?? []),
+      ]);
       return c.mounts
         .filter((m) => m.writable && m.mountpoint !== '/' && !VIRTUAL_FS.has(m.fstype) && !declared.has(m.mountpoint))
         .map((m) => ({ path: m.mountpoint, detail: m.fstype }));
