@@ -80,6 +80,8 @@ const CASES: Case[] = [
   },
   { id: 'TD301', at: `/mounts/${BASE_MOUNTS}`, violate: bind(() => '/etc', false), fix: bind(dataDir, false) },
   { id: 'TD301', at: `/mounts/${BASE_MOUNTS}`, violate: bind(() => '/root/.ssh', false), fix: bind(() => '/root/.ssh', true) },
+  // an engine's own state directory is the host's; a file it keeps below it for the container is not
+  { id: 'TD301', at: `/mounts/${BASE_MOUNTS}`, violate: bind(() => '/var/lib/docker', false), fix: bind(() => '/var/lib/docker/containers/x/hosts', false) },
   { id: 'TD302', at: `/mounts/${BASE_MOUNTS}`, violate: bind(() => '/var/run/docker.sock', true) },
   { id: 'TD303', at: `/mounts/${BASE_MOUNTS}`, violate: bind(() => '/etc', true), fix: bind(dataDir, true) },
   { id: 'TD304', at: `/mounts/${BASE_MOUNTS}`, violate: bind(dataDir, false), fix: bind(dataDir, true) },

@@ -205,7 +205,9 @@ const SENSITIVE_EXACT = new Set([
   '/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib64', '/proc', '/root', '/run', '/sbin', '/sys', '/usr',
   '/var', '/var/run', '/var/lib', '/var/log', '/run/containerd', '/var/lib/docker', '/var/lib/containerd', '/var/lib/kubelet',
 ]);
-const SENSITIVE_BELOW = ['/boot/', '/dev/', '/etc/', '/proc/', '/root/', '/sys/', '/var/lib/docker/', '/var/lib/containerd/', '/var/lib/kubelet/'];
+// below the engines' state directories (/var/lib/docker/containers/ID/hosts, kubelet volumes) are
+// the container's own files the engine binds in: only the directories themselves are sensitive
+const SENSITIVE_BELOW = ['/boot/', '/dev/', '/etc/', '/proc/', '/root/', '/sys/'];
 // device nodes every container has anyway
 const HARMLESS = new Set(DEFAULT_DEVICES.map(([path]) => path));
 
