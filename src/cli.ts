@@ -41,6 +41,8 @@ const LOADERS: Record<string, Loader> = {
   pause: () => import('./commands/pause.ts'),
   resume: () => import('./commands/resume.ts'),
   update: () => import('./commands/update.ts'),
+  audit: () => import('./commands/audit.ts'),
+  info: () => import('./commands/info.ts'),
 };
 
 /** Runs one command and exits with its status; every failure becomes one runc-style line. */
@@ -218,6 +220,22 @@ async function parseFull(argv: string[]): Promise<void> {
           describe: "LinuxResources JSON file, or '-' for standard input",
         }),
       go('update'),
+    )
+    .command(
+      'audit [container-id]',
+      'report how safe a bundle, or a running container, is',
+      (y: any) =>
+        id(y)
+          .option('bundle', { alias: 'b', type: 'string', describe: 'bundle directory (default: the current directory)' })
+          .option('format', { choices: ['text', 'json'], default: 'text' })
+          .option('fail-on', { choices: ['high', 'medium', 'low', 'none'], default: 'high', describe: 'exit 2 when a finding is this severe or more' }),
+      go('audit'),
+    )
+    .command(
+      'info',
+      'show the host as tdrun sees it and what it supports here',
+      (y: any) => y.option('format', { choices: ['text', 'json'], default: 'text' }),
+      go('info'),
     )
     .middleware((a: Record<string, unknown>) => {
       if (a.version) {

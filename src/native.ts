@@ -62,6 +62,9 @@ export interface Native {
   /** Detaches the device program `id` from the cgroup2 directory; one (or a cgroup) already gone
    *  is no error. */
   detachDeviceFilter(cgroupDir: string, id: number): void;
+  /** Calls a system call tdrun relies on with arguments it rejects, doing nothing: returns the
+   *  errno (ENOSYS = 38 when the kernel lacks it, EPERM = 1 when seccomp blocks it) or 0. */
+  probeSyscall(name: 'pidfd_open' | 'clone3' | 'openat2' | 'mount_setattr' | 'open_tree'): number;
   /** _exit(2): no atexit handlers, no 'exit' event, no flushing of Node's streams. */
   exitNow(code: number): never;
 }

@@ -187,7 +187,8 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
   };
 }
 
-const DEFAULT_DEVICES: readonly [string, number, number][] = [
+/** The device nodes every container gets (runc's); bound from the host in a user namespace. */
+export const DEFAULT_DEVICES: readonly [string, number, number][] = [
   ['/dev/null', 1, 3],
   ['/dev/zero', 1, 5],
   ['/dev/full', 1, 7],

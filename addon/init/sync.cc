@@ -22,6 +22,7 @@ const char* name(proto::Msg m) {
     case proto::Msg::Ready: return "Ready";
     case proto::Msg::Error: return "Error";
     case proto::Msg::Warning: return "Warning";
+    case proto::Msg::CgroupsReady: return "CgroupsReady";
   }
   return "unknown";
 }

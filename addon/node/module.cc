@@ -444,7 +444,6 @@ Napi::Value StopForwarding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// _exit(2): see stdio.ts exitProcess for when tdrun may skip Node's own exit.
 // Replaces this process with `path` (the attached run/exec supervisor), keeping `keepFds` open.
 // Every signal is blocked across the execve: one arriving before the new program's handlers are
 // in place stays pending instead of killing it with the default action.
@@ -472,6 +471,34 @@ Napi::Value ExecInPlace(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// `tdrun info`: whether the kernel has a system call tdrun relies on. Each is called with
+// arguments it rejects before doing anything, so nothing happens; the errno tells: ENOSYS (no such
+// call), EPERM (a seccomp filter of ours blocks it), anything else (it is there).
+Napi::Value ProbeSyscall(const Napi::CallbackInfo& info) {
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  long r;
+  if (name == "pidfd_open") {
+    r = syscall(SYS_pidfd_open, getpid(), 0);
+    if (r >= 0) {
+      close(static_cast<int>(r));
+      return Napi::Number::New(info.Env(), 0);
+    }
+  } else if (name == "clone3") {
+    r = syscall(SYS_clone3, nullptr, 0);  // a size below CLONE_ARGS_SIZE_VER0: EINVAL
+  } else if (name == "openat2") {
+    r = syscall(SYS_openat2, AT_FDCWD, "", nullptr, 0);  // a size below OPEN_HOW_SIZE_VER0: EINVAL
+  } else if (name == "mount_setattr") {
+    r = syscall(SYS_mount_setattr, -1, "", 0, nullptr, 0);  // a size below MOUNT_ATTR_SIZE_VER0: EINVAL
+  } else if (name == "open_tree") {
+    r = syscall(SYS_open_tree, -1, "", 0);  // an empty path without AT_EMPTY_PATH: ENOENT
+  } else {
+    Napi::TypeError::New(info.Env(), "unknown system call " + name).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return Napi::Number::New(info.Env(), r >= 0 ? 0 : errno);
+}
+
+// _exit(2): see stdio.ts exitProcess for when tdrun may skip Node's own exit.
 Napi::Value ExitNow(const Napi::CallbackInfo& info) {
   _exit(info[0].As<Napi::Number>().Int32Value());
 }
@@ -525,6 +552,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setV8Flags", Napi::Function::New(env, SetV8Flags));
   exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   exports.Set("execInPlace", Napi::Function::New(env, ExecInPlace));
+  exports.Set("probeSyscall", Napi::Function::New(env, ProbeSyscall));
   exports.Set("forwardSignals", Napi::Function::New(env, ForwardSignals));
   exports.Set("stopForwarding", Napi::Function::New(env, StopForwarding));
   exports.Set("loadDeviceFilter", Napi::Function::New(env, LoadDeviceFilter));

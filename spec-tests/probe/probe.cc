@@ -577,7 +577,8 @@ int probeTry(int argc, char **argv) {
     errno = 0;
     long r = trySyscall(argv[i]);
     int err = r < 0 ? errno : 0;
-    out += (i > 2 ? "," : "") + quote(argv[i]) + ":{\"ret\":" + std::to_string(r) + ",\"errno\":" + std::to_string(err) +
+    if (i > 2) out += ",";
+    out += quote(argv[i]) + ":{\"ret\":" + std::to_string(r) + ",\"errno\":" + std::to_string(err) +
            ",\"trapped\":" + (trapped ? "true" : "false") + "}";
   }
   out += "}\n";

@@ -30,7 +30,8 @@ export interface CgroupPlacement {
   paths: Record<string, string>;
 }
 
-function unescapeMountinfo(s: string): string {
+/** mountinfo writes space, tab, newline and backslash in paths as \\ooo octal escapes. */
+export function unescapeMountinfo(s: string): string {
   if (!s.includes('\\')) return s;
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }

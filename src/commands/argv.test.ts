@@ -163,3 +163,25 @@ describe('attachDashValues', () => {
     expect(attachDashValues(['exec', 'c1', '--', 'cat', '-'])).toEqual(['exec', 'c1', '--', 'cat', '-']);
   });
 });
+
+describe('audit and info', () => {
+  it('fastParse takes a bundle audit, an audit of a container and info', () => {
+    expect(fastParse(['audit'])).toEqual({ op: 'audit', args: { format: 'text', failOn: 'high' } });
+    expect(fastParse(['audit', '-b', '/b', '--format=json', '--fail-on', 'medium'])).toEqual({
+      op: 'audit',
+      args: { bundle: '/b', format: 'json', failOn: 'medium' },
+    });
+    expect(fastParse(['audit', 'c1'])).toEqual({ op: 'audit', args: { id: 'c1', format: 'text', failOn: 'high' } });
+    expect(fastParse(['info', '--format', 'json'])).toEqual({ op: 'info', args: { format: 'json' } });
+  });
+  it('leaves bad values and stray arguments to yargs; unknownFlag names strangers', () => {
+    expect(fastParse(['audit', '--fail-on', 'critical'])).toBeNull();
+    expect(fastParse(['audit', '--format', 'table'])).toBeNull();
+    expect(fastParse(['audit', 'c1', 'c2'])).toBeNull();
+    expect(fastParse(['info', 'extra'])).toBeNull();
+    expect(unknownFlag(['audit', '-b', 'x', '--fail-on=low', '--format', 'json'])).toBeNull();
+    expect(unknownFlag(['audit', '--quiet'])).toBe('--quiet');
+    expect(unknownFlag(['info', '--format', 'json'])).toBeNull();
+    expect(unknownFlag(['info', '-b', 'x'])).toBe('-b');
+  });
+});

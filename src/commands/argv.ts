@@ -84,6 +84,8 @@ const CREATE_SHAPE: FastShape = {
   max: 1,
   names: ['id'],
 };
+const TEXT_FORMAT: [string, string[]] = ['format', ['text', 'json']];
+const FAIL_ON: [string, string[]] = ['failOn', ['high', 'medium', 'low', 'none']];
 const FAST: Record<string, FastShape> = {
   state: { min: 1, max: 1, names: ['id'] },
   start: { min: 1, max: 1, names: ['id'] },
@@ -94,6 +96,15 @@ const FAST: Record<string, FastShape> = {
   ps: { choices: { '--format': FORMAT, '-f': FORMAT }, defaults: { format: 'table' }, min: 1, max: 1, names: ['id'] },
   create: CREATE_SHAPE,
   run: { ...CREATE_SHAPE, flags: { ...CREATE_SHAPE.flags, '--detach': 'detach', '-d': 'detach', '--keep': 'keep' } },
+  audit: {
+    choices: { '--format': TEXT_FORMAT, '--fail-on': FAIL_ON },
+    values: { '--bundle': 'bundle', '-b': 'bundle' },
+    defaults: { format: 'text', failOn: 'high' },
+    min: 0,
+    max: 1,
+    names: ['id'],
+  },
+  info: { choices: { '--format': TEXT_FORMAT }, defaults: { format: 'text' }, min: 0, max: 0, names: [] },
   list: {
     flags: { '--quiet': 'quiet', '-q': 'quiet' },
     choices: { '--format': FORMAT, '-f': FORMAT },
@@ -233,6 +244,8 @@ const COMMAND_FLAGS: Record<string, Flags> = {
   pause: NONE,
   resume: NONE,
   update: { boolean: [], value: ['--resources', '-r'] },
+  audit: { boolean: [], value: ['--bundle', '-b', '--format', '--fail-on'] },
+  info: { boolean: [], value: ['--format'] },
 };
 
 /** `--resources -` (docker: the JSON on stdin) as `--resources=-`: yargs takes a lone "-" for a

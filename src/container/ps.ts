@@ -15,6 +15,11 @@ interface ProcRow {
   cmd: string;
 }
 
+/** A process's arguments joined by spaces ("" for a kernel thread or a zombie). */
+export function commandLine(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+}
+
 function procRow(pid: number): ProcRow | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -22,7 +27,7 @@ function procRow(pid: number): ProcRow | null {
     const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1] ?? '?';
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '?';
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+    const cmdline = commandLine(pid);
     return { uid, pid, ppid, cmd: cmdline || `[${comm}]` };
   } catch {
     // exited while we looked

@@ -48,12 +48,17 @@ function report(name: string, problems: Problem[]): void {
 
 /** Checks a parsed config.json; `name` is what messages call it. */
 export function checkConfig(value: unknown, ctx: RuleContext = { noPivot: false }, name = 'config.json'): Spec {
+  const spec = checkSchema(value, name);
+  report(name, checkRules(spec, ctx));
+  return spec;
+}
+
+/** The schema half of checkConfig: what `tdrun audit` needs before its rules can read the config. */
+export function checkSchema(value: unknown, name = 'config.json'): Spec {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TdrunError(name, 'must be an object');
   const error = validate(value);
   if (error) throw new TdrunError(where(name, error.instancePath), error.message ?? 'is invalid');
-  const spec = value as Spec;
-  report(name, checkRules(spec, ctx));
-  return spec;
+  return value as Spec;
 }
 
 export function loadConfig(bundle: string, ctx: RuleContext = { noPivot: false }): Spec {

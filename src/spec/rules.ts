@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Hook, LinuxNamespace, NamespaceType, Process, Spec } from './types.ts';
-import { CAPABILITIES, RLIMITS } from './kernel.ts';
+import { CAPABILITIES, PROC_NS_NAME, RLIMITS } from './kernel.ts';
 import { unsupportedOptions } from './mount-options.ts';
 
 export interface Problem {
@@ -32,7 +32,7 @@ function hasNewNamespace(spec: Spec, type: NamespaceType): boolean {
   return ns !== undefined && !ns.path;
 }
 
-function sameFile(a: string, b: string): boolean {
+export function sameFile(a: string, b: string): boolean {
   try {
     const sa = statSync(a);
     const sb = statSync(b);
@@ -50,7 +50,7 @@ function hasOwnNamespace(spec: Spec, type: NamespaceType, procName: string): boo
   return !ns.path || !sameFile(ns.path, `/proc/self/ns/${procName}`);
 }
 
-function escape(token: string): string {
+export function escapePointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
@@ -180,7 +180,7 @@ export function timeOffsets(spec: Spec): Problem[] {
   const problems: Problem[] = [];
   for (const [clock, offset] of Object.entries(offsets)) {
     if (clock !== 'monotonic' && clock !== 'boottime') {
-      problems.push({ pointer: `/linux/timeOffsets/${escape(clock)}`, message: `unknown clock (monotonic or boottime)` });
+      problems.push({ pointer: `/linux/timeOffsets/${escapePointer(clock)}`, message: `unknown clock (monotonic or boottime)` });
     } else if ((offset.nanosecs ?? 0) > 999999999) {
       problems.push({ pointer: `/linux/timeOffsets/${clock}/nanosecs`, message: 'must be below 1000000000' });
     }
@@ -241,19 +241,21 @@ const IPC_SYSCTLS = new Set([
   'kernel.shm_rmid_forced',
 ]);
 
+/** The namespace that isolates a sysctl, or null when it is host-wide (no namespace can hold it). */
+export function sysctlNamespace(key: string): 'ipc' | 'network' | 'uts' | null {
+  if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) return 'ipc';
+  if (key.startsWith('net.')) return 'network';
+  if (key === 'kernel.hostname' || key === 'kernel.domainname') return 'uts';
+  return null;
+}
+
 export function sysctlNamespaces(spec: Spec): Problem[] {
   const problems: Problem[] = [];
   for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
-    const pointer = `/linux/sysctl/${escape(key)}`;
-    if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) {
-      if (!hasOwnNamespace(spec, 'ipc', 'ipc')) problems.push({ pointer, message: 'needs an ipc namespace of the container' });
-    } else if (key.startsWith('net.')) {
-      if (!hasOwnNamespace(spec, 'network', 'net')) problems.push({ pointer, message: 'needs a network namespace of the container' });
-    } else if (key === 'kernel.hostname' || key === 'kernel.domainname') {
-      if (!hasOwnNamespace(spec, 'uts', 'uts')) problems.push({ pointer, message: 'needs a uts namespace of the container' });
-    } else {
-      problems.push({ pointer, message: 'not in a namespace of the container: it would change the host' });
-    }
+    const pointer = `/linux/sysctl/${escapePointer(key)}`;
+    const type = sysctlNamespace(key);
+    if (type === null) problems.push({ pointer, message: 'not in a namespace of the container: it would change the host' });
+    else if (!hasOwnNamespace(spec, type, PROC_NS_NAME[type])) problems.push({ pointer, message: `needs ${type === 'ipc' ? 'an' : 'a'} ${type} namespace of the container` });
   }
   return problems;
 }
