@@ -123,11 +123,11 @@ function features(h: Omit<HostInfo, 'features' | 'tdrunInfo'>): Feature[] {
     f('pause/resume', has('freezer') || h.cgroup.layout === 'v2', 'freezer (v1) or cgroup.freeze (v2)', 'no freezer controller is mounted'),
     f(
       'device rules (linux.resources.devices)',
-      h.cgroup.hierarchies.some((x) => x.version === 1 && x.controllers.includes('devices')),
-      'v1 devices controller',
-      'only the v1 devices controller is supported; cgroup v2 device rules are not built yet',
+      h.cgroup.layout === 'v2' || h.cgroup.hierarchies.some((x) => x.version === 1 && x.controllers.includes('devices')),
+      h.cgroup.layout === 'v2' ? 'a cgroup v2 device program (BPF)' : 'v1 devices controller',
+      'no v1 devices controller is mounted on this hybrid host',
     ),
-    f('seccomp (linux.seccomp)', false, '', h.seccomp.kernel ? 'the kernel has it; tdrun does not apply profiles yet' : 'the kernel has no seccomp'),
+    f('seccomp (linux.seccomp)', h.seccomp.kernel, 'libseccomp in tdrun-init', 'the kernel has no seccomp'),
     f('AppArmor profiles', false, '', h.lsm.apparmor ? 'AppArmor is active; tdrun does not apply profiles yet' : 'AppArmor is not active on this host'),
     f('SELinux labels', false, '', h.lsm.selinux ? 'SELinux is active; tdrun does not apply labels yet' : 'SELinux is not active on this host'),
     f(
