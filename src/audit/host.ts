@@ -130,12 +130,8 @@ function features(h: Omit<HostInfo, 'features' | 'tdrunInfo'>): Feature[] {
     f('seccomp (linux.seccomp)', h.seccomp.kernel, 'libseccomp in tdrun-init', 'the kernel has no seccomp'),
     f('AppArmor profiles', false, '', h.lsm.apparmor ? 'AppArmor is active; tdrun does not apply profiles yet' : 'AppArmor is not active on this host'),
     f('SELinux labels', false, '', h.lsm.selinux ? 'SELinux is active; tdrun does not apply labels yet' : 'SELinux is not active on this host'),
-    f(
-      'rootless containers',
-      (h.userNamespaces.max ?? 0) > 0 && (h.rootless.euid === 0 || h.rootless.xdgRuntimeDir !== null),
-      h.rootless.euid === 0 ? 'user namespaces; running as root' : `user namespaces, XDG_RUNTIME_DIR ${h.rootless.xdgRuntimeDir}`,
-      (h.userNamespaces.max ?? 0) > 0 ? 'XDG_RUNTIME_DIR is not set to a directory' : 'no user namespaces',
-    ),
+    // the host may be ready (user namespaces, subuid ranges), tdrun is not: README says what is missing
+    f('rootless containers', false, '', 'tdrun needs root: no rootless cgroup handling, state root or subuid helpers yet'),
     f('systemd cgroup driver', false, '', 'not supported by tdrun (--systemd-cgroup)'),
   ];
 }
