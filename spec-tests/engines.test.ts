@@ -3,9 +3,9 @@
 // with the engines' default security settings. Every scenario runs with runc first in the same
 // run: when runc fails it too, the environment is at fault, and the test says so.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Containerd, Docker, enginesDir, ensureEngines, IMAGE, Podman, runtimePath, type Outcome, type RuntimeName } from './lib/engines.ts';
+import { Containerd, Docker, enginesDir, ensureEngines, IMAGE, Podman, runtimePath, tdrun, type Outcome, type RuntimeName } from './lib/engines.ts';
 import { skipReason, waitFor } from './lib/runtime.ts';
 
 function enginesMissing(): string | null {
@@ -32,6 +32,20 @@ const ok = (o: Outcome, what: string): Outcome => {
   return o;
 };
 const capEff = (status: string) => /CapEff:\s*([0-9a-f]+)/.exec(status)?.[1];
+
+/** What a security reviewer says of an engine's default container: root without a user
+ *  namespace and no memory limit are the known gaps (medium), the engine's seccomp profile is
+ *  there, nothing is a way out (no high finding, so exit 0), and the running processes hold
+ *  nothing their config did not grant (no TD7xx). */
+function expectReviewerFindings(r: Outcome, what: string): void {
+  expect(r.code, `${what}: ${r.stderr}`).toBe(0);
+  const ids = JSON.parse(r.stdout).findings.map((f: { id: string; severity: string }) => `${f.id}:${f.severity}`);
+  expect(ids, what).toContain('TD101:medium');
+  expect(ids, what).toContain('TD401:medium');
+  expect(ids.filter((f: string) => f.startsWith('TD106')), what).toEqual([]);
+  expect(ids.filter((f: string) => f.endsWith(':high')), what).toEqual([]);
+  if (what === 'live') expect(ids.filter((f: string) => f.startsWith('TD7')), what).toEqual([]);
+}
 
 let counter = 0;
 const unique = (tag: string) => `tdrun-engines-${process.pid}-${tag}-${++counter}`;
@@ -136,6 +150,18 @@ describe.skipIf(!!why)('podman --runtime tdrun', () => {
     expect(o?.stdout).toContain('pong');
     ok(await p(r, ['rm', '-f', '-t', '0', name]), 'rm -f');
   });
+  it("tdrun audit of podman's own config and of its running container: the default's known gaps, no way out, no drift", async () => {
+    const name = unique('audit');
+    ok(await p('tdrun', ['run', '-d', '--name', name, '--network', 'none', IMAGE, 'sleep', '600']), 'run -d');
+    const id = (await p('tdrun', ['inspect', '--format', '{{.Id}}', name])).stdout.trim();
+    const bundle = dirname((await p('tdrun', ['inspect', '--format', '{{.OCIConfigPath}}', name])).stdout.trim());
+    // podman calls tdrun without --root: the default state root
+    for (const target of [['-b', bundle], [id]]) {
+      const r = await tdrun(['--root', '/run/tdrun', 'audit', '--format', 'json', ...target]);
+      expectReviewerFindings(r, target[0] === '-b' ? 'bundle' : 'live');
+    }
+    ok(await p('tdrun', ['rm', '-f', '-t', '0', name]), 'rm -f');
+  });
 });
 
 describe.skipIf(!!why)('containerd (ctr, runc v2 shim with BinaryName) with tdrun', () => {
@@ -229,5 +255,18 @@ describe.skipIf(!!why)('dockerd --add-runtime tdrun', () => {
     expect(o.code, o.stdout + o.stderr).toBe(137);
     expect((await docker.docker(['inspect', '--format', '{{.State.OOMKilled}}', oom])).stdout.trim()).toBe('true');
     ok(await docker.docker(['rm', oom]), 'rm');
+  });
+  it("tdrun audit of docker's own config and of its running container: the default's known gaps, no way out, no drift", async () => {
+    const name = unique('audit');
+    ok(await d('tdrun', ['run', '-d', '--name', name, '--network', 'none', IMAGE, 'sleep', '600']), 'run -d');
+    const id = (await docker.docker(['inspect', '--format', '{{.Id}}', name])).stdout.trim();
+    // dockerd 20.10 keeps its runtimes' state here whatever the runtime is called (engine-calls.md)
+    const root = join(docker.dir, 'exec', 'runtime-runc', 'moby');
+    const bundle = JSON.parse((await tdrun(['--root', root, 'state', id])).stdout).bundle;
+    for (const target of [['-b', bundle], [id]]) {
+      const r = await tdrun(['--root', root, 'audit', '--format', 'json', ...target]);
+      expectReviewerFindings(r, target[0] === '-b' ? 'bundle' : 'live');
+    }
+    ok(await docker.docker(['rm', '-f', name]), 'rm -f');
   });
 });

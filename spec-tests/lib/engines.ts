@@ -4,16 +4,13 @@
 // over 50 characters, and socket paths have 108), so nothing of the machine's own engines is
 // touched and only the daemons started here are stopped. No registry is reachable: the
 // image is a busybox rootfs built here and imported into each engine.
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { tdrunBin, waitFor } from './runtime.ts';
 
 /** Where everything of this run's engines lives. */
 export const enginesDir = `/tmp/tdrun-engines-${process.pid}`;
-
-const execFileAsync = promisify(execFile);
 
 export const IMAGE = 'localhost/tdrun-busybox:test';
 const PACKAGES = ['podman', 'conmon', 'containerd', 'docker.io', 'runc'];
@@ -264,7 +261,7 @@ export class Docker extends Daemon {
   }
 }
 
-/** Runs a command to completion, for the odd host-side check of a scenario. */
-export async function sh(script: string): Promise<string> {
-  return (await execFileAsync('sh', ['-c', script], { encoding: 'utf8' })).stdout;
+/** tdrun itself, as the engines call it, for what a scenario checks behind their back. */
+export function tdrun(args: string[]): Promise<Outcome> {
+  return run(runtimePath('tdrun'), args);
 }
