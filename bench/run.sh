@@ -325,13 +325,14 @@ echo
 # What an attached run and exec keep resident while the container runs (tdrun hands the wait to
 # tdrun-supervise after 100 ms, src/container/supervise.ts): VmRSS of the caller's child 1 s in.
 attached_rss() { # NAME: prints "run-KiB exec-KiB"
-  local name=$1 id=${prefix}rss-$1 pid rss_run rss_exec
-  R "$name" run --bundle "$work/bundle-sleep" "$id" </dev/null >/dev/null 2>&1 &
+  local name=$1 id=${prefix}rss-$1 pid epid rss_run rss_exec
+  # started directly, not through R (a function): $! must be the runtime, not a subshell
+  "${bin[$name]}" --root "${root[$name]}" run --bundle "$work/bundle-sleep" "$id" </dev/null >/dev/null 2>&1 &
   pid=$!
   sleep 1
   rss_run=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-  R "$name" exec "$id" /bin/sleep 1000 </dev/null >/dev/null 2>&1 &
-  local epid=$!
+  "${bin[$name]}" --root "${root[$name]}" exec "$id" /bin/sleep 1000 </dev/null >/dev/null 2>&1 &
+  epid=$!
   sleep 1
   rss_exec=$(awk '/VmRSS/ {print $2}' "/proc/$epid/status" 2>/dev/null)
   R "$name" delete --force "$id" >/dev/null 2>&1

@@ -23,21 +23,25 @@ const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 // A shell that is PID 1 of its pid namespace only dies of the signals it handles.
 const TRAPPING = ['/bin/sh', '-c', 'trap "echo got-usr1" USR1; trap "exit 7" TERM; echo ready; while :; do sleep 1 & wait $!; done'];
 
+/** Starts tdrun with TRAPPING, sees it become the supervisor, signals it USR1 then TERM. */
+async function superviseTrapping(args: string[]): Promise<void> {
+  const child = rt.spawn(args);
+  const done = collect(child, 30_000);
+  expect(await waitFor(() => comm(child.pid!) === 'tdrun-supervise', 10_000)).toBe(true);
+  expect(rssKiB(child.pid!)).toBeLessThanOrEqual(1024);
+  child.kill('SIGUSR1');
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill('SIGTERM');
+  const r = await done;
+  expect(r.stdout).toBe('ready\ngot-usr1\n');
+  expect(r.code, r.stderr).toBe(7);
+}
+
 describe.skipIf(!!why)('attached run and exec hand over to tdrun-supervise', () => {
   it('run: same pid, under 1 MiB, signals forwarded, exit status passed on, container deleted', async () => {
     const id = rt.id('run');
     const b = makeBundle(rt, id, (c) => (c.process.args = TRAPPING));
-    const child = rt.spawn(['run', '-b', b.dir, id]);
-    const done = collect(child, 30_000);
-    expect(await waitFor(() => comm(child.pid!) === 'tdrun-supervise', 10_000)).toBe(true);
-    expect(rssKiB(child.pid!)).toBeLessThanOrEqual(1024);
-    expect((await rt.state(id)).status).toBe('running');
-    child.kill('SIGUSR1');
-    await new Promise((r) => setTimeout(r, 300));
-    child.kill('SIGTERM');
-    const r = await done;
-    expect(r.stdout).toBe('ready\ngot-usr1\n');
-    expect(r.code, r.stderr).toBe(7);
+    await superviseTrapping(['run', '-b', b.dir, id]);
     expect((await rt.run(['state', id])).code, 'run deleted the container').not.toBe(0);
   });
 
@@ -54,17 +58,7 @@ describe.skipIf(!!why)('attached run and exec hand over to tdrun-supervise', () 
 
   it('exec: same pid, under 1 MiB, signals forwarded, exit status passed on', async () => {
     const b = await startSleeper(rt);
-    const child = rt.spawn(['exec', b.id, ...TRAPPING]);
-    const done = collect(child, 30_000);
-    expect(await waitFor(() => comm(child.pid!) === 'tdrun-supervise', 10_000)).toBe(true);
-    expect(rssKiB(child.pid!)).toBeLessThanOrEqual(1024);
-    await waitFor(() => true, 200);
-    child.kill('SIGUSR1');
-    await new Promise((r) => setTimeout(r, 300));
-    child.kill('SIGTERM');
-    const r = await done;
-    expect(r.stdout).toBe('ready\ngot-usr1\n');
-    expect(r.code, r.stderr).toBe(7);
+    await superviseTrapping(['exec', b.id, ...TRAPPING]);
   });
 
   it('run with a terminal: the supervisor relays the pty both ways and passes the status on', async () => {
