@@ -2,7 +2,8 @@
 // with BinaryName, Kubernetes' path) and dockerd, each on private roots (spec-tests/lib/engines.ts),
 // with the engines' default security settings. Every scenario runs with runc first in the same
 // run: when runc fails it too, the environment is at fault, and the test says so.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Containerd, Docker, enginesDir, ensureEngines, IMAGE, Podman, runtimePath, tdrun, type Outcome, type RuntimeName } from './lib/engines.ts';
@@ -45,6 +46,18 @@ function expectReviewerFindings(r: Outcome, what: string): void {
   expect(ids.filter((f: string) => f.startsWith('TD106')), what).toEqual([]);
   expect(ids.filter((f: string) => f.endsWith(':high')), what).toEqual([]);
   if (what === 'live') expect(ids.filter((f: string) => f.startsWith('TD7')), what).toEqual([]);
+}
+
+/** Whether a `sleep SECONDS` runs anywhere on the host. */
+function pgrepSleep(seconds: string): boolean {
+  for (const pid of readdirSync('/proc')) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\0${seconds}\0`) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
 }
 
 let counter = 0;
@@ -138,6 +151,23 @@ describe.skipIf(!!why)('podman --runtime tdrun', () => {
     ok(await p(r, ['stop', '-t', '1', name]), 'stop');
     expect((await p(r, ['inspect', '--format', '{{.State.ExitCode}}', name])).stdout.trim()).toBe('137');
     ok(await p(r, ['rm', name]), 'rm');
+  });
+
+  both('--pid host: rm -f ends every process of a container without a pid namespace of its own, and no other', async (r, tag) => {
+    const name = unique(tag);
+    // two sleeps of distinct lengths: the container's, told apart from any other on the host
+    const marks = tag === 'td' ? ['601', '602'] : ['603', '604'];
+    ok(await p(r, ['run', '-d', '--name', name, '--pid', 'host', '--network', 'none', IMAGE, 'sh', '-c', `sleep ${marks[0]} & sleep ${marks[1]}; wait`]), 'run -d');
+    const alive = () => marks.filter((m) => pgrepSleep(m));
+    expect(await waitFor(() => alive().length === 2, 5000), 'both sleeps run').toBe(true);
+    const bystander = spawn('sleep', ['605']);
+    try {
+      ok(await p(r, ['rm', '-f', '-t', '0', name]), 'rm -f');
+      expect(await waitFor(() => alive().length === 0, 5000), `left running: ${alive()}`).toBe(true);
+      expect(bystander.exitCode, 'a host process outside the container').toBeNull();
+    } finally {
+      bystander.kill('SIGKILL');
+    }
   });
 
   both('--network container:X joins another container\'s network namespace by path', async (r, tag) => {
