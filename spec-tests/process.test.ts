@@ -218,6 +218,24 @@ describe.skipIf(!!why)('config.md#process', () => {
     expect(off.json.noNewPrivs).toBe(0);
   });
 
+  it('config.md#process ioPriority and config-linux.md#personality: set for the process (ioprio_get, personality(2), uname)', async () => {
+    const { json, result } = await runProbe(rt, (c) => {
+      c.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+      c.linux.personality = { domain: 'LINUX32', flags: ['ADDR_NO_RANDOMIZE'] };
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.ioPriority).toBe((2 << 13) | 6);
+    expect(json.personality).toBe(0x0008 | 0x0040000);
+    const plain = await runProbe(rt);
+    expect(plain.json.personality).toBe(0);
+    const idle = await runProbe(rt, (c) => (c.process.ioPriority = { class: 'IOPRIO_CLASS_IDLE' }));
+    expect(idle.json.ioPriority).toBe(3 << 13);
+    // an exec'd process gets the process's io priority (runc applies the personality to the init only)
+    const b = await startSleeper(rt, (c) => (c.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 2 }));
+    const e = await rt.ok(['exec', b.id, '/probe']);
+    expect(JSON.parse(e.stdout).ioPriority).toBe((2 << 13) | 2);
+  });
+
   it('config.md#process: oomScoreAdj MUST be set for the process', async () => {
     const { json } = await runProbe(rt, (c) => (c.process.oomScoreAdj = 123));
     expect(json.oomScoreAdj).toBe('123');

@@ -92,6 +92,10 @@ export interface PlanProcess {
   rlimits: PlanRlimit[];
   noNewPrivileges: boolean;
   oomScoreAdj: number | null;
+  /** ioprio_set(2)'s value, class << 13 | priority; null: inherited */
+  ioPriority: number | null;
+  /** personality(2)'s persona (linux.personality, the container's process only); null: inherited */
+  personality: number | null;
 }
 
 export interface PlanSeccompArg {

@@ -187,6 +187,8 @@ describe('compileCreatePlan', () => {
       rlimits: [{ type: 7, soft: '1024', hard: '1024' }],
       noNewPrivileges: true,
       oomScoreAdj: null,
+      ioPriority: null,
+      personality: null,
     });
     expect(plan.mounts.map((m) => m.destination)).toEqual(['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup']);
   });

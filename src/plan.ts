@@ -17,6 +17,7 @@ import {
   SECCOMP_FILTER_FLAGS,
   SECCOMP_OPERATORS,
   kernelHasCapability,
+  PERSONALITY_FLAGS,
 } from './spec/kernel.ts';
 import {
   MS,
@@ -124,7 +125,17 @@ function compileProcess(process: Process, name: 'config.json' | 'process'): Plan
     rlimits: (process.rlimits ?? []).map((r) => ({ type: RLIMITS[r.type], soft: u64String(r.soft), hard: u64String(r.hard) })),
     noNewPrivileges: process.noNewPrivileges ?? false,
     oomScoreAdj: process.oomScoreAdj ?? null,
+    ioPriority: process.ioPriority ? (IOPRIO_CLASS[process.ioPriority.class] << 13) | (process.ioPriority.priority ?? 0) : null,
+    personality: null,
   };
+}
+
+const IOPRIO_CLASS = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 } as const;
+// <linux/personality.h>; the flags are in spec/kernel.ts, which the rules check them against
+const PERSONALITY_DOMAIN = { LINUX: 0x0000, LINUX32: 0x0008 } as const;
+
+function personalityValue(p: NonNullable<NonNullable<Spec['linux']>['personality']>): number {
+  return (p.flags ?? []).reduce<number>((v, flag) => v | PERSONALITY_FLAGS[flag], PERSONALITY_DOMAIN[p.domain]);
 }
 
 /** Absolute, no "." or "..", no trailing "/". Relative destinations are taken from "/", as runc does. */
@@ -311,7 +322,9 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     preserveFds: opts.preserveFds,
     consoleSocket: opts.consoleSocket,
     consoleSocketFd: opts.consoleSocketFd,
-    process: spec.process ? compileProcess(spec.process, 'config.json') : null,
+    process: spec.process
+      ? { ...compileProcess(spec.process, 'config.json'), personality: spec.linux?.personality ? personalityValue(spec.linux.personality) : null }
+      : null,
     ...planCgroups(opts.cgroup),
     rootfs: resolveRootfs(spec, bundle),
     rootfsReadonly: spec.root?.readonly ?? false,

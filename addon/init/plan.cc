@@ -391,6 +391,10 @@ void readProcess(Reader& r, const Json& j, Process& p) {
   r.boolean(j, "noNewPrivileges", p.noNewPrivileges, ptr);
   if (const Json* o = Reader::get(j, "oomScoreAdj"); o && o->type != Json::Null)
     p.hasOomScoreAdj = r.num(*o, p.oomScoreAdj, ptr + "/oomScoreAdj", -1000, 1000);
+  if (const Json* o = Reader::get(j, "ioPriority"); o && o->type != Json::Null)
+    p.hasIoPriority = r.num(*o, p.ioPriority, ptr + "/ioPriority", 0, kIntMax);
+  if (const Json* o = Reader::get(j, "personality"); o && o->type != Json::Null)
+    p.hasPersonality = r.num(*o, p.personality, ptr + "/personality", 0, 0xffffffffUL);
   if (!r.failed() && p.args.empty()) r.wrong(ptr + "/args", "must not be empty");
 }
 

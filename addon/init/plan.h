@@ -88,6 +88,10 @@ struct Process {
   bool noNewPrivileges = false;
   bool hasOomScoreAdj = false;
   int oomScoreAdj = 0;
+  bool hasIoPriority = false;
+  int ioPriority = 0;  // ioprio_set(2)'s value
+  bool hasPersonality = false;
+  unsigned long personality = 0;
 };
 
 struct Plan {

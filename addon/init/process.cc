@@ -7,6 +7,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <signal.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -210,6 +211,9 @@ Status enterCwd(const std::string& cwd) {
 Status apply(const plan::Process& p, std::string& resolved, const std::function<Status()>& whilePrivileged) {
   TRY(setRlimits(p));
   if (p.hasOomScoreAdj) TRY(writeProc("self/oom_score_adj", std::to_string(p.oomScoreAdj)));
+  // IOPRIO_WHO_PROCESS 1, this process: the program inherits it across execve
+  if (p.hasIoPriority && syscall(SYS_ioprio_set, 1, 0, p.ioPriority) != 0) return fail(errno, "ioprio_set %d", p.ioPriority);
+  if (p.hasPersonality && personality(p.personality) < 0) return fail(errno, "personality 0x%lx", p.personality);
 
   // A cwd only the container user may enter is entered after the switch (as runc does).
   bool cwdLater = false;

@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -316,6 +317,9 @@ int probeAll() {
   out += ",\"namespaces\":" + namespacesJson();
   out += ",\"cgroup\":" + strArray(lines(cgroup));
   out += ",\"oomScoreAdj\":" + fileOrNull("/proc/self/oom_score_adj");
+  // IOPRIO_WHO_PROCESS of this process; 0xffffffff asks personality(2) without changing it
+  out += ",\"ioPriority\":" + std::to_string(syscall(SYS_ioprio_get, 1, 0));
+  out += ",\"personality\":" + std::to_string(personality(0xffffffff));
   out += ",\"fds\":" + fdsJson();
   out += ",\"isatty\":[" + std::string(isatty(0) ? "true" : "false") + "," + (isatty(1) ? "true" : "false") + "," +
          (isatty(2) ? "true" : "false") + "]";

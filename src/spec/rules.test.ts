@@ -231,13 +231,24 @@ describe('cross-field rules', () => {
     s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
     expect(r.unsupportedSettings(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
       '/linux/intelRdt: not supported by tdrun yet',
-      '/linux/personality: not supported by tdrun yet',
       '/linux/memoryPolicy: not supported by tdrun yet',
       '/process/apparmorProfile: not supported by tdrun yet',
-      '/process/ioPriority: not supported by tdrun yet',
       '/process/scheduler: not supported by tdrun yet',
       '/process/execCPUAffinity: not supported by tdrun yet',
     ]);
+  });
+
+  it('personality flags by their kernel names; ioPriority levels 0-7', () => {
+    const s = base();
+    s.linux!.personality = { domain: 'LINUX32', flags: ['ADDR_NO_RANDOMIZE', 'NO_SUCH_FLAG'] };
+    s.process!.ioPriority = { class: 'IOPRIO_CLASS_RT', priority: 8 };
+    expect(r.personalityAndIoPriority(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
+      '/linux/personality/flags/1: unknown personality flag "NO_SUCH_FLAG"',
+      '/process/ioPriority/priority: must be from 0 (highest) to 7',
+    ]);
+    s.linux!.personality = { domain: 'LINUX', flags: ['UNAME26'] };
+    s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE' };
+    expect(r.personalityAndIoPriority(s)).toEqual([]);
   });
 
   it('seccomp: errnoRet only with ERRNO/TRACE, arguments 0-5, NOTIFY needs a listener and is no default', () => {

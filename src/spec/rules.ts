@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Hook, LinuxNamespace, NamespaceType, Process, Spec } from './types.ts';
-import { CAPABILITIES, PROC_NS_NAME, RLIMITS } from './kernel.ts';
+import { CAPABILITIES, PERSONALITY_FLAGS, PROC_NS_NAME, RLIMITS } from './kernel.ts';
 import { unsupportedOptions } from './mount-options.ts';
 
 export interface Problem {
@@ -354,18 +354,29 @@ export function seccompProfile(spec: Spec): Problem[] {
   return problems;
 }
 
+/** linux.personality flags by their kernel names; ioprio's priority levels are 0 (highest) to 7. */
+export function personalityAndIoPriority(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  (spec.linux?.personality?.flags ?? []).forEach((flag, i) => {
+    if (!(flag in PERSONALITY_FLAGS)) problems.push({ pointer: `/linux/personality/flags/${i}`, message: `unknown personality flag "${flag}"` });
+  });
+  const priority = spec.process?.ioPriority?.priority;
+  if (priority !== undefined && (priority < 0 || priority > 7)) {
+    problems.push({ pointer: '/process/ioPriority/priority', message: 'must be from 0 (highest) to 7' });
+  }
+  return problems;
+}
+
 /** Settings tdrun cannot apply: refused, never dropped. linux.resources is judged by the cgroup
  *  code (src/cgroups), which knows the host's controllers and also serves `update`. */
 export function unsupportedSettings(spec: Spec): Problem[] {
   const settings: [string, unknown][] = [
     ['/linux/mountLabel', spec.linux?.mountLabel],
     ['/linux/intelRdt', spec.linux?.intelRdt],
-    ['/linux/personality', spec.linux?.personality],
     ['/linux/netDevices', spec.linux?.netDevices],
     ['/linux/memoryPolicy', spec.linux?.memoryPolicy],
     ['/process/apparmorProfile', spec.process?.apparmorProfile],
     ['/process/selinuxLabel', spec.process?.selinuxLabel],
-    ['/process/ioPriority', spec.process?.ioPriority],
     ['/process/scheduler', spec.process?.scheduler],
     ['/process/execCPUAffinity', spec.process?.execCPUAffinity],
   ];
@@ -395,6 +406,7 @@ export const rules: readonly Rule[] = [
   devicePaths,
   absolutePaths,
   seccompProfile,
+  personalityAndIoPriority,
   unsupportedSettings,
 ];
 
