@@ -80,6 +80,17 @@ void appendException(std::vector<bpf_insn>& out, const Exception& e, bool defaul
 
 long bpf(int cmd, bpf_attr& attr) { return syscall(SYS_bpf, cmd, &attr, sizeof attr); }
 
+// The verifier gives up with EAGAIN when a signal is pending (a busy Node process gets SIGCHLDs);
+// the load is simply tried again, as libbpf does.
+long loadProgram(bpf_attr& attr) {
+  long fd = -1;
+  for (int attempt = 0; attempt < 5; attempt++) {
+    fd = bpf(BPF_PROG_LOAD, attr);
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
+  return fd;
+}
+
 int fail(int err, std::string& failed, std::string what) {
   failed = std::move(what);
   return err;
@@ -96,7 +107,7 @@ std::string verifierComplaint(const std::vector<bpf_insn>& program) {
   attr.log_buf = reinterpret_cast<uint64_t>(log.data());
   attr.log_size = static_cast<uint32_t>(log.size());
   attr.log_level = 1;
-  int fd = static_cast<int>(bpf(BPF_PROG_LOAD, attr));
+  int fd = static_cast<int>(loadProgram(attr));
   if (fd >= 0) {
     close(fd);
     return "";
@@ -184,7 +195,7 @@ int attach(const std::string& cgroupDir, const std::vector<bpf_insn>& program, u
   load.insns = reinterpret_cast<uint64_t>(program.data());
   load.insn_cnt = static_cast<uint32_t>(program.size());
   load.license = reinterpret_cast<uint64_t>("Apache-2.0");
-  int progFd = static_cast<int>(bpf(BPF_PROG_LOAD, load));
+  int progFd = static_cast<int>(loadProgram(load));
   if (progFd < 0) {
     err = errno;
     close(cgroupFd);
