@@ -4,10 +4,12 @@
 // waiting on the same pid while supervising costs a few hundred KiB instead of Node's ~47 MiB.
 // Handing over costs a `run` one more Node start at the end (the supervisor runs `tdrun delete`,
 // so deleting has one implementation), which the grace keeps off the short ones.
+import { accessSync, constants } from 'node:fs';
 import { native, type ExitStatus } from '../native.ts';
+import { describe } from '../errors.ts';
 import type { ConsoleSession } from '../console.ts';
 import { launcherPath, supervisorPath } from '../paths.ts';
-import { debug, logFlags } from '../log.ts';
+import { debug, logFlags, warn } from '../log.ts';
 
 /** How long Node waits itself before it hands the wait over. */
 export const HAND_OVER_AFTER_MS = 100;
@@ -26,6 +28,13 @@ export async function waitAttached(a: Attached): Promise<ExitStatus> {
   const early = await Promise.race([exited, new Promise<null>((r) => (timer = setTimeout(() => r(null), HAND_OVER_AFTER_MS)))]);
   clearTimeout(timer);
   if (early) return early;
+  try {
+    accessSync(supervisorPath, constants.X_OK);
+  } catch (err) {
+    // a build without the supervisor still supervises, at Node's size
+    warn(`tdrun-supervise: ${describe(err)}: tdrun waits for the process itself`);
+    return exited;
+  }
   handOver(a);
 }
 
