@@ -280,11 +280,13 @@ describe.skipIf(!!why)('cli', () => {
     for (let i = 1; i < steps.length; i++) expect(steps[i].at).toBeGreaterThanOrEqual(steps[i - 1].at);
   });
 
-  it('--version prints runc\'s three lines, which dockerd parses: version, commit of the build, spec version', async () => {
+  it('--version prints runc\'s lines, which dockerd parses: version, commit of the build, spec version, libseccomp', async () => {
     const r = await rt.ok(['--version']);
-    const [version, commit, spec, ...rest] = r.stdout.split('\n');
+    const [version, commit, spec, seccomp, ...rest] = r.stdout.split('\n');
     expect(version).toBe(`tdrun version ${JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version}`);
-    expect(spec).toBe(`spec: ${JSON.parse((await rt.ok(['features'])).stdout).ociVersionMax}`);
+    const features = JSON.parse((await rt.ok(['features'])).stdout);
+    expect(spec).toBe(`spec: ${features.ociVersionMax}`);
+    expect(seccomp).toBe(`libseccomp: ${features.annotations['io.github.seccomp.libseccomp.version']}`);
     expect(rest).toEqual(['']);
     if (gitCommit(projectRoot) === 'unknown') {
       expect(commit).toBe('commit: unknown');
