@@ -25,9 +25,18 @@ export interface CgroupSetup {
   hierarchies: Hierarchy[];
 }
 
+export interface SystemdUnitName {
+  /** the slice the unit goes in, e.g. "system.slice" */
+  slice: string;
+  /** the scope unit, e.g. "docker-abc.scope" */
+  unit: string;
+}
+
 export interface CgroupPlacement {
   /** hierarchy key -> absolute dir of the container's cgroup in it */
   paths: Record<string, string>;
+  /** with the systemd driver: the scope unit that owns the cgroup */
+  systemd?: SystemdUnitName;
 }
 
 /** mountinfo writes space, tab, newline and backslash in paths as \\ooo octal escapes. */
@@ -90,7 +99,7 @@ export function detectCgroups(): CgroupSetup {
 }
 
 /** A cgroup path (as seen in /proc/<pid>/cgroup) -> its directory under the hierarchy's mount. */
-function dirOf(h: Hierarchy, cgroup: string): string | null {
+export function dirOf(h: Hierarchy, cgroup: string): string | null {
   // both are absolute and clean: plain string work (path.relative and join run char by char in
   // V8's interpreter, which is all create and run use: src/launcher.ts)
   if (!isSameOrAncestor(h.root, cgroup)) return null;
