@@ -5,56 +5,18 @@
 // (spec-tests/vitest.config.ts) runs after the others: emulation takes both cores for minutes.
 // When the guest cannot be had here (no package registry for QEMU or the kernel), every test
 // skips and says why; it never passes without having run.
-import { describe, it, expect, beforeAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { templateRootfs, tdrunBin } from './lib/runtime.ts';
+import { describe, it, beforeAll } from 'vitest';
+import { bootGuest, expectObserved as observed, type GuestRun } from './lib/v2-guest.ts';
 
-const repo = resolve(import.meta.dirname, '..');
-const resultsDir = resolve(repo, 'spec-tests/.work/v2-guest/results');
 const GUEST_TIMEOUT_S = 420;
-
-let results: Record<string, string> = {};
-let skipReason: string | undefined;
-
-function bootGuest(): void {
-  if (process.getuid?.() !== 0) return void (skipReason = 'the guest needs root (QEMU, apt-get, virtiofsd)');
-  if (!existsSync(templateRootfs) || !existsSync(tdrunBin)) return void (skipReason = 'no build or template rootfs');
-  rmSync(resultsDir, { recursive: true, force: true });
-  const started = Date.now();
-  const boot = spawnSync('bash', [resolve(repo, 'spec-tests/v2-guest/boot.sh'), 'spec-tests/v2-guest/default-config.sh', resultsDir, String(GUEST_TIMEOUT_S)], {
-    encoding: 'utf8',
-    // boot.sh has its own limit; this one only guards against a hung apt-get or virtiofsd
-    timeout: (GUEST_TIMEOUT_S + 120) * 1000,
-  });
-  const output = `${boot.stdout ?? ''}${boot.stderr ?? ''}`;
-  const skip = output.match(/^SKIP: (.*)$/m);
-  if (boot.status === 3 && skip) {
-    skipReason = skip[1];
-    console.warn(`cgroup v2 guest skipped: ${skipReason}`);
-    return;
-  }
-  console.log(`cgroup v2 guest: ${((Date.now() - started) / 1000).toFixed(1)} s, status ${boot.status}`);
-  expect(boot.status, `the guest failed:\n${output}`).toBe(0);
-  for (const line of readFileSync(resolve(resultsDir, 'results.txt'), 'utf8').split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) results[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-}
+let run: GuestRun = { results: {} };
 
 describe('a default config on a pure cgroup v2 kernel (QEMU guest)', () => {
-  beforeAll(bootGuest, (GUEST_TIMEOUT_S + 150) * 1000);
+  beforeAll(() => {
+    run = bootGuest('spec-tests/v2-guest/default-config.sh', 'v2-guest', GUEST_TIMEOUT_S);
+  }, (GUEST_TIMEOUT_S + 150) * 1000);
 
-  /** Each observation against a value or a pattern; the message carries everything the guest saw. */
-  function expectObserved(ctx: { skip: (note?: string) => void }, expected: Record<string, string | RegExp>): void {
-    if (skipReason) ctx.skip(skipReason);
-    for (const [name, want] of Object.entries(expected)) {
-      const message = `${name}; the guest saw ${JSON.stringify(results, null, 1)}`;
-      if (typeof want === 'string') expect(results[name], message).toBe(want);
-      else expect(results[name], message).toMatch(want);
-    }
-  }
+  const expectObserved = (ctx: { skip: (note?: string) => void }, expected: Record<string, string | RegExp>) => observed(run, ctx, expected);
   const NONZERO = /^[1-9][0-9]*$/;
 
   it('the guest is pure cgroup v2', (ctx) => {

@@ -52,10 +52,14 @@ async function dispatch(op: string, id: string | undefined, globals: Globals, ar
   try {
     if (!['auto', 'true', 'false'].includes(globals.rootless))
       throw new TdrunError(`--rootless ${globals.rootless}`, 'must be auto, true or false');
-    if (globals.systemdCgroup) throw new TdrunError('--systemd-cgroup', 'the systemd cgroup driver is not supported by tdrun');
     const mod = await LOADERS[op]();
     debug(`${op}: command loaded`);
-    const result = await mod.command({ ...args, root: globals.root, rootless: resolveRootless(globals.rootless) });
+    const result = await mod.command({
+      ...args,
+      root: globals.root,
+      rootless: resolveRootless(globals.rootless),
+      systemdCgroup: globals.systemdCgroup,
+    });
     if (typeof result === 'number') code = result;
   } catch (err) {
     reportError(op, id, describe(err));
@@ -117,7 +121,7 @@ async function parseFull(argv: string[]): Promise<void> {
     .option('log', { type: 'string', describe: 'log file (default: stderr only)' })
     .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log file format' })
     .option('debug', { type: 'boolean', default: false, describe: 'debug output' })
-    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'systemd cgroup driver (not supported)' })
+    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'put containers in transient systemd scopes (cgroupsPath "slice:prefix:name")' })
     // no `choices` and no default: `spec --rootless` reuses the name as a flag (value ""), so
     // dispatch checks the value and defaults it
     .option('rootless', { type: 'string', describe: 'rootless container handling: auto (default), true or false' })

@@ -102,23 +102,41 @@ function rememberOldValue(log: Undo[], dir: string, file: string, values: readon
  * needed; the reverse order is the one the undoing needs).
  */
 export function allOrNothing(change: () => void): void {
+  undoable(change);
+}
+
+/**
+ * allOrNothing for a change with a second half that is not cgroup file writes (the systemd
+ * driver's unit properties, over D-Bus): returns what puts the old values back, for when that
+ * second half fails.
+ */
+export function undoable(change: () => void): () => void {
   const log: Undo[] = [];
   undoLog = log;
   try {
     change();
   } catch (err) {
     undoLog = null;
-    const left: string[] = [];
-    for (const undo of log.reverse()) {
-      try {
-        undo.restore();
-      } catch (restoreErr) {
-        left.push(describe(restoreErr));
-      }
-    }
-    if (left.length > 0) throw new TdrunError(describe(err), `and restoring the old values failed: ${left.join('; ')}`);
-    throw err;
+    restoreAll(log, err);
   } finally {
     undoLog = null;
   }
+  return () => restoreAll(log, null);
+}
+
+/** Puts back the old values newest first; rethrows `cause` (or says which could not go back). */
+function restoreAll(log: Undo[], cause: unknown): void {
+  const left: string[] = [];
+  for (const undo of [...log].reverse()) {
+    try {
+      undo.restore();
+    } catch (restoreErr) {
+      left.push(describe(restoreErr));
+    }
+  }
+  if (left.length > 0) {
+    const why = `restoring the old values failed: ${left.join('; ')}`;
+    throw cause ? new TdrunError(describe(cause), `and ${why}`) : new TdrunError(why);
+  }
+  if (cause) throw cause;
 }

@@ -121,7 +121,7 @@ export function resolvePlacement(setup: CgroupSetup, cgroupsPath: string | undef
   if (!given.startsWith('/') && given.split(':').length === 3) {
     throw new TdrunError(
       `cgroupsPath ${JSON.stringify(given)}`,
-      'systemd cgroup paths (slice:prefix:name) are not supported: tdrun manages cgroupfs directly',
+      'a systemd cgroup path (slice:prefix:name) needs the systemd cgroup driver (--systemd-cgroup)',
     );
   }
   const absolute = given.startsWith('/');

@@ -158,20 +158,32 @@ export function resourceProperties(r: LinuxResources | undefined, v2: boolean, l
   return props;
 }
 
+/** systemd is running when it has made /run/systemd/system (sd_booted(3); runc asks the same). */
+function requireSystemd(): void {
+  if (existsSync('/run/systemd/system')) return;
+  let init = '?';
+  try {
+    init = readFileSync('/proc/1/comm', 'utf8').trim();
+  } catch {
+    // only for the message
+  }
+  throw new TdrunError('--systemd-cgroup', `systemd is not running on this host (no /run/systemd/system; PID 1 is ${JSON.stringify(init)})`);
+}
+
+/** `create --systemd-cgroup`: the scope's name and cgroups, before anything is made. */
+export function resolveSystemdPlacement(setup: CgroupSetup, cgroupsPath: string | undefined, id: string): CgroupPlacement {
+  // the config's error first: it holds on any host
+  const name = parseSystemdCgroupsPath(cgroupsPath, id);
+  requireSystemd();
+  return systemdPlacement(setup, name, readFileSync('/proc/1/cgroup', 'utf8'));
+}
+
 /**
  * A connection to systemd's manager. As root, systemd's private socket, as go-systemd (so runc)
  * does: it needs no dbus-daemon and no Hello; else (or when it is missing) the system bus.
  */
 async function connectSystemd(): Promise<DBusConnection> {
-  if (!existsSync('/run/systemd/system')) {
-    let init = '?';
-    try {
-      init = readFileSync('/proc/1/comm', 'utf8').trim();
-    } catch {
-      // only for the message
-    }
-    throw new TdrunError('--systemd-cgroup', `systemd is not running on this host (no /run/systemd/system; PID 1 is ${JSON.stringify(init)})`);
-  }
+  requireSystemd();
   const candidates: [string, boolean][] = [];
   if (process.getuid?.() === 0) candidates.push(['/run/systemd/private', false]);
   candidates.push(['/run/dbus/system_bus_socket', true]);
@@ -212,7 +224,7 @@ function managerCall(conn: DBusConnection, member: string, signature = '', body:
  * Runs a manager method that queues a job (its reply is the job's object path) and waits for the
  * job's JobRemoved signal, which may come before the reply does.
  */
-async function runJob(conn: DBusConnection, what: string, member: string, signature: string, body: DBusValue[]): Promise<void> {
+async function runJob(conn: DBusConnection, what: string, member: string, signature: string, body: DBusValue[], onQueued?: () => void): Promise<void> {
   const finished = new Map<string, string>();
   let wake: (() => void) | null = null;
   const stop = conn.onSignal((m: Message) => {
@@ -222,6 +234,7 @@ async function runJob(conn: DBusConnection, what: string, member: string, signat
   });
   try {
     const [job] = (await managerCall(conn, member, signature, body)) as [string];
+    onQueued?.();
     const deadline = Date.now() + JOB_TIMEOUT_MS;
     while (!finished.has(job)) {
       const left = deadline - Date.now();
@@ -271,13 +284,26 @@ export async function startScope(name: SystemdUnitName, pid: number, id: string,
     ...resourceProperties(resources, v2),
   ];
   const what = `start systemd unit ${name.unit}`;
+  let queued = false;
   try {
-    await withSystemd((conn) => runJob(conn, what, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [name.unit, 'replace', properties, []]));
+    await withSystemd((conn) =>
+      runJob(conn, what, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [name.unit, 'replace', properties, []], () => (queued = true)),
+    );
   } catch (err) {
     if (err instanceof DBusError && err.name === 'org.freedesktop.systemd1.UnitExists') {
+      // someone else's unit: left alone
       throw new TdrunError(what, 'a unit of that name exists already (another container with the same cgroupsPath?)');
     }
-    throw err instanceof DBusError ? new TdrunError(what, err.message) : err;
+    const failure = err instanceof DBusError ? new TdrunError(what, err.message) : err;
+    // the unit exists once its job was queued, even when the job failed: it goes too
+    if (queued) {
+      try {
+        await stopScope(name);
+      } catch (stopErr) {
+        throw new TdrunError(describe(failure), `and removing the unit failed: ${describe(stopErr)}`);
+      }
+    }
+    throw failure;
   }
   debug(`systemd: ${name.unit} started in ${name.slice}`);
 }

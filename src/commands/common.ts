@@ -5,6 +5,8 @@ export interface GlobalArgs {
   root: string;
   /** --rootless auto|true|false resolved against our euid */
   rootless: boolean;
+  /** --systemd-cgroup: create and run put the container in a systemd scope */
+  systemdCgroup: boolean;
 }
 
 export function parseNonNegative(name: string, raw: unknown): number {

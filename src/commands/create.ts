@@ -25,6 +25,7 @@ export function createOptions(args: CreateArgs) {
     noPivot: args.noPivot,
     noNewKeyring: args.noNewKeyring,
     rootless: args.rootless,
+    systemdCgroup: args.systemdCgroup,
   };
 }
 

@@ -3,8 +3,8 @@ import { checkResources, readJson } from '../spec/load.ts';
 import { updateContainer } from '../container/update.ts';
 import type { GlobalArgs } from './common.ts';
 
-export function command(args: GlobalArgs & { id: string; resources: string }): void {
+export async function command(args: GlobalArgs & { id: string; resources: string }): Promise<void> {
   const fromStdin = args.resources === '-';
   const name = `--resources ${fromStdin ? 'standard input' : args.resources}`;
-  updateContainer(args.root, args.id, checkResources(readJson(fromStdin ? 0 : args.resources, name), name), name);
+  await updateContainer(args.root, args.id, checkResources(readJson(fromStdin ? 0 : args.resources, name), name), name);
 }

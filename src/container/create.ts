@@ -24,6 +24,8 @@ import {
 import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
 import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
+import { isPureV2 } from '../cgroups/setup.ts';
+import { resolveSystemdPlacement, startScope, stopScope } from '../cgroups/systemd.ts';
 import { runHooks } from '../hooks.ts';
 import { noProcessToStart } from './start.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone, type Helper } from './spawn.ts';
@@ -38,6 +40,8 @@ export interface CreateOptions {
   noPivot: boolean;
   noNewKeyring: boolean;
   rootless: boolean;
+  /** --systemd-cgroup: the cgroup is a transient systemd scope (src/cgroups/systemd.ts) */
+  systemdCgroup: boolean;
   /** `run` with a terminal and no --console-socket: tdrun receives the pty master itself */
   ownConsole: boolean;
   /** `run`: no exec fifo; the init goes on to execve as soon as it is ready */
@@ -118,7 +122,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const execFifo = opts.startAtOnce ? '' : join(dir, 'exec.fifo');
     if (execFifo) native().mkfifo(execFifo, 0o600);
 
-    const placement = resolvePlacement(detectCgroups(), spec.linux?.cgroupsPath, id);
+    const placement = opts.systemdCgroup
+      ? resolveSystemdPlacement(detectCgroups(), spec.linux?.cgroupsPath, id)
+      : resolvePlacement(detectCgroups(), spec.linux?.cgroupsPath, id);
     const record: ContainerRecord = {
       ociVersion: spec.ociVersion,
       id,
@@ -146,7 +152,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // depend on them; their undo is registered here, so that it runs after the helper and the
     // init are gone.
     let cgroups: CreatedCgroups | undefined;
-    undo.push(() => cgroups?.rollback());
+    let scope = false;
+    undo.push(async () => {
+      cgroups?.rollback();
+      // systemd removes the scope's cgroups itself
+      if (scope) await stopScope(placement.systemd!);
+    });
 
     const extra: number[] = [];
     let consoleTheirs = -1;
@@ -182,6 +193,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     debug(`create ${id}: tdrun-init spawned`);
     // the plan first: tdrun-init makes the namespaces that do not depend on the cgroups meanwhile
     sendPlan(helper, plan);
+    if (placement.systemd) {
+      // systemd makes the scope's cgroups with the helper in them (a scope cannot start empty);
+      // the hierarchies systemd leaves alone are made below, as runc does
+      await startScope(placement.systemd, helperPid, id, spec.linux?.resources, isPureV2(placement));
+      scope = true;
+      debug(`create ${id}: systemd scope ${placement.systemd.unit} started`);
+    }
     cgroups = createCgroups(placement, spec.linux?.resources);
     // before the cgroups' own undo: one that existed before would keep the device program
     undo.push(applyResources(placement, spec.linux?.resources));

@@ -7,6 +7,7 @@ import { containerDir, readRecord, removeContainerDir, type ContainerRecord } fr
 import { lockContainer } from '../state/lock.ts';
 import { currentStatus, requireStatus, type Status } from '../state/lifecycle.ts';
 import { listPids, removeCgroups, thaw } from '../cgroups/index.ts';
+import { stopScope } from '../cgroups/systemd.ts';
 import { warn } from '../log.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
 import { containerPids } from './kill.ts';
@@ -52,7 +53,11 @@ export async function deleteContainer(root: string, id: string, force: boolean):
     // processes that containerPids left alone: the cgroup is shared with something else and stays
     const others = listPids(record.cgroup).filter((pid) => !pids.includes(pid));
     if (others.length > 0) warn(`the container's cgroup is kept: it still holds pid ${others.join(', ')}`);
-    else removeCgroups(record.cgroup);
+    else {
+      // systemd removes the scope's own cgroups once it has stopped it; the rest are ours
+      if (record.cgroup.systemd) await stopScope(record.cgroup.systemd);
+      removeCgroups(record.cgroup);
+    }
     removeContainerDir(root, id);
     // runtime-spec: poststop hooks run after the container is deleted, before delete returns
     await runHooksWarnOnly('poststop', record.hooks?.poststop, hookState(record, 'stopped'));

@@ -8,8 +8,11 @@ import { readRecord, writeRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/lifecycle.ts';
 import { applyResources } from '../cgroups/index.ts';
-import { allOrNothing } from '../cgroups/fs.ts';
+import { undoable } from '../cgroups/fs.ts';
+import { isPureV2 } from '../cgroups/setup.ts';
+import { setScopeProperties } from '../cgroups/systemd.ts';
 import { warn } from '../log.ts';
+import { TdrunError, describe } from '../errors.ts';
 
 type Section = Record<string, unknown>;
 
@@ -64,17 +67,33 @@ function merged(inForce: LinuxResources | undefined, changes: LinuxResources): L
   return out as LinuxResources;
 }
 
-export function updateContainer(root: string, id: string, resources: LinuxResources, name: string): void {
+export async function updateContainer(root: string, id: string, resources: LinuxResources, name: string): Promise<void> {
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
     requireStatus('update', record, ['created', 'running', 'paused']);
     const changes = changesOf(resources, name);
-    allOrNothing(() => {
+    const undo = undoable(() => {
       applyResources(record.cgroup, changes, { update: true, inForce: record.resources });
       // inside: a state that cannot be written undoes the cgroup changes too
       writeRecord(root, { ...record, resources: merged(record.resources, changes) });
     });
+    const scope = record.cgroup.systemd;
+    if (!scope) return;
+    // after the files, which the kernel has checked: systemd writes the same values again, and
+    // keeps them across a daemon-reload (runc's systemd driver sets both, properties first)
+    try {
+      await setScopeProperties(scope, changes, isPureV2(record.cgroup), record.resources?.memory?.limit);
+    } catch (err) {
+      try {
+        undo();
+      } catch (undoErr) {
+        throw new TdrunError(describe(err), describe(undoErr));
+      } finally {
+        writeRecord(root, record);
+      }
+      throw err;
+    }
   } finally {
     lock.release();
   }
