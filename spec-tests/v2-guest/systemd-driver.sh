@@ -71,7 +71,15 @@ cp -a "$repo/spec-tests/.work/template/rootfs" "$bundle/rootfs"
     x.linux.resources.memory = { limit: 67108864 };
     x.linux.resources.pids = { limit: 32 };
     x.linux.resources.cpu = { shares: 512, quota: 25000, period: 100000 };
-    x.process.args = ["/bin/sh", "-c", "cat /proc/self/cgroup >/share/limits.cgroup; exec sleep 600"];
+    // the device rules: /dev/null by number (systemd parses /dev/char/1:3; the guest has no udev
+    // to make the link), a device outside the list made but not opened
+    for (const set of ["bounding", "effective", "permitted"]) x.process.capabilities[set].push("CAP_MKNOD");
+    x.process.args = ["/bin/sh", "-c", [
+      "(echo x >/dev/null) 2>/share/devnull.err && echo devnull_write=ok >>/share/inside.txt || echo \"devnull_write=$(cat /share/devnull.err)\" >>/share/inside.txt",
+      "mknod /dev/kmsg-copy c 1 11; (: >/dev/kmsg-copy) 2>/share/open.err && echo open_1_11=ok >>/share/inside.txt || echo \"open_1_11=$(cat /share/open.err)\" >>/share/inside.txt",
+      "cat /proc/self/cgroup >/share/limits.cgroup",
+      "exec sleep 600",
+    ].join("; ")];
   });
   // no cgroupsPath: runc puts it in system.slice as runc-<id>.scope
   write("default", (x) => {
@@ -100,8 +108,11 @@ say cpu_max "$(cat $scope/cpu.max 2>&1)"
 init_pid=$(cat /tmp/sd1.pid 2>&1)
 procs=$(in_ns cat $scope/cgroup.procs 2>&1)
 say init_in_scope "$(echo "$procs" | grep -qx "$init_pid" && echo yes || echo "no (pid $init_pid; procs: $(echo $procs))")"
-in_ns systemctl show -p ActiveState -p Slice -p Delegate -p MemoryMax -p TasksMax -p CPUQuotaPerSecUSec -p Description tdrun-sd1.scope >"$results/show.txt" 2>&1
-while IFS= read -r line; do say "unit_${line%%=*}" "${line#*=}"; done <"$results/show.txt"
+cat "$bundle/share/inside.txt" >>"$out" 2>/dev/null
+in_ns systemctl show -p ActiveState -p Slice -p Delegate -p MemoryMax -p TasksMax -p CPUQuotaPerSecUSec -p Description \
+  -p DevicePolicy -p DeviceAllow tdrun-sd1.scope >"$results/show.txt" 2>&1
+grep -v '^DeviceAllow=' "$results/show.txt" | while IFS= read -r line; do say "unit_${line%%=*}" "${line#*=}"; done
+say unit_DeviceAllow "$(grep '^DeviceAllow=' "$results/show.txt" | cut -d= -f2- | tr '\n' ',')"
 
 t=$(now)
 echo '{"memory": {"limit": 33554432}, "pids": {"limit": 16}}' | in_ns "$tdrun" update --resources - sd1 >"$results/update.out" 2>&1

@@ -132,7 +132,7 @@ function features(h: Omit<HostInfo, 'features' | 'tdrunInfo'>): Feature[] {
     f('SELinux labels', false, '', h.lsm.selinux ? 'SELinux is active; tdrun does not apply labels yet' : 'SELinux is not active on this host'),
     // the host may be ready (user namespaces, subuid ranges), tdrun is not: README says what is missing
     f('rootless containers', false, '', 'tdrun needs root: no rootless cgroup handling, state root or subuid helpers yet'),
-    f('systemd cgroup driver', false, '', 'not supported by tdrun (--systemd-cgroup)'),
+    f('systemd cgroup driver', h.cgroup.systemd, 'systemd is PID 1: --systemd-cgroup makes transient scopes over D-Bus', 'PID 1 is not systemd: --systemd-cgroup fails here'),
   ];
 }
 

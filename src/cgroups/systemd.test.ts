@@ -2,7 +2,7 @@
 // real needs systemd as PID 1: spec-tests/systemd-v2-guest.test.ts does that in the QEMU guest.
 import { describe, it, expect } from 'vitest';
 import { parseCgroupSetup } from './setup.ts';
-import { cpusetBits, expandSlice, parseSystemdCgroupsPath, resourceProperties, systemdBases, systemdPlacement } from './systemd.ts';
+import { cpusetBits, deviceGroup, deviceProperties, expandSlice, parseSystemdCgroupsPath, resourceProperties, systemdBases, systemdPlacement } from './systemd.ts';
 
 const MAX = 2n ** 64n - 1n;
 
@@ -95,5 +95,48 @@ describe('unit properties for the limits (as runc sets them)', () => {
   it('a cpuset list that is not one is an error naming the setting', () => {
     expect(() => cpusetBits('1-x', '/linux/resources/cpu/cpus')).toThrow(/cpu\/cpus.*not a list/);
     expect(() => cpusetBits('3-1', '/linux/resources/cpu/cpus')).toThrow(/not a list/);
+  });
+});
+
+describe('device rules as DevicePolicy/DeviceAllow (runc\'s translation)', () => {
+  const PROC_DEVICES = 'Character devices:\n  1 mem\n  5 /dev/tty\n136 pts\n\nBlock devices:\n  7 loop\n  8 sd\n';
+  const props = (devices: Parameters<typeof deviceProperties>[0]) => deviceProperties(devices, PROC_DEVICES).map(([k, v]) => [k, v.value]);
+
+  it("a deny-all config with runc's default devices: strict, by number, by group, by type", () => {
+    expect(props([{ allow: false, access: 'rwm' }, { allow: true, type: 'b', major: 8, minor: -1 as unknown as number, access: 'r' }])).toEqual([
+      ['DevicePolicy', 'strict'],
+      ['DeviceAllow', []],
+      [
+        'DeviceAllow',
+        [
+          ['block-sd', 'r'],
+          ['char-*', 'm'],
+          ['block-*', 'm'],
+          ['/dev/char/1:3', 'rwm'],
+          ['/dev/char/1:8', 'rwm'],
+          ['/dev/char/1:7', 'rwm'],
+          ['/dev/char/5:0', 'rwm'],
+          ['/dev/char/1:5', 'rwm'],
+          ['/dev/char/1:9', 'rwm'],
+          ['char-pts', 'rwm'],
+          ['/dev/char/5:2', 'rwm'],
+          ['/dev/char/10:200', 'rwm'],
+        ],
+      ],
+    ]);
+  });
+
+  it('no rules (everything allowed): systemd keeps its default policy and no list', () => {
+    expect(props(undefined)).toEqual([['DevicePolicy', 'auto'], ['DeviceAllow', []]]);
+  });
+
+  it('a deny list cannot be said to systemd: strict with nothing allowed, as runc', () => {
+    expect(props([{ allow: false, type: 'c', major: 1, minor: 1, access: 'rwm' }])).toEqual([['DevicePolicy', 'strict'], ['DeviceAllow', []]]);
+  });
+
+  it('/proc/devices names majors per type', () => {
+    expect(deviceGroup(PROC_DEVICES, 'c', 136)).toBe('pts');
+    expect(deviceGroup(PROC_DEVICES, 'b', 8)).toBe('sd');
+    expect(deviceGroup(PROC_DEVICES, 'b', 136)).toBeNull();
   });
 });

@@ -9,11 +9,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { LinuxResources } from '../spec/types.ts';
 import { TdrunError, describe } from '../errors.ts';
-import { debug } from '../log.ts';
+import { debug, warn } from '../log.ts';
 import { DBusConnection, DBusError } from './dbus.ts';
 import type { DBusValue, Message, Variant } from './dbus-wire.ts';
 import { type CgroupPlacement, type CgroupSetup, type SystemdUnitName, UNIFIED, dirOf } from './setup.ts';
 import { sharesToWeight } from './cpu.ts';
+import { deviceState, ruleLine } from './devices.ts';
 
 /** runc's default slice when cgroupsPath names none, and its default prefix. */
 const DEFAULT_SLICE = 'system.slice';
@@ -178,6 +179,58 @@ export function resolveSystemdPlacement(setup: CgroupSetup, cgroupsPath: string 
   return systemdPlacement(setup, name, readFileSync('/proc/1/cgroup', 'utf8'));
 }
 
+/** The name /proc/devices gives a major number ("136 pts" under "Character devices:"). */
+export function deviceGroup(procDevices: string, type: 'c' | 'b', major: number): string | null {
+  let section = '';
+  for (const line of procDevices.split('\n')) {
+    if (line.endsWith(':')) section = line;
+    const m = /^\s*(\d+)\s+(\S+)$/.exec(line);
+    if (m && Number(m[1]) === major && section === (type === 'c' ? 'Character devices:' : 'Block devices:')) return m[2];
+  }
+  return null;
+}
+
+/**
+ * The device rules as systemd's DevicePolicy/DeviceAllow (runc's generateDeviceProperties): without
+ * them, systemd resets the unit's device access to "allow all" whenever it re-applies the unit's
+ * cgroup settings (a daemon-reload) on cgroup v1. systemd lists allowed devices only: by
+ * number as /dev/char/M:m, a whole major by its /proc/devices name (char-pts), everything of a type
+ * as char-* or block-*. What it cannot say is left to the rules tdrun writes itself, with a warning.
+ */
+export function deviceProperties(devices: LinuxResources['devices'], procDevices: string): [string, Variant][] {
+  const state = deviceState(devices ?? undefined);
+  // an empty DeviceAllow first clears what the unit had (update replaces the list)
+  const clear = prop('DeviceAllow', 'a(ss)', []);
+  if (state.defaultAllow) {
+    if (state.exceptions.length === 0) return [prop('DevicePolicy', 's', 'auto'), clear];
+    warn('/linux/resources/devices: systemd has no deny list: its unit denies every device, as runc has it do');
+    return [prop('DevicePolicy', 's', 'strict'), clear];
+  }
+  const allowed: DBusValue[] = [];
+  for (const rule of state.exceptions) {
+    const kind = rule.type === 'b' ? 'block' : 'char';
+    let path: string;
+    if (rule.major === -1) {
+      if (rule.minor !== -1) {
+        warn(`/linux/resources/devices: systemd's unit cannot allow "${ruleLine(rule)}" (runc skips it too): denied on cgroup v2, allowed by tdrun's own rules on v1`);
+        continue;
+      }
+      path = `${kind}-*`;
+    } else if (rule.minor === -1) {
+      const group = deviceGroup(procDevices, rule.type as 'c' | 'b', rule.major);
+      if (!group) {
+        warn(`/linux/resources/devices: no name in /proc/devices for "${ruleLine(rule)}", so systemd's unit cannot allow it (runc skips it too): denied on cgroup v2, allowed by tdrun's own rules on v1`);
+        continue;
+      }
+      path = `${kind}-${group}`;
+    } else {
+      path = `/dev/${kind}/${rule.major}:${rule.minor}`;
+    }
+    allowed.push([path, rule.access]);
+  }
+  return [prop('DevicePolicy', 's', 'strict'), clear, prop('DeviceAllow', 'a(ss)', allowed)];
+}
+
 /**
  * A connection to systemd's manager. As root, systemd's private socket, as go-systemd (so runc)
  * does: it needs no dbus-daemon and no Hello; else (or when it is missing) the system bus.
@@ -282,6 +335,7 @@ export async function startScope(name: SystemdUnitName, pid: number, id: string,
     prop(v2 ? 'IOAccounting' : 'BlockIOAccounting', 'b', true),
     prop('TasksAccounting', 'b', true),
     ...resourceProperties(resources, v2),
+    ...deviceProperties(resources?.devices, readFileSync('/proc/devices', 'utf8')),
   ];
   const what = `start systemd unit ${name.unit}`;
   let queued = false;
@@ -311,6 +365,7 @@ export async function startScope(name: SystemdUnitName, pid: number, id: string,
 /** `update`: the new limits as properties of the running scope (runtime only, as runc). */
 export async function setScopeProperties(name: SystemdUnitName, resources: LinuxResources, v2: boolean, limitInForce?: number): Promise<void> {
   const properties = resourceProperties(resources, v2, limitInForce);
+  if (resources.devices) properties.push(...deviceProperties(resources.devices, readFileSync('/proc/devices', 'utf8')));
   if (properties.length === 0) return;
   try {
     await withSystemd((conn) => managerCall(conn, 'SetUnitProperties', 'sba(sv)', [name.unit, true, properties]));
