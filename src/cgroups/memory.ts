@@ -5,6 +5,7 @@ import type { LinuxMemory } from '../spec/types.ts';
 import { TdrunError } from '../errors.ts';
 import { warn } from '../log.ts';
 import { readCgroupFile, writeCgroupFile } from './fs.ts';
+import { type MemoryEntry, type MemoryStats, emptyMemoryEntry, ifPresent, nz, parseKeyed, readCounter, readKeyedCounters } from './stats.ts';
 
 const P = '/linux/resources/memory';
 
@@ -16,6 +17,17 @@ function readV1Limit(dir: string, file: string): number {
   const n = Number(readCgroupFile(dir, file).trim());
   // the kernel reports "unlimited" as a huge page-aligned number
   return n >= 2 ** 62 ? Infinity : n;
+}
+
+/** A memory file write whose error also says what the cgroup uses now (the usual reason a limit is refused). */
+function writeMemoryFile(dir: string, file: string, value: string, setting: string, usageFile: string): void {
+  try {
+    writeCgroupFile(dir, file, value, setting);
+  } catch (err) {
+    const usage = ifPresent(() => readCgroupFile(dir, usageFile).trim());
+    if (usage === undefined || !(err instanceof TdrunError)) throw err;
+    throw new TdrunError(`${err.message} (current usage ${usage} bytes in ${usageFile})`);
+  }
 }
 
 function checkBeforeUpdate(dir: string, mem: LinuxMemory, usageFile: string): void {
@@ -32,8 +44,8 @@ export function applyMemoryV1(dir: string, mem: LinuxMemory | undefined): void {
   const limit = mem.limit;
   // runc: an unlimited memory limit without a swap setting makes swap unlimited too
   const swap = mem.swap === undefined && limit === -1 ? -1 : mem.swap;
-  const writeLimit = () => writeCgroupFile(dir, 'memory.limit_in_bytes', v1Value(limit!), `${P}/limit`);
-  const writeSwap = () => writeCgroupFile(dir, 'memory.memsw.limit_in_bytes', v1Value(swap!), `${P}/swap`);
+  const writeLimit = () => writeMemoryFile(dir, 'memory.limit_in_bytes', v1Value(limit!), `${P}/limit`, 'memory.usage_in_bytes');
+  const writeSwap = () => writeMemoryFile(dir, 'memory.memsw.limit_in_bytes', v1Value(swap!), `${P}/swap`, 'memory.memsw.usage_in_bytes');
   if (limit !== undefined && swap !== undefined) {
     if (swap >= 0 && limit >= 0 && swap < limit) {
       throw new TdrunError(`${P}/swap: ${swap}`, `must be at least the memory limit ${limit} (it counts memory + swap)`);
@@ -93,14 +105,75 @@ export function applyMemoryV2(dir: string, mem: LinuxMemory | undefined, limitIn
     } else if (mem.swap < limit) {
       throw new TdrunError(`${P}/swap: ${mem.swap}`, `must be at least the memory limit ${limit} (it counts memory + swap)`);
     } else swapOnly = String(mem.swap - limit);
-    writeCgroupFile(dir, 'memory.swap.max', swapOnly, `${P}/swap`);
+    writeMemoryFile(dir, 'memory.swap.max', swapOnly, `${P}/swap`, 'memory.swap.current');
   }
-  if (mem.limit !== undefined) writeCgroupFile(dir, 'memory.max', v2Value(mem.limit), `${P}/limit`);
+  if (mem.limit !== undefined) writeMemoryFile(dir, 'memory.max', v2Value(mem.limit), `${P}/limit`, 'memory.current');
   if (mem.reservation !== undefined) writeCgroupFile(dir, 'memory.low', v2Value(mem.reservation), `${P}/reservation`);
   // as runc: v2 counts kernel memory in memory.max and has no separate limit to set
   for (const field of ['kernel', 'kernelTCP'] as const) {
     if (mem[field] !== undefined) warn(`${P}/${field}: ignored: cgroup v2 has no kernel memory limits (memory.max counts kernel memory)`);
   }
-  if (mem.swappiness !== undefined) throw new TdrunError(`${P}/swappiness`, 'not available on cgroup v2');
-  if (mem.disableOOMKiller) throw new TdrunError(`${P}/disableOOMKiller`, 'not available on cgroup v2');
+  // runc refuses them on v2 as well: v2 has no per-cgroup swappiness and no OOM-killer switch
+  if (mem.swappiness !== undefined) throw new TdrunError(`${P}/swappiness: ${mem.swappiness}`, 'cgroup v2 has no memory.swappiness (only the global vm.swappiness)');
+  if (mem.disableOOMKiller) throw new TdrunError(`${P}/disableOOMKiller`, 'cgroup v2 cannot disable the OOM killer (memory.oom.group is the nearest, in unified)');
+  // v2 is always hierarchical: true is what it does anyway
+  if (mem.useHierarchy === false) throw new TdrunError(`${P}/useHierarchy: false`, 'cgroup v2 accounts memory hierarchically, always');
+}
+
+/** The kernel's v1 "unlimited" (a page-aligned 2^63-1), as runc reports it. */
+function v1Entry(dir: string, prefix: string): MemoryEntry {
+  const entry = ifPresent(() => ({
+    usage: nz(readCounter(dir, `${prefix}usage_in_bytes`)),
+    max: nz(readCounter(dir, `${prefix}max_usage_in_bytes`)),
+    failcnt: readCounter(dir, `${prefix}failcnt`),
+    limit: readCounter(dir, `${prefix}limit_in_bytes`),
+  }));
+  return entry ?? emptyMemoryEntry();
+}
+
+export function memoryStatsV1(dir: string): MemoryStats {
+  const raw = readKeyedCounters(dir, 'memory.stat');
+  return {
+    cache: nz(raw.cache ?? 0n),
+    usage: v1Entry(dir, 'memory.'),
+    swap: v1Entry(dir, 'memory.memsw.'),
+    kernel: v1Entry(dir, 'memory.kmem.'),
+    kernelTCP: v1Entry(dir, 'memory.kmem.tcp.'),
+    raw,
+  };
+}
+
+/** runc's v2 "unlimited": the largest uint64. */
+const V2_MAX = 2n ** 64n - 1n;
+
+export function memoryStatsV2(dir: string): MemoryStats {
+  const raw = readKeyedCounters(dir, 'memory.stat');
+  const events = ifPresent(() => readKeyedCounters(dir, 'memory.events')) ?? {};
+  const usage = readCounter(dir, 'memory.current');
+  const swapUsage = ifPresent(() => readCounter(dir, 'memory.swap.current')) ?? 0n;
+  const swapLimit = ifPresent(() => readCounter(dir, 'memory.swap.max', V2_MAX)) ?? 0n;
+  return {
+    cache: nz(raw.file ?? 0n),
+    usage: {
+      usage: nz(usage),
+      max: nz(ifPresent(() => readCounter(dir, 'memory.peak')) ?? 0n),
+      failcnt: events.max ?? 0n,
+      limit: readCounter(dir, 'memory.max', V2_MAX),
+    },
+    // runc's v2 swap is memory + swap, as the v1 memsw it stands for
+    swap: { usage: nz(usage + swapUsage), failcnt: events.max ?? 0n, limit: swapLimit === V2_MAX ? V2_MAX : swapLimit },
+    kernel: emptyMemoryEntry(),
+    kernelTCP: emptyMemoryEntry(),
+    raw,
+  };
+}
+
+/** OOM kills so far: the oom_kill line of memory.oom_control (Linux 4.13+). */
+export function oomKillsV1(dir: string): number {
+  return Number(parseKeyed(readCgroupFile(dir, 'memory.oom_control')).oom_kill ?? 0n);
+}
+
+/** OOM kills so far in this cgroup and below (memory.events counts the subtree, as v1's does). */
+export function oomKillsV2(dir: string): number {
+  return Number(readKeyedCounters(dir, 'memory.events').oom_kill ?? 0n);
 }

@@ -25,9 +25,12 @@ export interface CgroupSetup {
   hierarchies: Hierarchy[];
 }
 
+/** How a state record names a container's cgroups (see CgroupManager in index.ts). */
 export interface CgroupPlacement {
   /** hierarchy key -> absolute dir of the container's cgroup in it */
   paths: Record<string, string>;
+  /** which driver made them; absent: cgroupfs */
+  driver?: string;
 }
 
 /** mountinfo writes space, tab, newline and backslash in paths as \\ooo octal escapes. */

@@ -23,7 +23,7 @@ import {
 } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
-import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
+import { placeContainer, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
 import { noProcessToStart } from './start.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone, type Helper } from './spawn.ts';
@@ -118,7 +118,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const execFifo = opts.startAtOnce ? '' : join(dir, 'exec.fifo');
     if (execFifo) native().mkfifo(execFifo, 0o600);
 
-    const placement = resolvePlacement(detectCgroups(), spec.linux?.cgroupsPath, id);
+    const cgroupManager = placeContainer(spec.linux?.cgroupsPath, id);
+    const placement = cgroupManager.placement;
     const record: ContainerRecord = {
       ociVersion: spec.ociVersion,
       id,
@@ -182,9 +183,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     debug(`create ${id}: tdrun-init spawned`);
     // the plan first: tdrun-init makes the namespaces that do not depend on the cgroups meanwhile
     sendPlan(helper, plan);
-    cgroups = createCgroups(placement, spec.linux?.resources);
+    cgroups = cgroupManager.create(spec.linux?.resources);
     // before the cgroups' own undo: one that existed before would keep the device program
-    undo.push(applyResources(placement, spec.linux?.resources));
+    undo.push(cgroupManager.apply(spec.linux?.resources));
     debug(`create ${id}: cgroups made`);
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
     sendMessage(helper.sync, Msg.CgroupsReady);

@@ -1,11 +1,11 @@
 // `ps`: the processes of a container, as host pids (json, what containerd parses) or a table.
 import { readFileSync } from 'node:fs';
 import { readRecord } from '../state/store.ts';
-import { listPids } from '../cgroups/index.ts';
+import { cgroupManager } from '../cgroups/index.ts';
 
 /** A stopped container has none (but for what outlived its init): an empty list, as runc prints. */
 export function containerProcesses(root: string, id: string): number[] {
-  return listPids(readRecord(root, id).cgroup).sort((a, b) => a - b);
+  return cgroupManager(readRecord(root, id).cgroup).pids().sort((a, b) => a - b);
 }
 
 interface ProcRow {

@@ -7,8 +7,7 @@ import type { LinuxResources } from '../spec/types.ts';
 import { readRecord, writeRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/lifecycle.ts';
-import { applyResources } from '../cgroups/index.ts';
-import { allOrNothing } from '../cgroups/fs.ts';
+import { cgroupManager } from '../cgroups/index.ts';
 import { warn } from '../log.ts';
 
 type Section = Record<string, unknown>;
@@ -70,11 +69,10 @@ export function updateContainer(root: string, id: string, resources: LinuxResour
     const record = readRecord(root, id);
     requireStatus('update', record, ['created', 'running', 'paused']);
     const changes = changesOf(resources, name);
-    allOrNothing(() => {
-      applyResources(record.cgroup, changes, { update: true, inForce: record.resources });
-      // inside: a state that cannot be written undoes the cgroup changes too
-      writeRecord(root, { ...record, resources: merged(record.resources, changes) });
-    });
+    // the state write is inside: a state that cannot be written undoes the cgroup changes too
+    cgroupManager(record.cgroup).update(changes, record.resources, () =>
+      writeRecord(root, { ...record, resources: merged(record.resources, changes) }),
+    );
   } finally {
     lock.release();
   }
