@@ -41,6 +41,7 @@ const LOADERS: Record<string, Loader> = {
   pause: () => import('./commands/pause.ts'),
   resume: () => import('./commands/resume.ts'),
   update: () => import('./commands/update.ts'),
+  events: () => import('./commands/events.ts'),
   audit: () => import('./commands/audit.ts'),
   info: () => import('./commands/info.ts'),
 };
@@ -202,10 +203,14 @@ async function parseFull(argv: string[]): Promise<void> {
         go('exec')({ ...a, command: [...((a.command as string[]) ?? []), ...((a['--'] as string[]) ?? [])].map(String) }),
     )
     .command(
-      'ps <container-id>',
-      'list the processes of a container',
-      (y: any) => id(y).option('format', { alias: 'f', choices: ['table', 'json'], default: 'table' }),
-      go('ps'),
+      'ps <container-id> [ps-options..]',
+      "list the processes of a container (table: ps(1)'s, with the options given, default -ef)",
+      (y: any) =>
+        id(y)
+          .positional('ps-options', { type: 'string', array: true, describe: 'options for ps(1)' })
+          .option('format', { alias: 'f', choices: ['table', 'json'], default: 'table' }),
+      (a: Record<string, unknown>) =>
+        go('ps')({ ...a, psOptions: [...((a.psOptions as string[]) ?? []), ...((a['--'] as string[]) ?? [])].map(String) }),
     )
     .command('pause <container-id>', 'freeze every process of a container', id, go('pause'))
     .command('resume <container-id>', 'thaw a paused container', id, go('resume'))
@@ -213,13 +218,30 @@ async function parseFull(argv: string[]): Promise<void> {
       'update <container-id>',
       'change the resource limits of a container',
       (y: any) =>
-        id(y).option('resources', {
-          alias: 'r',
-          type: 'string',
-          demandOption: true,
-          describe: "LinuxResources JSON file, or '-' for standard input",
-        }),
+        id(y)
+          .option('resources', { alias: 'r', type: 'string', describe: "LinuxResources JSON file, or '-' for standard input" })
+          .option('memory', { type: 'string', describe: 'memory limit (bytes, or with a unit k, m, g: 64m; -1 unlimited)' })
+          .option('memory-reservation', { type: 'string', describe: 'memory soft limit (same units)' })
+          .option('memory-swap', { type: 'string', describe: 'memory + swap limit (same units; -1 unlimited)' })
+          .option('cpu-period', { type: 'string', describe: 'CFS period (microseconds)' })
+          .option('cpu-quota', { type: 'string', describe: 'CFS quota per period (microseconds; -1 unlimited)' })
+          .option('cpu-share', { type: 'string', describe: 'CPU shares (relative weight)' })
+          .option('cpu-rt-period', { type: 'string', describe: 'realtime period (microseconds, cgroup v1)' })
+          .option('cpu-rt-runtime', { type: 'string', describe: 'realtime runtime per period (microseconds, cgroup v1)' })
+          .option('cpuset-cpus', { type: 'string', describe: 'CPUs to run on (0-3,5)' })
+          .option('cpuset-mems', { type: 'string', describe: 'memory nodes to allocate on (0-1)' })
+          .option('blkio-weight', { type: 'string', describe: 'block I/O weight (10 to 1000)' })
+          .option('pids-limit', { type: 'string', describe: 'most processes at once (-1 unlimited)' }),
       go('update'),
+    )
+    .command(
+      'events <container-id>',
+      "print a container's resource statistics and OOM kills as JSON lines",
+      (y: any) =>
+        id(y)
+          .option('stats', { type: 'boolean', default: false, describe: 'print the statistics once and exit' })
+          .option('interval', { type: 'string', default: '5s', describe: 'time between two statistics (Go duration: 5s, 500ms)' }),
+      go('events'),
     )
     .command(
       'audit [container-id]',

@@ -16,7 +16,7 @@ import { applyDevicesV1, applyDevicesV2 } from './devices.ts';
 import { applyMemoryV1, applyMemoryV2, memoryStatsV1, memoryStatsV2, oomKillsV1, oomKillsV2 } from './memory.ts';
 import { applyPids, pidsStats } from './pids.ts';
 import { applyCpuV1, applyCpuV2, cpuStatsV1, cpuStatsV2 } from './cpu.ts';
-import { applyCpuset, inheritCpusetV1 } from './cpuset.ts';
+import { applyCpuset, cpusetStats, inheritCpusetV1 } from './cpuset.ts';
 import { applyBlkioV1, applyBlkioV2, blkioStatsV1, blkioStatsV2 } from './blkio.ts';
 import { applyHugetlb, hugetlbStats } from './hugetlb.ts';
 import { applyNetClassId, applyNetPriorities } from './network.ts';
@@ -312,6 +312,8 @@ class CgroupfsManager implements CgroupManager {
     const cpuacct = dirFor(this.placement, 'cpuacct');
     if (cpu?.v2) stats.cpu = ifPresent(() => cpuStatsV2(cpu.dir)) ?? stats.cpu;
     else if (cpu || cpuacct) stats.cpu = ifPresent(() => cpuStatsV1(cpuacct, cpu?.dir)) ?? stats.cpu;
+    const cpuset = this.site('cpuset');
+    if (cpuset) stats.cpuset = ifPresent(() => cpusetStats(cpuset.dir, cpuset.v2)) ?? stats.cpuset;
     const pids = this.site('pids');
     if (pids) stats.pids = ifPresent(() => pidsStats(pids.dir)) ?? stats.pids;
     const io = this.site('io');

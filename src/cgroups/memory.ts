@@ -123,10 +123,10 @@ export function applyMemoryV2(dir: string, mem: LinuxMemory | undefined, limitIn
 /** The kernel's v1 "unlimited" (a page-aligned 2^63-1), as runc reports it. */
 function v1Entry(dir: string, prefix: string): MemoryEntry {
   const entry = ifPresent(() => ({
+    limit: readCounter(dir, `${prefix}limit_in_bytes`),
     usage: nz(readCounter(dir, `${prefix}usage_in_bytes`)),
     max: nz(readCounter(dir, `${prefix}max_usage_in_bytes`)),
     failcnt: readCounter(dir, `${prefix}failcnt`),
-    limit: readCounter(dir, `${prefix}limit_in_bytes`),
   }));
   return entry ?? emptyMemoryEntry();
 }
@@ -152,16 +152,17 @@ export function memoryStatsV2(dir: string): MemoryStats {
   const usage = readCounter(dir, 'memory.current');
   const swapUsage = ifPresent(() => readCounter(dir, 'memory.swap.current')) ?? 0n;
   const swapLimit = ifPresent(() => readCounter(dir, 'memory.swap.max', V2_MAX)) ?? 0n;
+  const limit = readCounter(dir, 'memory.max', V2_MAX);
   return {
     cache: nz(raw.file ?? 0n),
     usage: {
+      limit,
       usage: nz(usage),
       max: nz(ifPresent(() => readCounter(dir, 'memory.peak')) ?? 0n),
       failcnt: events.max ?? 0n,
-      limit: readCounter(dir, 'memory.max', V2_MAX),
     },
     // runc's v2 swap is memory + swap, as the v1 memsw it stands for
-    swap: { usage: nz(usage + swapUsage), failcnt: events.max ?? 0n, limit: swapLimit === V2_MAX ? V2_MAX : swapLimit },
+    swap: { limit: swapLimit === V2_MAX || limit === V2_MAX ? V2_MAX : swapLimit + limit, usage: nz(usage + swapUsage), failcnt: events.max ?? 0n },
     kernel: emptyMemoryEntry(),
     kernelTCP: emptyMemoryEntry(),
     raw,

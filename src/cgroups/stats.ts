@@ -56,12 +56,23 @@ export interface HugetlbStats {
   failcnt: bigint;
 }
 
+/** cpus/mems as lists of numbers, then v1's flag files by name (runc's CPUSetStats). */
+export interface CpusetStats {
+  cpus?: number[];
+  mems?: number[];
+  [flag: string]: number | number[] | undefined;
+}
+
 export interface CgroupStats {
   cpu: CpuStats;
+  cpuset: CpusetStats;
   memory: MemoryStats;
   pids: PidsStats;
   blkio: BlkioStats;
   hugetlb: Record<string, HugetlbStats>;
+  /** runc's Intel RDT and network statistics: tdrun has none to give (always {} and null, as runc without them) */
+  intel_rdt: Record<string, never>;
+  network_interfaces: null;
 }
 
 export const emptyMemoryEntry = (): MemoryEntry => ({ limit: 0n, failcnt: 0n });
@@ -69,10 +80,13 @@ export const emptyMemoryEntry = (): MemoryEntry => ({ limit: 0n, failcnt: 0n });
 export function emptyStats(): CgroupStats {
   return {
     cpu: { usage: { kernel: 0n, user: 0n }, throttling: {} },
+    cpuset: {},
     memory: { usage: emptyMemoryEntry(), swap: emptyMemoryEntry(), kernel: emptyMemoryEntry(), kernelTCP: emptyMemoryEntry() },
     pids: {},
     blkio: {},
     hugetlb: {},
+    intel_rdt: {},
+    network_interfaces: null,
   };
 }
 

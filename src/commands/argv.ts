@@ -194,16 +194,20 @@ const EXEC_VALUE_FLAGS = new Set([
   '--pid-file', '--process-label', '--apparmor', '--cap', '-c', '--preserve-fds', '--cgroup',
 ]);
 
-/** `exec ID cmd -c x`: the command's own flags must not reach yargs. Puts a `--` after the id. */
+/** The commands whose arguments after the id belong to another program, with their value flags. */
+const TRAILING_ARGS: Record<string, Set<string>> = { exec: EXEC_VALUE_FLAGS, ps: new Set(['--format', '-f']) };
+
+/** `exec ID cmd -c x`, `ps ID -o pid`: the program's own flags must not reach yargs. Puts a `--` after the id. */
 export function protectExecCommand(argv: string[]): string[] {
   const scanned = scanGlobals(argv);
   const start = scanned ? argv.length - scanned.rest.length : argv.indexOf('exec');
-  if (argv[start] !== 'exec') return argv;
+  const valueFlags = TRAILING_ARGS[argv[start]];
+  if (!valueFlags) return argv;
   for (let i = start + 1; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') return argv;
     if (arg.startsWith('-')) {
-      if (!arg.includes('=') && EXEC_VALUE_FLAGS.has(arg)) i++;
+      if (!arg.includes('=') && valueFlags.has(arg)) i++;
       continue;
     }
     if (argv[i + 1] === '--') return argv;
@@ -243,7 +247,14 @@ const COMMAND_FLAGS: Record<string, Flags> = {
   ps: { boolean: [], value: ['--format', '-f'] },
   pause: NONE,
   resume: NONE,
-  update: { boolean: [], value: ['--resources', '-r'] },
+  update: {
+    boolean: [],
+    value: [
+      '--resources', '-r', '--memory', '--memory-reservation', '--memory-swap', '--cpu-period', '--cpu-quota', '--cpu-share',
+      '--cpu-rt-period', '--cpu-rt-runtime', '--cpuset-cpus', '--cpuset-mems', '--blkio-weight', '--pids-limit',
+    ],
+  },
+  events: { boolean: ['--stats'], value: ['--interval'] },
   audit: { boolean: [], value: ['--bundle', '-b', '--format', '--fail-on'] },
   info: { boolean: [], value: ['--format'] },
 };
