@@ -40,10 +40,11 @@ export function applyCpuV1(dir: string, cpu: LinuxCPU | undefined): void {
   if (cpu.idle !== undefined) writeCgroupFile(dir, 'cpu.idle', String(cpu.idle), `${P}/idle`);
 }
 
-/** v1 shares [2, 262144] onto v2 weight [1, 10000], the conversion runc and crun agree on. */
+/** v1 shares [2, 262144] onto v2 weight [1, 10000], the conversion runc and crun agree on (in
+ *  integers: 1024, docker's default, is weight 39 with both). */
 export function sharesToWeight(shares: number): number {
   if (shares === 0) return 0;
-  return Math.round(1 + ((shares - 2) * 9999) / 262142);
+  return 1 + Math.floor(((shares - 2) * 9999) / 262142);
 }
 
 export function applyCpuV2(dir: string, cpu: LinuxCPU | undefined): void {

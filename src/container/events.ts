@@ -34,7 +34,8 @@ export async function watchEvents(root: string, id: string, opts: { once: boolea
     return;
   }
   let ooms = cgroups.eventCounters().oomKills ?? 0;
-  let nextStats = Date.now();
+  // as runc: the first statistics come after one interval, not at once
+  let nextStats = Date.now() + opts.intervalMs;
   for (;;) {
     // the counters first: an OOM kill that ends the container is still reported
     const now = cgroups.eventCounters().oomKills;
