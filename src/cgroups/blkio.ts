@@ -9,9 +9,10 @@ import { type BlkioEntry, type BlkioStats, ifPresent, nonEmptyList, nz } from '.
 
 const P = '/linux/resources/blockIO';
 
-/** blkio.weight (CFQ) on old kernels, blkio.bfq.weight with BFQ; neither with mq-deadline/none. */
-function weightFile(dir: string, leaf: boolean, setting: string): string {
-  const names = leaf ? ['blkio.leaf_weight'] : ['blkio.weight', 'blkio.bfq.weight'];
+/** blkio.weight (CFQ) on old kernels, blkio.bfq.weight with BFQ; neither with mq-deadline/none.
+ *  The per-device files are the same names with "_device". */
+function weightFile(dir: string, leaf: boolean, setting: string, perDevice = false): string {
+  const names = (leaf ? ['blkio.leaf_weight'] : ['blkio.weight', 'blkio.bfq.weight']).map((n) => (perDevice ? `${n}_device` : n));
   const found = names.find((n) => existsSync(posix.join(dir, n)));
   if (!found) throw new TdrunError(setting, `this kernel has no ${names.join(' or ')} (no CFQ/BFQ I/O scheduler)`);
   return found;
@@ -28,10 +29,10 @@ export function applyBlkioV1(dir: string, io: LinuxBlockIO | undefined): void {
   (io.weightDevice ?? []).forEach((d, i) => {
     const setting = `${P}/weightDevice/${i}`;
     if (d.weight !== undefined) {
-      writeCgroupFile(dir, weightFile(dir, false, setting), `${d.major}:${d.minor} ${d.weight}`, setting);
+      writeCgroupFile(dir, weightFile(dir, false, setting, true), `${d.major}:${d.minor} ${d.weight}`, setting);
     }
     if (d.leafWeight !== undefined) {
-      writeCgroupFile(dir, weightFile(dir, true, setting), `${d.major}:${d.minor} ${d.leafWeight}`, setting);
+      writeCgroupFile(dir, weightFile(dir, true, setting, true), `${d.major}:${d.minor} ${d.leafWeight}`, setting);
     }
   });
   const throttle = (list: LinuxThrottleDevice[] | undefined, field: string, file: string) =>

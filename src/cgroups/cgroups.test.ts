@@ -236,6 +236,8 @@ describe('allOrNothing (update\'s rollback), on plain files standing in for cgro
       'devices.list': 'c 1:3 rwm\nc 1:5 rwm\n',
       'devices.deny': '',
       'devices.allow': '',
+      'io.max': '8:0 rbps=100 wbps=max riops=max wiops=max\n',
+      'io.weight': 'default 100\n',
     };
     const read = (f: string) => readFileSync(join(dir, f), 'utf8');
     try {
@@ -247,6 +249,8 @@ describe('allOrNothing (update\'s rollback), on plain files standing in for cgro
           writeCgroupFile(dir, 'memory.oom_control', '1');
           writeCgroupFile(dir, 'blkio.throttle.read_bps_device', ['8:16 7', '8:0 5']);
           writeCgroupFile(dir, 'devices.allow', 'a');
+          writeCgroupFile(dir, 'io.max', ['8:16 wbps=5', '8:0 rbps=7']);
+          writeCgroupFile(dir, 'io.weight', '50');
           throw new TdrunError('the next write failed');
         }),
       ).toThrow('the next write failed');
@@ -257,6 +261,9 @@ describe('allOrNothing (update\'s rollback), on plain files standing in for cgro
       // devices.allow/deny cannot be read: devices.list is, and its rules are written back
       expect(read('devices.deny')).toBe('a');
       expect(read('devices.allow')).toBe('c 1:3 rwmc 1:5 rwm');
+      // v2: each device's own line, or the defaults for a device that had none
+      expect(read('io.max')).toBe('8:16 rbps=max wbps=max riops=max wiops=max');
+      expect(read('io.weight')).toBe('default 100');
       // outside allOrNothing nothing is read or remembered
       writeCgroupFile(dir, 'memory.limit_in_bytes', '3000');
       expect(read('memory.limit_in_bytes')).toBe('3000');

@@ -176,11 +176,14 @@ describe('pids', () => {
 
 describe('block I/O', () => {
   it('v1: weight to the scheduler\'s file, per-device weights and throttles as "major:minor value"', () => {
-    fixture({ 'blkio.bfq.weight': '100\n', 'blkio.leaf_weight': '100\n' });
-    applyBlkioV1(dir, { weight: 300, leafWeight: 200, throttleReadBpsDevice: [{ major: 254, minor: 0, rate: 1048576 }], throttleWriteIOPSDevice: [{ major: 254, minor: 0, rate: 100 }] });
-    expect(['blkio.bfq.weight', 'blkio.leaf_weight', 'blkio.throttle.read_bps_device', 'blkio.throttle.write_iops_device'].map(read)).toEqual([
-      '300', '200', '254:0 1048576', '254:0 100',
-    ]);
+    fixture({ 'blkio.bfq.weight': '100\n', 'blkio.bfq.weight_device': '', 'blkio.leaf_weight': '100\n', 'blkio.leaf_weight_device': '' });
+    applyBlkioV1(dir, {
+      weight: 300, leafWeight: 200, weightDevice: [{ major: 8, minor: 0, weight: 700, leafWeight: 600 }],
+      throttleReadBpsDevice: [{ major: 254, minor: 0, rate: 1048576 }], throttleWriteIOPSDevice: [{ major: 254, minor: 0, rate: 100 }],
+    });
+    expect(
+      ['blkio.bfq.weight', 'blkio.leaf_weight', 'blkio.bfq.weight_device', 'blkio.leaf_weight_device', 'blkio.throttle.read_bps_device', 'blkio.throttle.write_iops_device'].map(read),
+    ).toEqual(['300', '200', '8:0 700', '8:0 600', '254:0 1048576', '254:0 100']);
   });
 
   it('v1: a weight without a CFQ/BFQ file says which files the kernel lacks', () => {
