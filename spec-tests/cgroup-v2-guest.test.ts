@@ -13,7 +13,7 @@ import { templateRootfs, tdrunBin } from './lib/runtime.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const resultsDir = resolve(repo, 'spec-tests/.work/v2-guest/results');
-const GUEST_TIMEOUT_S = 420;
+const GUEST_TIMEOUT_S = 600;
 
 let results: Record<string, string> = {};
 let skipReason: string | undefined;
@@ -141,11 +141,11 @@ describe('a default config on a pure cgroup v2 kernel (QEMU guest)', () => {
     expectObserved(ctx, { pause_status: /^0 $/, paused_frozen: 'frozen 1', paused_state: '"status":"paused"', resumed_frozen: 'frozen 0' });
   });
 
-  it('events --stats numbers are the v2 files; an OOM kill is reported from memory.events; events ends with the container', (ctx) => {
+  it('events --stats numbers are the v2 files; an OOM kill is reported (inotify on memory.events); events ends with the container', (ctx) => {
     expectObserved(ctx, {
       stats_pids: `"pids":{"current":${results.file_pids_current},"limit":25}`,
       stats_memory_limit: String(80 * (1 << 20)),
-      stats_hugetlb: /"2MB":\{"failcnt":0\}/,
+      stats_hugetlb: /^"hugetlb":\{"1GB":\{"failcnt":0\},"2MB":\{"failcnt":0\}\},"intel_rdt"$/,
       oom_exec_status: '137',
       memory_events_oom_kill: /^oom_kill [1-9]/,
       events_output: /^\{"type":"oom","id":"v2r"\}\|/,
@@ -153,18 +153,10 @@ describe('a default config on a pure cgroup v2 kernel (QEMU guest)', () => {
     });
   });
 
-  it("ps ID -o pid,comm: ps(1)'s header and the container's process only", (ctx) => {
-    expectObserved(ctx, { ps_output: /^ PID COMMAND\| ?\d+ sleep\|$/ });
-  });
-
-  it('what cgroup v2 has no files for is refused with the reason, leaving no cgroup', (ctx) => {
+  it('network classID on v2 (no net_cls) is refused with the reason, leaving no cgroup', (ctx) => {
     expectObserved(ctx, {
-      refused_rt: /^1 tdrun: create v2rt: \/linux\/resources\/cpu\/realtimeRuntime: realtime cpu limits need cgroup v1/,
       refused_classid: /^1 tdrun: create v2classid: \/linux\/resources\/network\/classID: cgroup v2 has no net_cls\/net_prio controllers/,
-      refused_swappiness: /^1 tdrun: create v2swappiness: \/linux\/resources\/memory\/swappiness: 10: cgroup v2 has no memory.swappiness/,
-      refused_rt_cgroup: 'gone',
       refused_classid_cgroup: 'gone',
-      refused_swappiness_cgroup: 'gone',
     });
   });
 });

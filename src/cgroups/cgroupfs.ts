@@ -9,11 +9,11 @@ import { mkdirSync, readdirSync, rmdirSync, existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { LinuxResources } from '../spec/types.ts';
 import { TdrunError, describe } from '../errors.ts';
-import type { CgroupEventCounters, CgroupManager, CreatedCgroups, FreezerState } from './index.ts';
+import type { CgroupManager, CreatedCgroups, FreezerState, OomWatch } from './index.ts';
 import { allOrNothing, readCgroupFile, sleepMs, writeCgroupFile } from './fs.ts';
 import { type CgroupPlacement, UNIFIED, detectCgroups, dirFor } from './setup.ts';
 import { applyDevicesV1, applyDevicesV2 } from './devices.ts';
-import { applyMemoryV1, applyMemoryV2, memoryStatsV1, memoryStatsV2, oomKillsV1, oomKillsV2 } from './memory.ts';
+import { applyMemoryV1, applyMemoryV2, memoryStatsV1, memoryStatsV2, watchOomV1, watchOomV2 } from './memory.ts';
 import { applyPids, pidsStats } from './pids.ts';
 import { applyCpuV1, applyCpuV2, cpuStatsV1, cpuStatsV2 } from './cpu.ts';
 import { applyCpuset, cpusetStats, inheritCpusetV1 } from './cpuset.ts';
@@ -323,10 +323,10 @@ class CgroupfsManager implements CgroupManager {
     return stats;
   }
 
-  eventCounters(): CgroupEventCounters {
+  watchOom(): OomWatch | undefined {
     const memory = this.site('memory');
-    if (!memory) return { oomKills: null };
-    return { oomKills: ifPresent(() => (memory.v2 ? oomKillsV2(memory.dir) : oomKillsV1(memory.dir))) ?? null };
+    if (!memory) return undefined;
+    return memory.v2 ? watchOomV2(memory.dir) : watchOomV1(memory.dir);
   }
 
   pids(): number[] {

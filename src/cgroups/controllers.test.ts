@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyMemoryV1, applyMemoryV2, memoryStatsV1, memoryStatsV2, oomKillsV1, oomKillsV2 } from './memory.ts';
+import { applyMemoryV1, applyMemoryV2, memoryStatsV1, memoryStatsV2, oomKillsV2, watchOomV2 } from './memory.ts';
 import { applyCpuV1, applyCpuV2, cpuStatsV1, cpuStatsV2, sharesToWeight } from './cpu.ts';
 import { cpusetStats, parseCpuList } from './cpuset.ts';
 import { applyPids, pidsStats } from './pids.ts';
@@ -81,13 +81,12 @@ describe('memory', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('v1 stats: usage, memsw, kmem entries, cache and raw memory.stat; OOM kills from memory.oom_control', () => {
+  it('v1 stats: usage, memsw, kmem entries, cache and raw memory.stat', () => {
     const unlimited = '9223372036854771712';
     fixture({
       'memory.stat': 'cache 8192\nrss 4096\ntotal_cache 8192\n',
       'memory.usage_in_bytes': '12288\n', 'memory.max_usage_in_bytes': '16384\n', 'memory.failcnt': '2\n', 'memory.limit_in_bytes': '1048576\n',
       'memory.memsw.usage_in_bytes': '12288\n', 'memory.memsw.max_usage_in_bytes': '16384\n', 'memory.memsw.failcnt': '0\n', 'memory.memsw.limit_in_bytes': `${unlimited}\n`,
-      'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 3\n',
     });
     const s = memoryStatsV1(dir);
     expect(s.usage).toEqual({ limit: 1048576n, usage: 12288n, max: 16384n, failcnt: 2n });
@@ -96,7 +95,6 @@ describe('memory', () => {
     expect(s.kernel).toEqual({ limit: 0n, failcnt: 0n });
     expect(s.cache).toBe(8192n);
     expect(s.raw).toEqual({ cache: 8192n, rss: 4096n, total_cache: 8192n });
-    expect(oomKillsV1(dir)).toBe(3);
   });
 
   it('v2 stats: memory.current/max/peak, failcnt from memory.events max, swap as memory + swap, file as cache', () => {
@@ -109,6 +107,24 @@ describe('memory', () => {
     expect(s.swap).toEqual({ limit: 2n ** 64n - 1n, usage: 16384n, failcnt: 4n });
     expect(s.cache).toBe(8192n);
     expect(oomKillsV2(dir)).toBe(1);
+  });
+
+  it('v2 OOM watch: wakes on a change of memory.events (inotify) with the new oom_kill count, 0 once the file is gone', async () => {
+    const events = (n: number) => `low 0\nhigh 0\nmax 0\noom ${n}\noom_kill ${n}\noom_group_kill 0\n`;
+    fixture({ 'memory.events': events(1) });
+    const watch = watchOomV2(dir);
+    try {
+      const first = watch.next();
+      // the oom_kill already counted is not news; a change that leaves it alone wakes nothing
+      writeFileSync(join(dir, 'memory.events'), events(1).replace('high 0', 'high 5'));
+      writeFileSync(join(dir, 'memory.events'), events(3));
+      expect(await first).toBe(2);
+      const last = watch.next();
+      rmSync(join(dir, 'memory.events'));
+      expect(await last).toBe(0);
+    } finally {
+      watch.close();
+    }
   });
 });
 

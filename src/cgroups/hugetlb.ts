@@ -13,7 +13,8 @@ export function pageSizes(dir: string, v2: boolean): string[] {
   const suffix = v2 ? '.max' : '.limit_in_bytes';
   return readdirSync(dir)
     .filter((f) => f.startsWith('hugetlb.') && f.endsWith(suffix) && !f.includes('.rsvd.'))
-    .map((f) => f.slice('hugetlb.'.length, -suffix.length));
+    .map((f) => f.slice('hugetlb.'.length, -suffix.length))
+    .sort();
 }
 
 export function applyHugetlb(dir: string, v2: boolean, limit: LinuxHugepageLimit, setting: string): void {

@@ -20,11 +20,12 @@ export interface CreatedCgroups {
 
 export type FreezerState = 'thawed' | 'frozen';
 
-/** Counters a watcher compares between two looks to tell that something happened. */
-export interface CgroupEventCounters {
-  /** processes the kernel's OOM killer killed in the cgroup (v1 memory.oom_control oom_kill,
-   *  v2 memory.events oom_kill); null where the memory controller is not there */
-  oomKills: number | null;
+/** OOM notifications of one cgroup, as the kernel gives them (see memory.ts's watchers). */
+export interface OomWatch {
+  /** Resolves with the number of OOM events since the last call once there is at least one, or
+   *  with 0 when the cgroup is gone (nothing more will come). */
+  next(): Promise<number>;
+  close(): void;
 }
 
 /**
@@ -55,7 +56,9 @@ export interface CgroupEventCounters {
  *   cannot settle thaws again and throws. **freezerState()**: "thawed" too when the cgroup is
  *   gone (nothing is frozen then).
  * - **stats()**: runc's `events` statistics (src/cgroups/stats.ts), read from the kernel now.
- * - **eventCounters()**: see CgroupEventCounters; `events` polls it between two stats.
+ * - **watchOom()**: the kernel's OOM notifications for the container's memory cgroup (v1: an
+ *   eventfd on memory.oom_control; v2: inotify on memory.events' oom_kill); undefined where
+ *   there is no memory controller.
  * - **pids()**: every process in the container's cgroup and its sub-cgroups (unsorted).
  * - **destroy()**: removes the cgroups (sub-cgroups the container made too), waiting for dying
  *   tasks; a cgroup that stays busy throws, after trying every hierarchy.
@@ -69,7 +72,7 @@ export interface CgroupManager {
   thaw(): void;
   freezerState(): FreezerState;
   stats(): CgroupStats;
-  eventCounters(): CgroupEventCounters;
+  watchOom(): OomWatch | undefined;
   pids(): number[];
   destroy(): void;
 }

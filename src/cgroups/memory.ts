@@ -1,7 +1,10 @@
 // The memory controller. v1: memory.limit_in_bytes, memory.memsw.limit_in_bytes (limit + swap,
 // which the kernel keeps >= the memory limit at every moment, so the write order depends on the
 // direction of the change), soft limit, swappiness, oom_control. v2: memory.max/low/swap.max.
+import { closeSync, existsSync, read, watch } from 'node:fs';
 import type { LinuxMemory } from '../spec/types.ts';
+import type { OomWatch } from './index.ts';
+import { native } from '../native.ts';
 import { TdrunError } from '../errors.ts';
 import { warn } from '../log.ts';
 import { readCgroupFile, writeCgroupFile } from './fs.ts';
@@ -169,12 +172,51 @@ export function memoryStatsV2(dir: string): MemoryStats {
   };
 }
 
-/** OOM kills so far: the oom_kill line of memory.oom_control (Linux 4.13+). */
-export function oomKillsV1(dir: string): number {
-  return Number(parseKeyed(readCgroupFile(dir, 'memory.oom_control')).oom_kill ?? 0n);
-}
-
-/** OOM kills so far in this cgroup and below (memory.events counts the subtree, as v1's does). */
+/** OOM kills so far in this cgroup and below (memory.events counts the subtree). */
 export function oomKillsV2(dir: string): number {
   return Number(readKeyedCounters(dir, 'memory.events').oom_kill ?? 0n);
+}
+
+/** v1: the eventfd the kernel signals at each OOM in the cgroup (and once more when the cgroup
+ *  goes: told apart by memory.oom_control being gone, as runc does). */
+export function watchOomV1(dir: string): OomWatch {
+  const fd = native().oomEventFd(dir);
+  const buffer = Buffer.alloc(8);
+  return {
+    async next() {
+      // a blocking read on libuv's thread pool, until the kernel signals
+      await new Promise<void>((resolve, reject) => read(fd, buffer, 0, 8, null, (err) => (err ? reject(err) : resolve())));
+      if (!existsSync(`${dir}/memory.oom_control`)) return 0;
+      return Number(buffer.readBigUInt64LE(0));
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/** v2: memory.events changes (inotify) and its oom_kill count grows. */
+export function watchOomV2(dir: string): OomWatch {
+  let seen = oomKillsV2(dir);
+  let changed!: Promise<void>;
+  let signal = (): void => {};
+  // armed before each read of the count, so a change between the read and the wait is not lost
+  const arm = () => (changed = new Promise<void>((resolve) => (signal = resolve)));
+  const watcher = watch(`${dir}/memory.events`, () => signal());
+  // the file going away with its cgroup: the read below tells
+  watcher.on('error', () => signal());
+  return {
+    async next() {
+      for (;;) {
+        arm();
+        const now = ifPresent(() => oomKillsV2(dir));
+        if (now === undefined) return 0;
+        if (now > seen) {
+          const count = now - seen;
+          seen = now;
+          return count;
+        }
+        await changed;
+      }
+    },
+    close: () => watcher.close(),
+  };
 }

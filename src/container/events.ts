@@ -1,7 +1,8 @@
 // `events`: what a running container's cgroups show, as runc prints it: one JSON object a line,
 // {"type":"stats","id":ID,"data":{...}} every interval (or once with --stats), and
-// {"type":"oom","id":ID} each time the kernel's OOM killer acts in the container.
+// {"type":"oom","id":ID} for each OOM event the kernel notifies in the container's memory cgroup.
 import { TdrunError } from '../errors.ts';
+import { debug } from '../log.ts';
 import { cgroupManager } from '../cgroups/index.ts';
 import { eventJson } from '../cgroups/stats.ts';
 import { readRecord } from '../state/store.ts';
@@ -21,8 +22,8 @@ export function parseGoDuration(text: string): number {
   return ms;
 }
 
-/** How often the OOM counters are read between two stats (the kernel counts; a poll reads). */
-const OOM_POLL_MS = 100;
+/** How often the container's status is looked at, to end with it. */
+const STATUS_POLL_MS = 200;
 
 /** Prints the events of `id` through `emit` until the container stops (or once with `once`). */
 export async function watchEvents(root: string, id: string, opts: { once: boolean; intervalMs: number }, emit: (line: string) => void): Promise<void> {
@@ -33,21 +34,27 @@ export async function watchEvents(root: string, id: string, opts: { once: boolea
     emit(eventJson('stats', id, cgroups.stats()));
     return;
   }
-  let ooms = cgroups.eventCounters().oomKills ?? 0;
+  const oom = cgroups.watchOom();
+  debug(`events ${id}: OOM notification ${oom ? 'registered' : 'unavailable (no memory controller)'}`);
+  let nextOom = oom?.next().then((count) => ({ count }));
   // as runc: the first statistics come after one interval, not at once
   let nextStats = Date.now() + opts.intervalMs;
-  for (;;) {
-    // the counters first: an OOM kill that ends the container is still reported
-    const now = cgroups.eventCounters().oomKills;
-    if (now !== null && now > ooms) {
-      for (let i = ooms; i < now; i++) emit(eventJson('oom', id));
-      ooms = now;
+  try {
+    for (;;) {
+      const wait = sleep(Math.min(STATUS_POLL_MS, Math.max(0, nextStats - Date.now())));
+      const woke = await Promise.race([wait, ...(nextOom ? [nextOom] : [])]);
+      if (woke) {
+        for (let i = 0; i < woke.count; i++) emit(eventJson('oom', id));
+        // 0: the cgroup is gone, so is the container
+        nextOom = woke.count > 0 ? oom!.next().then((count) => ({ count })) : undefined;
+      }
+      if (currentStatus(record) === 'stopped') return;
+      if (Date.now() >= nextStats) {
+        emit(eventJson('stats', id, cgroups.stats()));
+        nextStats += opts.intervalMs;
+      }
     }
-    if (currentStatus(record) === 'stopped') return;
-    if (Date.now() >= nextStats) {
-      emit(eventJson('stats', id, cgroups.stats()));
-      nextStats += opts.intervalMs;
-    }
-    await sleep(Math.min(OOM_POLL_MS, Math.max(0, nextStats - Date.now())));
+  } finally {
+    oom?.close();
   }
 }
