@@ -77,7 +77,13 @@ export interface CgroupManager {
   destroy(): void;
 }
 
-/** The manager of cgroups that `placement` (a state record's `cgroup`) describes. */
+/**
+ * The manager of cgroups that `placement` (a state record's `cgroup`) describes. A new driver
+ * adds its `driver` value here. One that only makes the cgroups differently (systemd: a transient
+ * scope through D-Bus, limits as unit properties) can hand the rest (stats, freezer, pids, the
+ * files systemd has no property for) to `cgroupfsManager(placement)` from ./cgroupfs.ts, as
+ * runc's systemd driver does with its fs managers.
+ */
 export function cgroupManager(placement: CgroupPlacement): CgroupManager {
   const driver = placement.driver ?? 'cgroupfs';
   if (driver === 'cgroupfs') return cgroupfsManager(placement);
@@ -86,7 +92,8 @@ export function cgroupManager(placement: CgroupPlacement): CgroupManager {
 
 /**
  * Where a new container's cgroups go: runc's cgroupfs rules for `cgroupsPath` (setup.ts). The
- * manager it returns has made nothing yet: `create` does.
+ * manager it returns has made nothing yet: `create` does. (`--systemd-cgroup` is refused before
+ * any command runs, in src/cli.ts; the systemd driver chooses its placement here.)
  */
 export function placeContainer(cgroupsPath: string | undefined, id: string): CgroupManager {
   return cgroupManager(resolvePlacement(detectCgroups(), cgroupsPath, id));

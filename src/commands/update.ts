@@ -5,39 +5,14 @@ import { checkResources, readJson } from '../spec/load.ts';
 import type { LinuxResources } from '../spec/types.ts';
 import { updateContainer } from '../container/update.ts';
 import { TdrunError } from '../errors.ts';
-import type { GlobalArgs } from './common.ts';
+import type { Globals } from './flags.ts';
+import type { Args } from './table.ts';
 
-/** runc's update flags, by the LinuxResources field each one sets. */
-export interface UpdateFlags {
-  memory?: string;
-  memoryReservation?: string;
-  memorySwap?: string;
-  cpuPeriod?: string;
-  cpuQuota?: string;
-  cpuShare?: string;
-  cpuRtPeriod?: string;
-  cpuRtRuntime?: string;
-  cpusetCpus?: string;
-  cpusetMems?: string;
-  blkioWeight?: string;
-  pidsLimit?: string;
-}
+/** runc's limit flags (update's flags but --resources), by argument name. */
+export type UpdateFlags = Omit<Args<'update'>, 'id' | 'resources'>;
 
-/** The flag spellings (for messages, and for the command line's definition). */
-export const UPDATE_FLAG_NAMES: Record<keyof UpdateFlags, string> = {
-  memory: 'memory',
-  memoryReservation: 'memory-reservation',
-  memorySwap: 'memory-swap',
-  cpuPeriod: 'cpu-period',
-  cpuQuota: 'cpu-quota',
-  cpuShare: 'cpu-share',
-  cpuRtPeriod: 'cpu-rt-period',
-  cpuRtRuntime: 'cpu-rt-runtime',
-  cpusetCpus: 'cpuset-cpus',
-  cpusetMems: 'cpuset-mems',
-  blkioWeight: 'blkio-weight',
-  pidsLimit: 'pids-limit',
-};
+/** `cpuRtPeriod` -> `cpu-rt-period`, for messages */
+const spelled = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50 };
 
@@ -71,7 +46,7 @@ export function resourcesFromFlags(flags: UpdateFlags): LinuxResources {
     target[field] = value;
   };
   const f = (key: keyof UpdateFlags) => flags[key];
-  const name = (key: keyof UpdateFlags) => UPDATE_FLAG_NAMES[key];
+  const name = (key: keyof UpdateFlags) => spelled(key);
   for (const [key, field] of [['memory', 'limit'], ['memoryReservation', 'reservation'], ['memorySwap', 'swap']] as const) {
     const v = f(key);
     if (v !== undefined) set('memory', field, parseMemorySize(name(key), v));
@@ -93,17 +68,18 @@ export function resourcesFromFlags(flags: UpdateFlags): LinuxResources {
   return r as LinuxResources;
 }
 
-export function command(args: GlobalArgs & UpdateFlags & { id: string; resources?: string }): void {
-  const given = (Object.keys(UPDATE_FLAG_NAMES) as (keyof UpdateFlags)[]).filter((k) => args[k] !== undefined);
-  if (args.resources !== undefined) {
+export function command(args: Args<'update'>, globals: Globals): void {
+  const { id, resources, ...flags } = args;
+  const given = Object.keys(flags).filter((k) => flags[k as keyof UpdateFlags] !== undefined);
+  if (resources !== undefined) {
     // runc reads the file and drops the flags without a word: tdrun says so instead
-    if (given.length > 0) throw new TdrunError(`--resources and --${UPDATE_FLAG_NAMES[given[0]]}`, 'give the new values one way: a resources file or flags');
-    const fromStdin = args.resources === '-';
-    const name = `--resources ${fromStdin ? 'standard input' : args.resources}`;
-    updateContainer(args.root, args.id, checkResources(readJson(fromStdin ? 0 : args.resources, name), name), name);
+    if (given.length > 0) throw new TdrunError(`--resources and --${spelled(given[0])}`, 'give the new values one way: a resources file or flags');
+    const fromStdin = resources === '-';
+    const name = `--resources ${fromStdin ? 'standard input' : resources}`;
+    updateContainer(globals.root, id, checkResources(readJson(fromStdin ? 0 : resources, name), name), name);
     return;
   }
   if (given.length === 0) throw new TdrunError('nothing to update', 'give --resources FILE|- or at least one of the limit flags (tdrun update --help)');
   const name = 'the flags';
-  updateContainer(args.root, args.id, checkResources(resourcesFromFlags(args), name), name);
+  updateContainer(globals.root, id, checkResources(resourcesFromFlags(flags), name), name);
 }
