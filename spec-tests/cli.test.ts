@@ -178,7 +178,7 @@ describe.skipIf(!!why)('cli', () => {
     const b = await createContainer(rt, ['/probe', 'exit', '0']);
     await rt.ok(['start', b.id]);
     expect(await waitStatus(rt, b.id, 'stopped')).toBe('stopped');
-    expect((await rt.ok(['ps', b.id])).stdout.trim()).toMatch(/^UID\s+PID\s+PPID\s+CMD$/);
+    expect((await rt.ok(['ps', b.id])).stdout.trim()).toMatch(/^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
     expect(JSON.parse((await rt.ok(['ps', '--format', 'json', b.id])).stdout)).toEqual([]);
     await rt.ok(['kill', '--all', b.id, '9']);
     expect((await rt.run(['kill', b.id, '9'])).code, 'without --all it stays an error (runtime.md)').toBe(1);
@@ -340,9 +340,9 @@ describe.skipIf(!!why)('cli', () => {
   });
 
   it('an unknown command is named as such', async () => {
-    const r = await rt.run(['events', 'x']);
+    const r = await rt.run(['checkpoint', 'x']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('tdrun: usage: unknown command "events"');
+    expect(r.stderr.trim()).toBe('tdrun: usage: unknown command "checkpoint"');
   });
 
   it('every option of exec --help and spec --help is described (spec has --rootless)', async () => {

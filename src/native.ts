@@ -35,6 +35,10 @@ export interface Native {
   tryWaitPid(pid: number): ExitStatus | null;
   /** mkfifo(path, mode). */
   mkfifo(path: string, mode: number): void;
+  /** cgroup v1's OOM notification for the memory cgroup directory: an eventfd (close-on-exec)
+   *  registered through cgroup.event_control against memory.oom_control. A read of 8 bytes
+   *  returns at each OOM event there, and when the cgroup is removed. */
+  oomEventFd(memoryCgroupDir: string): number;
   /** Receive one fd sent with SCM_RIGHTS on a unix socket (blocking). */
   recvFd(socketFd: number): number;
   /** ioctl(TIOCSWINSZ). */

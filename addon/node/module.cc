@@ -18,6 +18,7 @@
 #include <spawn.h>
 #include <string>
 #include <linux/mount.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -321,6 +322,40 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// cgroup v1's OOM notification: an eventfd registered in cgroup.event_control against
+// memory.oom_control. The kernel keeps the registration until the eventfd is closed or the cgroup
+// goes (it signals the eventfd then too); the two cgroup files are not needed after the write.
+Napi::Value OomEventFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir = info[0].As<Napi::String>().Utf8Value();
+  int efd = eventfd(0, EFD_CLOEXEC);
+  if (efd < 0) {
+    throwErrno(env, errno, "eventfd");
+    return env.Undefined();
+  }
+  std::string oomPath = dir + "/memory.oom_control";
+  int ofd = open(oomPath.c_str(), O_RDONLY | O_CLOEXEC);
+  if (ofd < 0) {
+    int err = errno;
+    close(efd);
+    throwErrno(env, err, ("open " + oomPath).c_str());
+    return env.Undefined();
+  }
+  std::string controlPath = dir + "/cgroup.event_control";
+  int cfd = open(controlPath.c_str(), O_WRONLY | O_CLOEXEC);
+  std::string line = std::to_string(efd) + " " + std::to_string(ofd);
+  int err = 0;
+  if (cfd < 0 || write(cfd, line.data(), line.size()) < 0) err = errno;
+  if (cfd >= 0) close(cfd);
+  close(ofd);
+  if (err != 0) {
+    close(efd);
+    throwErrno(env, err, ("write " + controlPath).c_str());
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, efd);
+}
+
 Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sock = info[0].As<Napi::Number>().Int32Value();
@@ -546,6 +581,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tryWaitPid", Napi::Function::New(env, TryWaitPid));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("oomEventFd", Napi::Function::New(env, OomEventFd));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));

@@ -99,4 +99,6 @@ sh -c 'echo $$ >/sys/fs/cgroup/outer/cgroup.procs && exec "$0" run -b "$1" v2bus
 say busy_run_status $?
 say busy_run_output "$(tr '\n' ' ' <"$results/busy.out")"
 say busy_subtree_control "$(cat /sys/fs/cgroup/outer/cgroup.subtree_control)"
+
+. "$repo/spec-tests/v2-guest/resources.sh"
 exit 0

@@ -4,9 +4,8 @@
 // container's cgroup is read, not only the init: `exec --cap` adds capabilities to one process.
 import { readFileSync, readlinkSync, readdirSync } from 'node:fs';
 import { TdrunError } from '../errors.ts';
-import { listPids, UNIFIED, type CgroupPlacement } from '../cgroups/index.ts';
-import { readCgroupFile } from '../cgroups/fs.ts';
-import { dirFor, unescapeMountinfo } from '../cgroups/setup.ts';
+import { cgroupManager, type CgroupManager } from '../cgroups/index.ts';
+import { unescapeMountinfo } from '../cgroups/setup.ts';
 import { commandLine } from '../container/ps.ts';
 import { CAPABILITIES } from '../spec/kernel.ts';
 import { readJson } from '../spec/load.ts';
@@ -86,24 +85,14 @@ export function parseMountinfo(text: string): LiveMount[] {
   return mounts;
 }
 
-function readLimit(dir: string | undefined, file: string): number | null {
-  if (!dir) return null;
-  try {
-    const text = readCgroupFile(dir, file).trim();
-    return text === 'max' ? null : Number(text);
-  } catch {
-    return null;
-  }
-}
-
-/** The memory and pids limits in force in the container's cgroups. */
-function cgroupLimits(placement: CgroupPlacement): LiveContainer['limits'] {
-  const unified = placement.paths[UNIFIED];
-  const memoryV1 = dirFor(placement, 'memory');
-  const pidsV1 = dirFor(placement, 'pids');
+/** The memory and pids limits in force in the container's cgroups (from the manager's stats,
+ *  where "no limit" is 0 for pids and a huge number for memory). */
+function cgroupLimits(cgroups: CgroupManager): LiveContainer['limits'] {
+  const stats = cgroups.stats();
+  const memory = stats.memory.usage.limit;
   return {
-    memory: memoryV1 ? readLimit(memoryV1, 'memory.limit_in_bytes') : readLimit(unified, 'memory.max'),
-    pids: pidsV1 ? readLimit(pidsV1, 'pids.max') : readLimit(unified, 'pids.max'),
+    memory: memory === 0n || memory > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(memory),
+    pids: stats.pids.limit === undefined ? null : Number(stats.pids.limit),
   };
 }
 
@@ -123,7 +112,9 @@ export function auditContainer(root: string, id: string): AuditReport {
   const record = readRecord(root, id);
   if (currentStatus(record) === 'stopped') throw new TdrunError('container not running');
   const spec = recordedSpec(record);
-  const processes = listPids(record.cgroup)
+  const cgroups = cgroupManager(record.cgroup);
+  const processes = cgroups
+    .pids()
     .sort((a, b) => a - b)
     .map(readProcess)
     .filter((p): p is LiveProcess => p !== null);
@@ -133,7 +124,7 @@ export function auditContainer(root: string, id: string): AuditReport {
   } catch {
     // the init exited between the status check and here: the other checks still hold
   }
-  const live: LiveContainer = { spec, processes, hostNs: namespacesOf(process.pid, hostNamespacePath), mounts, limits: cgroupLimits(record.cgroup) };
+  const live: LiveContainer = { spec, processes, hostNs: namespacesOf(process.pid, hostNamespacePath), mounts, limits: cgroupLimits(cgroups) };
   const all = [
     ...configFindings(spec, record.bundle),
     ...rootfsFindings(spec, record.bundle),

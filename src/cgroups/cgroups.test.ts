@@ -9,10 +9,8 @@ import { applyMemoryV2 } from './memory.ts';
 import { spawn } from 'node:child_process';
 import { parseCgroupSetup, resolvePlacement } from './setup.ts';
 import { deviceState, ruleLine } from './devices.ts';
-import {
-  applyResources, createCgroups, detectCgroups, freeze, isFrozen, listPids, removeCgroups, thaw, v2ControllersFor,
-  type CgroupPlacement,
-} from './index.ts';
+import { cgroupManager, detectCgroups, type CgroupPlacement } from './index.ts';
+import { controllersFor, layoutOf } from './cgroupfs.ts';
 
 const HYBRID_MOUNTINFO = [
   '31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
@@ -93,12 +91,12 @@ describe('kernel memory limits: a warning, as runc gives, instead of a refusal',
 
 describe('cgroup2 controllers a config needs', () => {
   it('only those whose files its limits write', () => {
-    expect(v2ControllersFor(undefined)).toEqual([]);
-    expect(v2ControllersFor({ devices: [{ allow: false, access: 'rwm' }], memory: {} })).toEqual([]);
-    expect(v2ControllersFor({ memory: { limit: 1 << 20 }, pids: { limit: 5 } })).toEqual(['memory', 'pids']);
-    expect(v2ControllersFor({ cpu: { cpus: '0' } })).toEqual(['cpuset']);
-    expect(v2ControllersFor({ cpu: { shares: 0, quota: 50000 } })).toEqual(['cpu']);
-    expect(v2ControllersFor({ unified: { 'io.weight': '50', 'cgroup.max.depth': '2' } })).toEqual(['io']);
+    expect(controllersFor(undefined)).toEqual([]);
+    expect(controllersFor({ devices: [{ allow: false, access: 'rwm' }], memory: {} })).toEqual([]);
+    expect(controllersFor({ memory: { limit: 1 << 20 }, pids: { limit: 5 } })).toEqual(['memory', 'pids']);
+    expect(controllersFor({ cpu: { cpus: '0' } })).toEqual(['cpuset']);
+    expect(controllersFor({ cpu: { shares: 0, quota: 50000 } })).toEqual(['cpu']);
+    expect(controllersFor({ unified: { 'io.weight': '50', 'cgroup.max.depth': '2' } })).toEqual(['io']);
   });
 });
 
@@ -114,13 +112,13 @@ describe.skipIf(!root || !unifiedMount)("enabling cgroup2 controllers (root, thi
     try {
       writeFileSync(`${busy}/cgroup.procs`, String(sleeper.pid));
       // tdrun spec's default config: a device rule (a BPF program on v2) and no limit
-      const made = createCgroups({ paths: { unified: `${busy}/c` } }, { devices: [{ allow: false, access: 'rwm' }] });
+      const made = cgroupManager({ paths: { unified: `${busy}/c` } }).create({ devices: [{ allow: false, access: 'rwm' }] });
       expect(made.created).toEqual([`${busy}/c`]);
       made.rollback();
       // what every create met before: enabling a controller where processes live is EBUSY
       const available = readFileSync(`${unifiedMount}/cgroup.controllers`, 'utf8').split(/\s+/).filter(Boolean);
       if (available.includes('hugetlb')) {
-        expect(() => createCgroups({ paths: { unified: `${busy}/c` } }, { unified: { 'hugetlb.2MB.max': '0' } })).toThrow(
+        expect(() => cgroupManager({ paths: { unified: `${busy}/c` } }).create({ unified: { 'hugetlb.2MB.max': '0' } })).toThrow(
           /write "\+hugetlb" to .*cgroup.subtree_control: device or resource busy/,
         );
         expect(existsSync(`${busy}/c`)).toBe(false);
@@ -139,10 +137,10 @@ describe.skipIf(!root || !unifiedMount)("enabling cgroup2 controllers (root, thi
     }
     const parent = `${unifiedMount}/tdrun-unit-update-${process.pid}`;
     const placement = { paths: { unified: `${parent}/c` } };
-    const made = createCgroups(placement, undefined);
+    const made = cgroupManager(placement).create();
     try {
       expect(readFileSync(`${parent}/cgroup.subtree_control`, 'utf8').trim()).toBe('');
-      applyResources(placement, { unified: { 'hugetlb.2MB.max': '2097152' } }, { update: true });
+      cgroupManager(placement).update({ unified: { 'hugetlb.2MB.max': '2097152' } }, undefined, () => {});
       expect(readFileSync(`${parent}/c/hugetlb.2MB.max`, 'utf8').trim()).toBe('2097152');
     } finally {
       made.rollback();
@@ -154,15 +152,15 @@ const name = `/tdrun-unit-${process.pid}`;
 describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
   let placement: CgroupPlacement | undefined;
   afterEach(() => {
-    if (placement) removeCgroups(placement);
+    if (placement) cgroupManager(placement).destroy();
     placement = undefined;
   });
 
   it('creates, places, limits, freezes, lists and removes', async () => {
     placement = resolvePlacement(detectCgroups(), `${name}/sub`, 'x');
-    const made = createCgroups(placement);
+    const made = cgroupManager(placement).create();
     expect(made.created.length).toBe(2 * Object.keys(placement.paths).length);
-    applyResources(placement, {
+    cgroupManager(placement).apply({
       devices: [{ allow: false, access: 'rwm' }],
       memory: { limit: 262144, swap: 262144 * 2 },
       pids: { limit: 10 },
@@ -174,16 +172,16 @@ describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
     expect(readFileSync(`${d('devices')}/devices.list`, 'utf8')).toContain('c 1:3 rwm');
     expect(readFileSync(`${d('devices')}/devices.list`, 'utf8')).not.toContain('a *:*');
     // growing memory and swap together needs memsw written first
-    applyResources(placement, { memory: { limit: 64 << 20, swap: 128 << 20 } }, { update: true });
+    cgroupManager(placement).update({ memory: { limit: 64 << 20, swap: 128 << 20 } }, undefined, () => {});
     expect(readFileSync(`${d('memory')}/memory.memsw.limit_in_bytes`, 'utf8').trim()).toBe(String(128 << 20));
     const child = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
     await new Promise((r) => child.once('spawn', r));
     for (const dir of Object.values(placement.paths)) writeFileSync(`${dir}/cgroup.procs`, String(child.pid));
-    expect(listPids(placement)).toEqual([child.pid]);
-    freeze(placement);
-    expect(isFrozen(placement)).toBe(true);
-    thaw(placement);
-    expect(isFrozen(placement)).toBe(false);
+    expect(cgroupManager(placement).pids()).toEqual([child.pid]);
+    cgroupManager(placement).freeze();
+    expect(cgroupManager(placement).freezerState()).toBe('frozen');
+    cgroupManager(placement).thaw();
+    expect(cgroupManager(placement).freezerState()).toBe('thawed');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     made.rollback();
@@ -193,9 +191,9 @@ describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
 
   it('rollback removes only what it made', () => {
     const parent = resolvePlacement(detectCgroups(), name, 'x');
-    createCgroups(parent);
+    cgroupManager(parent).create();
     const child = resolvePlacement(detectCgroups(), `${name}/child`, 'x');
-    const made = createCgroups(child);
+    const made = cgroupManager(child).create();
     expect(made.created).toEqual(Object.values(child.paths));
     made.rollback();
     for (const dir of Object.values(child.paths)) expect(existsSync(dir)).toBe(false);
@@ -205,22 +203,22 @@ describe.skipIf(!root)('on the real cgroupfs (root, v1 hybrid)', () => {
 
   it('names the setting that fails', () => {
     const p = (placement = resolvePlacement(detectCgroups(), name, 'x'));
-    createCgroups(p);
-    expect(() => applyResources(p, { hugepageLimits: [{ pageSize: '2MB', limit: 1 }] })).toThrow(
-      '/linux/resources/hugepageLimits: not supported by tdrun yet',
+    cgroupManager(p).create();
+    expect(() => cgroupManager(p).apply({ network: { classID: 1 } })).toThrow(
+      '/linux/resources/network/classID: this host has no net_cls cgroup hierarchy mounted',
     );
-    expect(() => applyResources(p, { memory: { swappiness: 200 } })).toThrow('/linux/resources/memory/swappiness');
-    expect(() => applyResources(p, { cpu: { shares: 1 << 20 } })).toThrow(/shares.*at most 262144/);
-    expect(() => applyResources(p, { memory: { limit: 1 << 20, swap: 1 << 19 } })).toThrow('/linux/resources/memory/swap: 524288: must be at least');
+    expect(() => cgroupManager(p).apply({ memory: { swappiness: 200 } })).toThrow('/linux/resources/memory/swappiness');
+    expect(() => cgroupManager(p).apply({ cpu: { shares: 1 << 20 } })).toThrow(/shares.*at most 262144/);
+    expect(() => cgroupManager(p).apply({ memory: { limit: 1 << 20, swap: 1 << 19 } })).toThrow('/linux/resources/memory/swap: 524288: must be at least');
   });
 
   it('v1 kernel memory limits are ignored with a warning (no effect since Linux 5.16)', () => {
     const p = (placement = resolvePlacement(detectCgroups(), name, 'x'));
-    createCgroups(p);
+    cgroupManager(p).create();
     const printed: string[] = [];
     const spy = vi.spyOn(stdio, 'err').mockImplementation((text) => void printed.push(text));
     try {
-      applyResources(p, { memory: { kernel: 1 << 20 } });
+      cgroupManager(p).apply({ memory: { kernel: 1 << 20 } });
     } finally {
       spy.mockRestore();
     }
@@ -238,6 +236,8 @@ describe('allOrNothing (update\'s rollback), on plain files standing in for cgro
       'devices.list': 'c 1:3 rwm\nc 1:5 rwm\n',
       'devices.deny': '',
       'devices.allow': '',
+      'io.max': '8:0 rbps=100 wbps=max riops=max wiops=max\n',
+      'io.weight': 'default 100\n',
     };
     const read = (f: string) => readFileSync(join(dir, f), 'utf8');
     try {
@@ -249,6 +249,8 @@ describe('allOrNothing (update\'s rollback), on plain files standing in for cgro
           writeCgroupFile(dir, 'memory.oom_control', '1');
           writeCgroupFile(dir, 'blkio.throttle.read_bps_device', ['8:16 7', '8:0 5']);
           writeCgroupFile(dir, 'devices.allow', 'a');
+          writeCgroupFile(dir, 'io.max', ['8:16 wbps=5', '8:0 rbps=7']);
+          writeCgroupFile(dir, 'io.weight', '50');
           throw new TdrunError('the next write failed');
         }),
       ).toThrow('the next write failed');
@@ -259,6 +261,9 @@ describe('allOrNothing (update\'s rollback), on plain files standing in for cgro
       // devices.allow/deny cannot be read: devices.list is, and its rules are written back
       expect(read('devices.deny')).toBe('a');
       expect(read('devices.allow')).toBe('c 1:3 rwmc 1:5 rwm');
+      // v2: each device's own line, or the defaults for a device that had none
+      expect(read('io.max')).toBe('8:16 rbps=max wbps=max riops=max wiops=max');
+      expect(read('io.weight')).toBe('default 100');
       // outside allOrNothing nothing is read or remembered
       writeCgroupFile(dir, 'memory.limit_in_bytes', '3000');
       expect(read('memory.limit_in_bytes')).toBe('3000');

@@ -3,6 +3,7 @@
 import { posix } from 'node:path';
 import type { LinuxCPU } from '../spec/types.ts';
 import { readCgroupFile, writeCgroupFile } from './fs.ts';
+import { type CpusetStats, ifPresent } from './stats.ts';
 
 const P = '/linux/resources/cpu';
 
@@ -26,4 +27,32 @@ export function applyCpuset(dir: string, cpu: LinuxCPU | undefined): void {
   if (!cpu) return;
   if (cpu.cpus) writeCgroupFile(dir, 'cpuset.cpus', cpu.cpus, `${P}/cpus`);
   if (cpu.mems) writeCgroupFile(dir, 'cpuset.mems', cpu.mems, `${P}/mems`);
+}
+
+/** "0-2,5" -> [0, 1, 2, 5] */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',').filter(Boolean)) {
+    const [from, to] = part.split('-').map(Number);
+    for (let n = from; n <= (to ?? from); n++) out.push(n);
+  }
+  return out;
+}
+
+/** v1 flag files, in runc's names (the file without "cpuset."). */
+const V1_FLAGS = [
+  'cpu_exclusive', 'mem_hardwall', 'mem_exclusive', 'memory_migrate', 'memory_spread_page', 'memory_spread_slab',
+  'memory_pressure', 'sched_load_balance', 'sched_relax_domain_level',
+] as const;
+
+/** v1 reads what is set; v2 what is in force (the .effective files: an empty cpuset.cpus means the parent's). */
+export function cpusetStats(dir: string, v2: boolean): CpusetStats {
+  const list = (file: string) => parseCpuList(readCgroupFile(dir, file));
+  if (v2) return { cpus: list('cpuset.cpus.effective'), mems: list('cpuset.mems.effective') };
+  const stats: CpusetStats = { cpus: list('cpuset.cpus'), mems: list('cpuset.mems') };
+  for (const flag of V1_FLAGS) {
+    const value = ifPresent(() => Number(readCgroupFile(dir, `cpuset.${flag}`).trim()));
+    if (value !== undefined) stats[flag] = value;
+  }
+  return stats;
 }

@@ -52,6 +52,17 @@ let undoLog: Undo[] | null = null;
 // The files of per-device settings ("8:0 1048576") hold one value per device: each device's old
 // value is its own, and a device without one had the default, which the kernel takes as 0.
 const PER_DEVICE = /^blkio\.(throttle\.|(bfq\.)?(leaf_)?weight_device$)/;
+/**
+ * Files of "<key> <values>" lines, one key per write: how to say "the default" for a key that had
+ * no line of its own (the weights' key is "default" for a value without a device).
+ */
+const KEYED_LINES: Record<string, (key: string) => string> = {
+  'io.max': (dev) => `${dev} rbps=max wbps=max riops=max wiops=max`,
+  'io.weight': (dev) => `${dev} default`,
+  'io.bfq.weight': (dev) => `${dev} default`,
+  'rdma.max': (dev) => `${dev} hca_handle=max hca_object=max`,
+  'net_prio.ifpriomap': (ifname) => `${ifname} 0`,
+};
 
 function rememberOldValue(log: Undo[], dir: string, file: string, values: readonly string[], setting?: string): void {
   const remember = (key: string, read: () => () => void) => {
@@ -79,6 +90,15 @@ function rememberOldValue(log: Undo[], dir: string, file: string, values: readon
       const old = /^oom_kill_disable (\d+)$/m.exec(readCgroupFile(dir, file))?.[1] ?? '0';
       return () => writeValues(dir, file, old);
     });
+  } else if (Object.hasOwn(KEYED_LINES, file)) {
+    for (const value of values) {
+      const first = value.split(' ')[0];
+      const key = file.endsWith('weight') && !first.includes(':') ? 'default' : first;
+      remember(`${dir}/${file} ${key}`, () => {
+        const line = readCgroupFile(dir, file).split('\n').find((l) => l.split(' ')[0] === key);
+        return () => writeValues(dir, file, line ?? KEYED_LINES[file](key));
+      });
+    }
   } else if (PER_DEVICE.test(file)) {
     for (const value of values) {
       const device = value.split(' ')[0];
@@ -99,18 +119,11 @@ function rememberOldValue(log: Undo[], dir: string, file: string, values: readon
  * Runs `change` all or nothing: the first write to each cgroup file reads what was there before,
  * and when `change` throws, the old values go back newest first. That order also suits the
  * pairs the kernel keeps ordered (memory and memory + swap were written in the order the change
- * needed; the reverse order is the one the undoing needs).
+ * needed; the reverse order is the one the undoing needs). Returns what puts the old values back
+ * later, for a change whose second half is not file writes (the systemd driver's unit
+ * properties, over D-Bus) and fails.
  */
-export function allOrNothing(change: () => void): void {
-  undoable(change);
-}
-
-/**
- * allOrNothing for a change with a second half that is not cgroup file writes (the systemd
- * driver's unit properties, over D-Bus): returns what puts the old values back, for when that
- * second half fails.
- */
-export function undoable(change: () => void): () => void {
+export function allOrNothing(change: () => void): () => void {
   const log: Undo[] = [];
   undoLog = log;
   try {

@@ -1,22 +1,17 @@
-// The cgroup manager: create, place, limit, freeze and remove a container's cgroups in every
-// hierarchy (all v1 ones, named ones such as name=systemd, and the unified one), like runc's
-// cgroupfs driver. Controllers live one per file beside this one.
-import { mkdirSync, readdirSync, rmdirSync, existsSync } from 'node:fs';
-import { posix } from 'node:path';
+// The cgroup manager: the only door to a container's cgroups. Code outside src/cgroups asks a
+// CgroupManager and never reads or writes cgroup files itself, so that each driver (cgroupfs v1,
+// v2, hybrid; systemd) keeps its own rules about where each controller lives.
 import type { LinuxResources } from '../spec/types.ts';
-import { TdrunError, describe } from '../errors.ts';
-import { readCgroupFile, sleepMs, writeCgroupFile } from './fs.ts';
-import { type CgroupPlacement, UNIFIED, detectCgroups, dirFor, isPureV2 } from './setup.ts';
-import { applyDevicesV1, applyDevicesV2 } from './devices.ts';
-import { applyMemoryV1, applyMemoryV2 } from './memory.ts';
-import { applyPids } from './pids.ts';
-import { applyCpuV1, applyCpuV2 } from './cpu.ts';
-import { applyCpuset, inheritCpusetV1 } from './cpuset.ts';
-import { applyBlkioV1 } from './blkio.ts';
-import { readFrozen, setFrozen } from './freezer.ts';
+import { TdrunError } from '../errors.ts';
+import { type CgroupPlacement, detectCgroups, resolvePlacement } from './setup.ts';
+import { cgroupfsManager } from './cgroupfs.ts';
+import { resolveSystemdPlacement, systemdManager } from './systemd.ts';
+import type { CgroupStats } from './stats.ts';
 
 export { type CgroupPlacement, type CgroupSetup, detectCgroups, resolvePlacement, UNIFIED } from './setup.ts';
+export type { CgroupStats } from './stats.ts';
 
+/** What `create` made, and how to take it back. */
 export interface CreatedCgroups {
   /** the directories this call made, parents before children */
   created: string[];
@@ -24,267 +19,95 @@ export interface CreatedCgroups {
   rollback(): void;
 }
 
-function mountpointOf(key: string): string {
-  const h = detectCgroups().hierarchies.find((x) => x.key === key);
-  if (!h) throw new TdrunError(`cgroup hierarchy ${key} is not mounted`);
-  return h.mountpoint;
+export type FreezerState = 'thawed' | 'frozen';
+
+/** OOM notifications of one cgroup, as the kernel gives them (see memory.ts's watchers). */
+export interface OomWatch {
+  /** Resolves with the number of OOM events since the last call once there is at least one, or
+   *  with 0 when the cgroup is gone (nothing more will come). */
+  next(): Promise<number>;
+  close(): void;
 }
 
 /**
- * The cgroup2 controllers whose files these limits write. Only they get enabled on the way down:
- * enabling any controller in a cgroup that holds processes fails with EBUSY (a runtime started
- * from such a cgroup, with a relative cgroupsPath, could create nothing), and each enabled
- * controller costs accounting at every level. Device rules need none (a BPF program), nor does
- * the freezer (cgroup.freeze is core).
+ * One container's cgroups, whatever the driver. The contract every driver keeps:
+ *
+ * - **Placement**: a manager is made by `cgroupManager(placement)` from a `CgroupPlacement`, a
+ *   plain JSON value that the state record stores (`record.cgroup`), so that every later command
+ *   gets the same manager back. `placement.driver` picks the driver: absent (or "cgroupfs") is
+ *   the cgroupfs driver, v1, v2 or hybrid after the hierarchies in `placement.paths`; a driver
+ *   with other needs (systemd: its unit name) adds fields of its own beside `driver`.
+ *   `placement.paths` always holds every hierarchy key -> absolute cgroup directory: tdrun-init
+ *   joins those directories (src/plan.ts), whichever driver made them.
+ * - **create(resources)**: makes the cgroups, enabling on cgroup v2 only the controllers that
+ *   `resources` need (v2's no-internal-process rule makes any other enabling a failure risk).
+ *   Returns what removes exactly what it made. On failure it throws a TdrunError and leaves
+ *   nothing behind. It writes no limit.
+ * - **apply(resources)**: writes every limit of a fresh container. A setting it cannot apply
+ *   throws a TdrunError naming the JSON pointer (`/linux/resources/...`), the file and the value;
+ *   nothing is silently ignored (only what runc itself ignores, with a warning). Returns what
+ *   undoes the part that removing the cgroups would not (the v2 device program attached to a
+ *   cgroup that existed before); the caller removes the cgroups for the rest.
+ * - **update(changes, inForce, commit)**: `changes` holds only the settings to change (absent
+ *   means unchanged, devices included); `inForce` is the resources in force before (the state
+ *   record's), for settings that depend on another (v2 swap = memory+swap - memory). All or
+ *   nothing: when a write, or `commit` (run last, inside: it stores the new state), throws,
+ *   every file the update wrote gets its old value back, and the error is rethrown. Returns what
+ *   puts the old values back, for when `setUnitProperties` fails after it.
+ * - **startUnit(pid, resources) / setUnitProperties(changes, inForce) / stopUnit()**: for drivers
+ *   whose cgroups belong to a unit of another process (systemd's transient scope, reached over
+ *   D-Bus: hence async), which the cgroupfs driver does not have (it does nothing there).
+ *   `startUnit` runs before `create`, with `pid` (tdrun-init) as the unit's first member (a scope
+ *   cannot start empty), and returns what stops the unit again; `setUnitProperties` runs after
+ *   `update`'s files; `stopUnit` before `destroy`, and waits until the unit is gone.
+ * - **freeze() / thaw()**: return once the kernel reports the state settled; a freeze that
+ *   cannot settle thaws again and throws. **freezerState()**: "thawed" too when the cgroup is
+ *   gone (nothing is frozen then).
+ * - **stats()**: runc's `events` statistics (src/cgroups/stats.ts), read from the kernel now.
+ * - **watchOom()**: the kernel's OOM notifications for the container's memory cgroup (v1: an
+ *   eventfd on memory.oom_control; v2: inotify on memory.events' oom_kill); undefined where
+ *   there is no memory controller.
+ * - **pids()**: every process in the container's cgroup and its sub-cgroups (unsorted).
+ * - **destroy()**: removes the cgroups (sub-cgroups the container made too), waiting for dying
+ *   tasks; a cgroup that stays busy throws, after trying every hierarchy.
  */
-export function v2ControllersFor(r: LinuxResources | undefined): string[] {
-  if (!r) return [];
-  const needed = new Set<string>();
-  const m = r.memory;
-  if (m && (has(m.limit) || has(m.reservation) || has(m.swap))) needed.add('memory');
-  if (r.pids?.limit) needed.add('pids');
-  if (r.cpu) {
-    const { cpus, mems, ...rest } = r.cpu;
-    if (cpus || mems) needed.add('cpuset');
-    if (Object.values(rest).some((v) => has(v) && v !== 0)) needed.add('cpu');
-  }
-  for (const file of Object.keys(r.unified ?? {})) {
-    const controller = file.split('.')[0];
-    if (controller !== 'cgroup' && file.includes('.')) needed.add(controller);
-  }
-  return [...needed];
+export interface CgroupManager {
+  readonly placement: CgroupPlacement;
+  create(resources?: LinuxResources): CreatedCgroups;
+  apply(resources: LinuxResources | undefined): () => void;
+  update(changes: LinuxResources, inForce: LinuxResources | undefined, commit: () => void): () => void;
+  freeze(): void;
+  thaw(): void;
+  freezerState(): FreezerState;
+  stats(): CgroupStats;
+  watchOom(): OomWatch | undefined;
+  pids(): number[];
+  destroy(): void;
+  startUnit(pid: number, resources: LinuxResources | undefined): Promise<() => Promise<void>>;
+  setUnitProperties(changes: LinuxResources, inForce: LinuxResources | undefined): Promise<void>;
+  stopUnit(): Promise<void>;
 }
-
-/** v2 only lets a child use a controller its parent enabled in cgroup.subtree_control. */
-function enableV2Controllers(parent: string, needed: readonly string[]): void {
-  const enabled = new Set(readCgroupFile(parent, 'cgroup.subtree_control').split(/\s+/).filter(Boolean));
-  // a controller the parent lacks stays off: the limit's own write then names the missing file
-  const available = new Set(readCgroupFile(parent, 'cgroup.controllers').split(/\s+/).filter(Boolean));
-  const enable = needed.filter((c) => available.has(c) && !enabled.has(c));
-  if (enable.length > 0) writeCgroupFile(parent, 'cgroup.subtree_control', enable.map((c) => `+${c}`).join(' '));
-}
-
-/** Enables `needed` in every cgroup2 level above `dir`, top down (a level can only enable what its
- *  parent enabled). */
-function enableV2ControllersAbove(dir: string, needed: readonly string[]): void {
-  if (needed.length === 0) return;
-  let parent = mountpointOf(UNIFIED);
-  for (const part of posix.relative(parent, posix.dirname(dir)).split('/').filter(Boolean)) {
-    enableV2Controllers(parent, needed);
-    parent = posix.join(parent, part);
-  }
-  enableV2Controllers(parent, needed);
-}
-
-/** `resources`: the limits about to be applied, so that cgroup2 gets just their controllers. */
-export function createCgroups(placement: CgroupPlacement, resources?: LinuxResources): CreatedCgroups {
-  const created: string[] = [];
-  const result: CreatedCgroups = {
-    created,
-    rollback() {
-      for (const dir of [...created].reverse()) removeDir(dir);
-    },
-  };
-  try {
-    for (const [key, dir] of Object.entries(placement.paths)) {
-      const mountpoint = mountpointOf(key);
-      // recursive mkdir says which directory it made first (the rest of the path below it is
-      // ours too) and throws nothing for parents that exist: the first fs error a process
-      // throws costs ~0.1 ms
-      const first = mkdirSync(dir, { recursive: true, mode: 0o755 });
-      if (first !== undefined) {
-        let cur = first;
-        created.push(cur);
-        for (const part of posix.relative(first, dir).split('/').filter(Boolean)) created.push((cur = posix.join(cur, part)));
-      }
-      // on hybrid hosts the limits go to the v1 hierarchies: the unified one needs no controller
-      if (key === UNIFIED && isPureV2(placement)) enableV2ControllersAbove(dir, v2ControllersFor(resources));
-      if (key.split(',').includes('cpuset')) inheritCpusetV1(mountpoint, dir);
-    }
-    // runc's check: the init would stop on joining a frozen cgroup (one that existed frozen, or a
-    // new one below a frozen parent), and `create`/`run` wait for it forever
-    if (frozenAlready(placement)) throw new TdrunError("container's cgroup unexpectedly frozen");
-  } catch (err) {
-    result.rollback();
-    throw err instanceof TdrunError ? err : new TdrunError('create cgroups', describe(err));
-  }
-  return result;
-}
-
-function frozenAlready(placement: CgroupPlacement): boolean {
-  const v1 = dirFor(placement, 'freezer');
-  if (v1) return readFrozen(v1, false);
-  const unified = placement.paths[UNIFIED];
-  try {
-    return unified !== undefined && readFrozen(unified, true);
-  } catch (err) {
-    // the root cgroup has no cgroup.events, and cannot be frozen
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-}
-
-export interface ApplyOptions {
-  /** `update`: settings absent from `resources` keep their current values (devices included) */
-  update?: boolean;
-  /** `update`: the resources in force before it (from the state), for settings that depend on another */
-  inForce?: LinuxResources;
-}
-
-function need(placement: CgroupPlacement, controller: string, setting: string): string {
-  const dir = dirFor(placement, controller);
-  if (!dir) throw new TdrunError(setting, `no ${controller} cgroup hierarchy is mounted`);
-  return dir;
-}
-
-function has<T>(value: T | undefined | null): value is T {
-  return value !== undefined && value !== null;
-}
-
-function nonEmpty(value: object | undefined | null): boolean {
-  if (!value) return false;
-  return Object.values(value).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null));
-}
-
-const NOTHING_TO_UNDO = (): void => {};
 
 /**
- * Returns what undoes the part that removing a cgroup would not take along if the cgroup existed
- * before (a failed create in a shared cgroupsPath): the device program attached on cgroup v2.
+ * The manager of cgroups that `placement` (a state record's `cgroup`) describes. A new driver
+ * adds its `driver` value here. One that only makes the cgroups differently (systemd: a transient
+ * scope through D-Bus, limits as unit properties) can hand the rest (stats, freezer, pids, the
+ * files systemd has no property for) to `cgroupfsManager(placement)` from ./cgroupfs.ts, as
+ * runc's systemd driver does with its fs managers.
  */
-export function applyResources(placement: CgroupPlacement, resources: LinuxResources | undefined, opts: ApplyOptions = {}): () => void {
-  const r = resources ?? {};
-  const R = '/linux/resources';
-  if (r.hugepageLimits && r.hugepageLimits.length > 0) throw new TdrunError(`${R}/hugepageLimits`, 'not supported by tdrun yet');
-  if (nonEmpty(r.network)) throw new TdrunError(`${R}/network`, 'not supported by tdrun yet (no net_cls/net_prio handling)');
-  if (r.rdma && Object.keys(r.rdma).length > 0) throw new TdrunError(`${R}/rdma`, 'not supported by tdrun yet');
-
-  if (isPureV2(placement)) {
-    const dir = placement.paths[UNIFIED];
-    // create enabled what its limits needed; an update may bring limits of other controllers
-    if (opts.update) enableV2ControllersAbove(dir, v2ControllersFor(r));
-    if (nonEmpty(r.blockIO)) throw new TdrunError(`${R}/blockIO`, 'not supported by tdrun on cgroup v2 yet');
-    applyMemoryV2(dir, r.memory ?? undefined, opts.inForce?.memory?.limit);
-    applyPids(dir, r.pids ?? undefined);
-    applyCpuV2(dir, r.cpu ?? undefined);
-    applyCpuset(dir, r.cpu ?? undefined);
-    for (const [file, value] of Object.entries(r.unified ?? {})) {
-      if (file.includes('/') || file.startsWith('.') || !file.includes('.')) {
-        throw new TdrunError(`${R}/unified/${file}`, 'not a cgroup file name');
-      }
-      writeCgroupFile(dir, file, value, `${R}/unified/${file}`);
-    }
-    // last: a failure above leaves no program behind in a cgroup that create did not make
-    if (!opts.update || has(r.devices)) return applyDevicesV2(dir, r.devices ?? undefined, opts.update ?? false) ?? NOTHING_TO_UNDO;
-    return NOTHING_TO_UNDO;
-  }
-
-  if (r.unified && Object.keys(r.unified).length > 0) {
-    throw new TdrunError(`${R}/unified`, 'needs a cgroup v2 host (this one uses cgroup v1 controllers)');
-  }
-  if (!opts.update || has(r.devices)) applyDevicesV1(need(placement, 'devices', `${R}/devices`), r.devices ?? undefined);
-  if (nonEmpty(r.memory)) applyMemoryV1(need(placement, 'memory', `${R}/memory`), r.memory!);
-  if (r.pids && r.pids.limit) applyPids(need(placement, 'pids', `${R}/pids`), r.pids);
-  if (r.cpu) {
-    const { cpus, mems, ...rest } = r.cpu;
-    if (nonEmpty(rest)) applyCpuV1(need(placement, 'cpu', `${R}/cpu`), rest);
-    if (cpus || mems) applyCpuset(need(placement, 'cpuset', `${R}/cpu/cpus`), { cpus, mems });
-  }
-  if (nonEmpty(r.blockIO)) applyBlkioV1(need(placement, 'blkio', `${R}/blockIO`), r.blockIO!);
-  return NOTHING_TO_UNDO;
+export function cgroupManager(placement: CgroupPlacement): CgroupManager {
+  const driver = placement.driver ?? 'cgroupfs';
+  if (driver === 'cgroupfs') return cgroupfsManager(placement);
+  if (driver === 'systemd') return systemdManager(placement);
+  throw new TdrunError(`cgroup driver ${JSON.stringify(driver)}`, 'not supported by this tdrun');
 }
 
-function freezerDir(placement: CgroupPlacement): { dir: string; v2: boolean } {
-  const dir = dirFor(placement, 'freezer');
-  if (dir) return { dir, v2: false };
-  const unified = placement.paths[UNIFIED];
-  if (unified && existsSync(posix.join(unified, 'cgroup.freeze'))) return { dir: unified, v2: true };
-  throw new TdrunError('no freezer cgroup is available');
-}
-
-export function freeze(placement: CgroupPlacement): void {
-  const { dir, v2 } = freezerDir(placement);
-  setFrozen(dir, v2, true);
-}
-
-export function thaw(placement: CgroupPlacement): void {
-  const { dir, v2 } = freezerDir(placement);
-  setFrozen(dir, v2, false);
-}
-
-/** False when the cgroup is gone (nothing frozen is left). */
-export function isFrozen(placement: CgroupPlacement): boolean {
-  const { dir, v2 } = freezerDir(placement);
-  try {
-    return readFrozen(dir, v2);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-}
-
-function collectPids(dir: string, out: number[]): void {
-  let entries;
-  try {
-    for (const line of readCgroupFile(dir, 'cgroup.procs').split('\n')) if (line) out.push(Number(line));
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  for (const e of entries) if (e.isDirectory()) collectPids(posix.join(dir, e.name), out);
-}
-
-/** Every process in the container's cgroup and its sub-cgroups (the freezer one: what pause and kill --all act on). */
-export function listPids(placement: CgroupPlacement): number[] {
-  const dir =
-    dirFor(placement, 'freezer') ?? dirFor(placement, 'devices') ?? dirFor(placement, 'pids') ??
-    placement.paths[UNIFIED] ?? Object.values(placement.paths)[0];
-  const out: number[] = [];
-  if (dir) collectPids(dir, out);
-  return out;
-}
-
-const RMDIR_TRIES = 200;
-
-/** rmdir a cgroup and any sub-cgroups the container made, retrying while dying tasks leave. */
-function removeDir(dir: string): void {
-  for (let i = 0; ; i++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || i >= RMDIR_TRIES) throw new TdrunError(`remove cgroup ${dir}`, describe(err));
-      // busy: sub-cgroups the container made (listed only now, as most containers make none),
-      // or tasks that are still leaving
-      if (i === 0) removeSubCgroups(dir);
-      else sleepMs(i < 10 ? 1 : 10);
-    }
-  }
-}
-
-function removeSubCgroups(dir: string): void {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new TdrunError(`remove cgroup ${dir}`, describe(err));
-  }
-  for (const e of entries) if (e.isDirectory()) removeDir(posix.join(dir, e.name));
-}
-
-export function removeCgroups(placement: CgroupPlacement): void {
-  const errors: string[] = [];
-  // try every hierarchy even when one fails, so one busy cgroup does not leave all the others
-  for (const dir of Object.values(placement.paths)) {
-    try {
-      removeDir(dir);
-    } catch (err) {
-      errors.push(describe(err));
-    }
-  }
-  if (errors.length > 0) throw new TdrunError(errors.join('; '));
+/**
+ * Where a new container's cgroups go: runc's cgroupfs rules for `cgroupsPath` (setup.ts), or with
+ * `systemd` (--systemd-cgroup) its "slice:prefix:name" rules (systemd.ts). The manager it returns
+ * has made nothing yet: `startUnit` and `create` do.
+ */
+export function placeContainer(cgroupsPath: string | undefined, id: string, systemd: boolean): CgroupManager {
+  if (systemd) return cgroupManager(resolveSystemdPlacement(detectCgroups(), cgroupsPath, id));
+  return cgroupManager(resolvePlacement(detectCgroups(), cgroupsPath, id));
 }

@@ -30,12 +30,17 @@ export interface SystemdUnitName {
   slice: string;
   /** the scope unit, e.g. "docker-abc.scope" */
   unit: string;
+  /** the unit's Description, naming the container */
+  description: string;
 }
 
+/** How a state record names a container's cgroups (see CgroupManager in index.ts). */
 export interface CgroupPlacement {
   /** hierarchy key -> absolute dir of the container's cgroup in it */
   paths: Record<string, string>;
-  /** with the systemd driver: the scope unit that owns the cgroup */
+  /** which driver made them; absent: cgroupfs */
+  driver?: string;
+  /** driver "systemd": the scope unit that owns the cgroup */
   systemd?: SystemdUnitName;
 }
 

@@ -8,13 +8,13 @@ const MAX = 2n ** 64n - 1n;
 
 describe('systemd cgroupsPath "slice:prefix:name" (runc rules)', () => {
   it('no cgroupsPath: system.slice and runc-<id>.scope', () => {
-    expect(parseSystemdCgroupsPath(undefined, 'c1')).toEqual({ slice: 'system.slice', unit: 'runc-c1.scope' });
-    expect(parseSystemdCgroupsPath('', 'c1')).toEqual({ slice: 'system.slice', unit: 'runc-c1.scope' });
+    expect(parseSystemdCgroupsPath(undefined, 'c1')).toEqual({ slice: 'system.slice', unit: 'runc-c1.scope', description: 'tdrun container c1' });
+    expect(parseSystemdCgroupsPath('', 'c1')).toEqual({ slice: 'system.slice', unit: 'runc-c1.scope', description: 'tdrun container c1' });
   });
   it('the three parts; an empty slice is system.slice, an empty prefix drops the dash', () => {
-    expect(parseSystemdCgroupsPath('machine.slice:docker:abc', 'c1')).toEqual({ slice: 'machine.slice', unit: 'docker-abc.scope' });
-    expect(parseSystemdCgroupsPath(':cri:x', 'c1')).toEqual({ slice: 'system.slice', unit: 'cri-x.scope' });
-    expect(parseSystemdCgroupsPath('a.slice::x', 'c1')).toEqual({ slice: 'a.slice', unit: 'x.scope' });
+    expect(parseSystemdCgroupsPath('machine.slice:docker:abc', 'c1')).toEqual({ slice: 'machine.slice', unit: 'docker-abc.scope', description: 'tdrun container c1' });
+    expect(parseSystemdCgroupsPath(':cri:x', 'c1')).toEqual({ slice: 'system.slice', unit: 'cri-x.scope', description: 'tdrun container c1' });
+    expect(parseSystemdCgroupsPath('a.slice::x', 'c1')).toEqual({ slice: 'a.slice', unit: 'x.scope', description: 'tdrun container c1' });
   });
   it('refuses other forms with the reason', () => {
     expect(() => parseSystemdCgroupsPath('/a/b', 'c1')).toThrow(/slice:prefix:name/);
@@ -40,9 +40,11 @@ describe('slice names expand by their dashes', () => {
 describe("the scope's cgroup in every hierarchy", () => {
   it('pure v2: below systemd\'s root, outside init.scope', () => {
     const setup = parseCgroupSetup('30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw', '0::/user.slice/session-1.scope\n');
-    expect(systemdPlacement(setup, { slice: 'a-b.slice', unit: 'x-c1.scope' }, '0::/init.scope\n')).toEqual({
+    const name = { slice: 'a-b.slice', unit: 'x-c1.scope', description: 'tdrun container c1' };
+    expect(systemdPlacement(setup, name, '0::/init.scope\n')).toEqual({
       paths: { unified: '/sys/fs/cgroup/a.slice/a-b.slice/x-c1.scope' },
-      systemd: { slice: 'a-b.slice', unit: 'x-c1.scope' },
+      driver: 'systemd',
+      systemd: name,
     });
   });
   it('hybrid: each v1 hierarchy and the unified one, from systemd in a container without a cgroup namespace', () => {
@@ -52,7 +54,7 @@ describe("the scope's cgroup in every hierarchy", () => {
     );
     const bases = '4:memory:/machine.slice/ct.scope\n0::/machine.slice/ct.scope/init.scope\n';
     expect(systemdBases(bases).get('unified')).toBe('/machine.slice/ct.scope');
-    expect(systemdPlacement(setup, { slice: 'system.slice', unit: 'runc-c1.scope' }, bases).paths).toEqual({
+    expect(systemdPlacement(setup, { slice: 'system.slice', unit: 'runc-c1.scope', description: '' }, bases).paths).toEqual({
       memory: '/sys/fs/cgroup/memory/machine.slice/ct.scope/system.slice/runc-c1.scope',
       unified: '/sys/fs/cgroup/unified/machine.slice/ct.scope/system.slice/runc-c1.scope',
     });
@@ -74,7 +76,7 @@ describe('unit properties for the limits (as runc sets them)', () => {
 
   it('cpu: weight from shares, quota per second rounded up to 10 ms, the period, the cpusets as bitmasks', () => {
     expect(props({ cpu: { shares: 1024, quota: 50_000, period: 100_000, cpus: '0-3,9', mems: '0' } })).toEqual({
-      CPUWeight: 40n,
+      CPUWeight: 39n,
       CPUQuotaPeriodUSec: 100_000n,
       CPUQuotaPerSecUSec: 500_000n,
       AllowedCPUs: [0x0f, 0x02],

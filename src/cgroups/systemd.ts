@@ -13,6 +13,8 @@ import { debug, warn } from '../log.ts';
 import { DBusConnection, DBusError } from './dbus.ts';
 import type { DBusValue, Message, Variant } from './dbus-wire.ts';
 import { type CgroupPlacement, type CgroupSetup, type SystemdUnitName, UNIFIED, dirOf } from './setup.ts';
+import type { CgroupManager } from './index.ts';
+import { cgroupfsManager, layoutOf } from './cgroupfs.ts';
 import { sharesToWeight } from './cpu.ts';
 import { deviceState, ruleLine } from './devices.ts';
 
@@ -34,7 +36,8 @@ const MANAGER = 'org.freedesktop.systemd1.Manager';
  */
 export function parseSystemdCgroupsPath(cgroupsPath: string | undefined, id: string): SystemdUnitName {
   const where = `/linux/cgroupsPath ${JSON.stringify(cgroupsPath)}`;
-  if (cgroupsPath === undefined || cgroupsPath === '') return { slice: DEFAULT_SLICE, unit: `${DEFAULT_PREFIX}-${id}.scope` };
+  const description = `tdrun container ${id}`;
+  if (cgroupsPath === undefined || cgroupsPath === '') return { slice: DEFAULT_SLICE, unit: `${DEFAULT_PREFIX}-${id}.scope`, description };
   const parts = cgroupsPath.split(':');
   if (parts.length !== 3) throw new TdrunError(where, 'the systemd cgroup driver needs the form "slice:prefix:name"');
   const [slice, prefix, name] = parts;
@@ -46,7 +49,7 @@ export function parseSystemdCgroupsPath(cgroupsPath: string | undefined, id: str
   const unit = prefix === '' ? `${name}.scope` : `${prefix}-${name}.scope`;
   const sliceName = slice === '' ? DEFAULT_SLICE : slice;
   expandSlice(sliceName, where);
-  return { slice: sliceName, unit };
+  return { slice: sliceName, unit, description };
 }
 
 /**
@@ -97,7 +100,7 @@ export function systemdPlacement(setup: CgroupSetup, name: SystemdUnitName, proc
     if (dir === null) throw new TdrunError(`systemd unit ${name.unit}`, `${cgroup} is outside the ${h.key} cgroup mount`);
     paths[h.key] = dir;
   }
-  return { paths, systemd: name };
+  return { paths, driver: 'systemd', systemd: name };
 }
 
 function prop(name: string, signature: string, value: DBusValue): [string, Variant] {
@@ -323,9 +326,9 @@ async function withSystemd<T>(use: (conn: DBusConnection) => Promise<T>): Promis
  * the scope are the container's), no default dependencies (the scope must not wait for, or stop
  * with, other units at shutdown), accounting on for the controllers the limits need.
  */
-export async function startScope(name: SystemdUnitName, pid: number, id: string, resources: LinuxResources | undefined, v2: boolean): Promise<void> {
+async function startScope(name: SystemdUnitName, pid: number, resources: LinuxResources | undefined, v2: boolean): Promise<void> {
   const properties: [string, Variant][] = [
-    prop('Description', 's', `tdrun container ${id}`),
+    prop('Description', 's', name.description),
     prop('Slice', 's', name.slice),
     prop('Delegate', 'b', true),
     prop('PIDs', 'au', [pid]),
@@ -363,7 +366,7 @@ export async function startScope(name: SystemdUnitName, pid: number, id: string,
 }
 
 /** `update`: the new limits as properties of the running scope (runtime only, as runc). */
-export async function setScopeProperties(name: SystemdUnitName, resources: LinuxResources, v2: boolean, limitInForce?: number): Promise<void> {
+async function setScopeProperties(name: SystemdUnitName, resources: LinuxResources, v2: boolean, limitInForce?: number): Promise<void> {
   const properties = resourceProperties(resources, v2, limitInForce);
   if (resources.devices) properties.push(...deviceProperties(resources.devices, readFileSync('/proc/devices', 'utf8')));
   if (properties.length === 0) return;
@@ -378,7 +381,7 @@ export async function setScopeProperties(name: SystemdUnitName, resources: Linux
  * Stops the scope and waits until systemd has removed its cgroup. A scope whose processes all
  * ended has usually been stopped and forgotten by systemd already: that is no error.
  */
-export async function stopScope(name: SystemdUnitName): Promise<void> {
+async function stopScope(name: SystemdUnitName): Promise<void> {
   const what = `stop systemd unit ${name.unit}`;
   try {
     await withSystemd(async (conn) => {
@@ -397,4 +400,36 @@ export async function stopScope(name: SystemdUnitName): Promise<void> {
   } catch (err) {
     throw err instanceof DBusError ? new TdrunError(what, err.message) : err;
   }
+}
+
+/**
+ * The systemd driver's manager: the unit calls above, and for everything else (the files systemd
+ * has no property for, device rules, freezer, stats, pids, the v1 hierarchies systemd leaves
+ * alone) the cgroupfs driver on the scope's paths, as runc's systemd managers use its fs ones.
+ */
+export function systemdManager(placement: CgroupPlacement): CgroupManager {
+  const name = placement.systemd;
+  if (!name) throw new TdrunError('cgroup driver "systemd"', 'the state names no systemd unit');
+  const files = cgroupfsManager(placement);
+  const v2 = layoutOf(placement) === 'v2';
+  return {
+    placement,
+    create: (resources) => files.create(resources),
+    apply: (resources) => files.apply(resources),
+    update: (changes, inForce, commit) => files.update(changes, inForce, commit),
+    freeze: () => files.freeze(),
+    thaw: () => files.thaw(),
+    freezerState: () => files.freezerState(),
+    stats: () => files.stats(),
+    watchOom: () => files.watchOom(),
+    pids: () => files.pids(),
+    // after stopUnit: what systemd removed is gone (ENOENT is no error), the rest is ours
+    destroy: () => files.destroy(),
+    async startUnit(pid, resources) {
+      await startScope(name, pid, resources, v2);
+      return () => stopScope(name);
+    },
+    setUnitProperties: (changes, inForce) => setScopeProperties(name, changes, v2, inForce?.memory?.limit),
+    stopUnit: () => stopScope(name),
+  };
 }

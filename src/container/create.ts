@@ -23,9 +23,7 @@ import {
 } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
-import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
-import { isPureV2 } from '../cgroups/setup.ts';
-import { resolveSystemdPlacement, startScope, stopScope } from '../cgroups/systemd.ts';
+import { placeContainer, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
 import { noProcessToStart } from './start.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone, type Helper } from './spawn.ts';
@@ -122,9 +120,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const execFifo = opts.startAtOnce ? '' : join(dir, 'exec.fifo');
     if (execFifo) native().mkfifo(execFifo, 0o600);
 
-    const placement = opts.systemdCgroup
-      ? resolveSystemdPlacement(detectCgroups(), spec.linux?.cgroupsPath, id)
-      : resolvePlacement(detectCgroups(), spec.linux?.cgroupsPath, id);
+    const cgroupManager = placeContainer(spec.linux?.cgroupsPath, id, opts.systemdCgroup);
+    const placement = cgroupManager.placement;
     const record: ContainerRecord = {
       ociVersion: spec.ociVersion,
       id,
@@ -152,11 +149,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // depend on them; their undo is registered here, so that it runs after the helper and the
     // init are gone.
     let cgroups: CreatedCgroups | undefined;
-    let scope = false;
+    let stopUnit: (() => Promise<void>) | undefined;
     undo.push(async () => {
       cgroups?.rollback();
-      // systemd removes the scope's cgroups itself
-      if (scope) await stopScope(placement.systemd!);
+      // systemd removes the unit's own cgroups itself
+      await stopUnit?.();
     });
 
     const extra: number[] = [];
@@ -193,16 +190,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     debug(`create ${id}: tdrun-init spawned`);
     // the plan first: tdrun-init makes the namespaces that do not depend on the cgroups meanwhile
     sendPlan(helper, plan);
-    if (placement.systemd) {
-      // systemd makes the scope's cgroups with the helper in them (a scope cannot start empty);
-      // the hierarchies systemd leaves alone are made below, as runc does
-      await startScope(placement.systemd, helperPid, id, spec.linux?.resources, isPureV2(placement));
-      scope = true;
-      debug(`create ${id}: systemd scope ${placement.systemd.unit} started`);
-    }
-    cgroups = createCgroups(placement, spec.linux?.resources);
+    // systemd makes the scope's cgroups with the helper in them (a scope cannot start empty);
+    // create then makes what systemd leaves alone, as runc does
+    stopUnit = await cgroupManager.startUnit(helperPid, spec.linux?.resources);
+    cgroups = cgroupManager.create(spec.linux?.resources);
     // before the cgroups' own undo: one that existed before would keep the device program
-    undo.push(applyResources(placement, spec.linux?.resources));
+    undo.push(cgroupManager.apply(spec.linux?.resources));
     debug(`create ${id}: cgroups made`);
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
     sendMessage(helper.sync, Msg.CgroupsReady);

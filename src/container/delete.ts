@@ -6,8 +6,7 @@ import { markThinCall } from '../code-cache.ts';
 import { containerDir, readRecord, removeContainerDir, type ContainerRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { currentStatus, requireStatus, type Status } from '../state/lifecycle.ts';
-import { listPids, removeCgroups, thaw } from '../cgroups/index.ts';
-import { stopScope } from '../cgroups/systemd.ts';
+import { cgroupManager } from '../cgroups/index.ts';
 import { warn } from '../log.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
 import { containerPids } from './kill.ts';
@@ -23,7 +22,7 @@ async function killEverything(record: ContainerRecord, status: Status, pids: num
     }
   }
   // a frozen task dies of SIGKILL only once thawed
-  if (status === 'paused') thaw(record.cgroup);
+  if (status === 'paused') cgroupManager(record.cgroup).thaw();
   if (!(await waitGone(pids))) throw new TdrunError('processes of the container did not exit after SIGKILL');
 }
 
@@ -51,12 +50,13 @@ export async function deleteContainer(root: string, id: string, force: boolean):
     const pids = containerPids(record, status !== 'stopped');
     if (status !== 'stopped' || pids.length > 0) await killEverything(record, status, pids);
     // processes that containerPids left alone: the cgroup is shared with something else and stays
-    const others = listPids(record.cgroup).filter((pid) => !pids.includes(pid));
+    const cgroups = cgroupManager(record.cgroup);
+    const others = cgroups.pids().filter((pid) => !pids.includes(pid));
     if (others.length > 0) warn(`the container's cgroup is kept: it still holds pid ${others.join(', ')}`);
     else {
-      // systemd removes the scope's own cgroups once it has stopped it; the rest are ours
-      if (record.cgroup.systemd) await stopScope(record.cgroup.systemd);
-      removeCgroups(record.cgroup);
+      // systemd removes the unit's own cgroups once it has stopped it; destroy removes the rest
+      await cgroups.stopUnit();
+      cgroups.destroy();
     }
     removeContainerDir(root, id);
     // runtime-spec: poststop hooks run after the container is deleted, before delete returns

@@ -4,7 +4,7 @@ import { TdrunError } from '../errors.ts';
 import { warn } from '../log.ts';
 import { readRecord, type ContainerRecord } from '../state/store.ts';
 import { currentStatus, namespaceId } from '../state/lifecycle.ts';
-import { listPids, thaw } from '../cgroups/index.ts';
+import { cgroupManager } from '../cgroups/index.ts';
 
 function send(pid: number, signal: number): void {
   try {
@@ -22,7 +22,7 @@ function send(pid: number, signal: number): void {
 export function containerPids(record: ContainerRecord, initAlive: boolean): number[] {
   const pids = new Set<number>();
   const foreign: number[] = [];
-  for (const pid of listPids(record.cgroup)) {
+  for (const pid of cgroupManager(record.cgroup).pids()) {
     const ns = record.membership ? namespaceId(pid, record.membership.ns) : null;
     if (!record.membership || ns === record.membership.id) pids.add(pid);
     else if (ns !== null) foreign.push(pid);
@@ -48,5 +48,5 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   else for (const pid of containerPids(record, status !== 'stopped')) send(pid, signal);
   // frozen tasks (v1 freezer) only act on SIGKILL once thawed: runc thaws too, so that a paused
   // container being killed ends up stopped, the init alone or all of it
-  if (status === 'paused' && signal === 9) thaw(record.cgroup);
+  if (status === 'paused' && signal === 9) cgroupManager(record.cgroup).thaw();
 }

@@ -2,14 +2,14 @@
 import { readRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/lifecycle.ts';
-import { freeze } from '../cgroups/index.ts';
+import { cgroupManager } from '../cgroups/index.ts';
 
 export function pauseContainer(root: string, id: string): void {
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
     requireStatus('pause', record, ['running', 'created']);
-    freeze(record.cgroup);
+    cgroupManager(record.cgroup).freeze();
   } finally {
     lock.release();
   }

@@ -1,18 +1,13 @@
-// `ps`: the processes of a container, as host pids (json, what containerd parses) or a table.
+// `ps`: the processes of a container, as host pids (json, what containerd parses) or ps(1)'s table.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { TdrunError, describe } from '../errors.ts';
 import { readRecord } from '../state/store.ts';
-import { listPids } from '../cgroups/index.ts';
+import { cgroupManager } from '../cgroups/index.ts';
 
 /** A stopped container has none (but for what outlived its init): an empty list, as runc prints. */
 export function containerProcesses(root: string, id: string): number[] {
-  return listPids(readRecord(root, id).cgroup).sort((a, b) => a - b);
-}
-
-interface ProcRow {
-  uid: string;
-  pid: number;
-  ppid: string;
-  cmd: string;
+  return cgroupManager(readRecord(root, id).cgroup).pids().sort((a, b) => a - b);
 }
 
 /** A process's arguments joined by spaces ("" for a kernel thread or a zombie). */
@@ -20,25 +15,30 @@ export function commandLine(pid: number): string {
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
 }
 
-function procRow(pid: number): ProcRow | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1] ?? '?';
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '?';
-    const cmdline = commandLine(pid);
-    return { uid, pid, ppid, cmd: cmdline || `[${comm}]` };
-  } catch {
-    // exited while we looked
-    return null;
-  }
+/** The column of ps(1)'s header that holds the pid. */
+export function pidColumn(header: string): number {
+  const at = header.trim().split(/\s+/).indexOf('PID');
+  if (at < 0) throw new TdrunError('ps', `its output has no PID column (header: ${JSON.stringify(header.trim())}): add pid to -o`);
+  return at;
 }
 
-export function processTable(pids: number[]): string {
-  const rows = pids.map(procRow).filter((r): r is ProcRow => r !== null);
-  const head = ['UID', 'PID', 'PPID', 'CMD'];
-  const cells = [head, ...rows.map((r) => [r.uid, String(r.pid), r.ppid, r.cmd])];
-  const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => c[i].length)));
-  return cells.map((c) => c.map((v, i) => (i < 3 ? v.padEnd(widths[i] + 3) : v)).join('')).join('\n') + '\n';
+/** runc's way: ps(1) over every process of the host, then only the header and the container's lines. */
+export function filterPsOutput(output: string, pids: readonly number[]): string {
+  const [header, ...lines] = output.split('\n');
+  const column = pidColumn(header);
+  const wanted = new Set(pids);
+  const kept = lines.filter((line) => line.trim() !== '' && wanted.has(Number(line.trim().split(/\s+/)[column])));
+  return [header, ...kept].join('\n') + '\n';
+}
+
+/** `options`: ps(1)'s own (runc's default -ef when none). */
+export function processTable(pids: readonly number[], options: readonly string[]): string {
+  const args = options.length > 0 ? [...options] : ['-ef'];
+  const result = spawnSync('ps', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code;
+    throw new TdrunError(`ps ${args.join(' ')}`, code === 'ENOENT' ? 'ps(1) is not installed (Debian: apt-get install procps)' : describe(result.error));
+  }
+  if (result.status !== 0) throw new TdrunError(`ps ${args.join(' ')}`, `exit status ${result.status}: ${result.stderr.trim().split('\n')[0]}`);
+  return filterPsOutput(result.stdout, pids);
 }

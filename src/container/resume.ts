@@ -2,14 +2,14 @@
 import { readRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/lifecycle.ts';
-import { thaw } from '../cgroups/index.ts';
+import { cgroupManager } from '../cgroups/index.ts';
 
 export function resumeContainer(root: string, id: string): void {
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
     requireStatus('resume', record, ['paused']);
-    thaw(record.cgroup);
+    cgroupManager(record.cgroup).thaw();
   } finally {
     lock.release();
   }

@@ -7,10 +7,7 @@ import type { LinuxResources } from '../spec/types.ts';
 import { readRecord, writeRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/lifecycle.ts';
-import { applyResources } from '../cgroups/index.ts';
-import { undoable } from '../cgroups/fs.ts';
-import { isPureV2 } from '../cgroups/setup.ts';
-import { setScopeProperties } from '../cgroups/systemd.ts';
+import { cgroupManager } from '../cgroups/index.ts';
 import { warn } from '../log.ts';
 import { TdrunError, describe } from '../errors.ts';
 
@@ -73,17 +70,15 @@ export async function updateContainer(root: string, id: string, resources: Linux
     const record = readRecord(root, id);
     requireStatus('update', record, ['created', 'running', 'paused']);
     const changes = changesOf(resources, name);
-    const undo = undoable(() => {
-      applyResources(record.cgroup, changes, { update: true, inForce: record.resources });
-      // inside: a state that cannot be written undoes the cgroup changes too
-      writeRecord(root, { ...record, resources: merged(record.resources, changes) });
-    });
-    const scope = record.cgroup.systemd;
-    if (!scope) return;
+    const cgroups = cgroupManager(record.cgroup);
+    // the state write is inside: a state that cannot be written undoes the cgroup changes too
+    const undo = cgroups.update(changes, record.resources, () =>
+      writeRecord(root, { ...record, resources: merged(record.resources, changes) }),
+    );
     // after the files, which the kernel has checked: systemd writes the same values again, and
     // keeps them across a daemon-reload (runc's systemd driver sets both, properties first)
     try {
-      await setScopeProperties(scope, changes, isPureV2(record.cgroup), record.resources?.memory?.limit);
+      await cgroups.setUnitProperties(changes, record.resources);
     } catch (err) {
       try {
         undo();

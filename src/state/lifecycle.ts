@@ -2,8 +2,7 @@
 // /proc entry, the exec fifo and the freezer. Cheap enough for every `state`.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { TdrunError } from '../errors.ts';
-import { dirFor, UNIFIED } from '../cgroups/setup.ts';
-import { readFrozen } from '../cgroups/freezer.ts';
+import { cgroupManager } from '../cgroups/index.ts';
 import type { ContainerRecord } from './store.ts';
 
 export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
@@ -44,18 +43,7 @@ export function readProcStartTime(pid: number): number | null {
 }
 
 function frozen(record: ContainerRecord): boolean {
-  const placement = record.cgroup;
-  if (!placement) return false;
-  const v1 = dirFor(placement, 'freezer');
-  try {
-    if (v1) return readFrozen(v1, false);
-    const unified = placement.paths[UNIFIED];
-    if (unified && Object.keys(placement.paths).length === 1) return readFrozen(unified, true);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-  return false;
+  return record.cgroup !== undefined && cgroupManager(record.cgroup).freezerState() === 'frozen';
 }
 
 export function currentStatus(record: ContainerRecord): Status {
