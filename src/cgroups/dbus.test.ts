@@ -2,6 +2,7 @@
 // marshalling rules, and the client against a real dbus-daemon.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,6 +175,30 @@ describe('D-Bus client against a real dbus-daemon', () => {
     } finally {
       watcher.close();
       other.close();
+    }
+  });
+});
+
+describe('D-Bus client against a peer that stops answering', () => {
+  it('a call without a reply fails after the timeout instead of hanging (delete must not hang on systemd)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tdrun-dbus-'));
+    // accepts EXTERNAL authentication, as systemd's private socket does, then reads and never answers
+    const server = createServer((s) => {
+      s.on('data', (d) => {
+        if (d.includes('AUTH EXTERNAL')) s.write('OK 0123456789abcdef0123456789abcdef\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(join(dir, 'peer'), resolve));
+    try {
+      const conn = await DBusConnection.open(join(dir, 'peer'), false, 300);
+      const started = Date.now();
+      const err = await conn.call({ path: '/org/freedesktop/systemd1', interface: 'org.freedesktop.systemd1.Manager', member: 'Subscribe' }).catch((e) => e);
+      conn.close();
+      expect(String(err)).toMatch(/D-Bus call Subscribe at .*: no reply within 0.3 s/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

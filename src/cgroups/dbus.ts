@@ -42,15 +42,18 @@ export class DBusConnection {
     private readonly socket: Socket,
     /** what error messages call the peer: the socket's path */
     readonly address: string,
+    /** how long a call waits for its reply: a peer that never answers must not hang tdrun */
+    private readonly timeoutMs: number,
   ) {}
 
   /**
    * Connects and authenticates. `bus`: the socket is a message bus (dbus-daemon), which wants a
    * Hello first; systemd's private socket is a direct peer-to-peer connection and has none.
+   * `timeoutMs` bounds the connection and each call.
    */
   static async open(path: string, bus: boolean, timeoutMs: number): Promise<DBusConnection> {
     const socket = createConnection(path);
-    const conn = new DBusConnection(socket, path);
+    const conn = new DBusConnection(socket, path, timeoutMs);
     const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -148,9 +151,20 @@ export class DBusConnection {
       signature: opts.signature ?? '',
       body: opts.body,
     });
-    const reply = new Promise<Message>((resolve, reject) => this.pending.set(serial, { resolve, reject }));
+    let timer: NodeJS.Timeout | undefined;
+    const reply = new Promise<Message>((resolve, reject) => {
+      this.pending.set(serial, { resolve, reject });
+      timer = setTimeout(() => {
+        this.pending.delete(serial);
+        reject(new TdrunError(`D-Bus call ${opts.member} at ${this.address}`, `no reply within ${this.timeoutMs / 1000} s`));
+      }, this.timeoutMs);
+    });
     this.socket.write(bytes);
-    return (await reply).body;
+    try {
+      return (await reply).body;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   onSignal(listener: (m: Message) => void): () => void {

@@ -178,6 +178,10 @@ function requireSystemd(): void {
 export function resolveSystemdPlacement(setup: CgroupSetup, cgroupsPath: string | undefined, id: string): CgroupPlacement {
   // the config's error first: it holds on any host
   const name = parseSystemdCgroupsPath(cgroupsPath, id);
+  if (process.geteuid?.() !== 0) {
+    // runc asks the user's own systemd (systemd --user) then, with other rules for the slice
+    throw new TdrunError('--systemd-cgroup', "without root it needs the user's own systemd instance, which tdrun does not support");
+  }
   requireSystemd();
   return systemdPlacement(setup, name, readFileSync('/proc/1/cgroup', 'utf8'));
 }
@@ -198,7 +202,8 @@ export function deviceGroup(procDevices: string, type: 'c' | 'b', major: number)
  * them, systemd resets the unit's device access to "allow all" whenever it re-applies the unit's
  * cgroup settings (a daemon-reload) on cgroup v1. systemd lists allowed devices only: by
  * number as /dev/char/M:m, a whole major by its /proc/devices name (char-pts), everything of a type
- * as char-* or block-*. What it cannot say is left to the rules tdrun writes itself, with a warning.
+ * as char-* or block-*. A rule it cannot say is left out with a warning, as runc does: systemd's
+ * program then denies it on cgroup v2, and on v1 only tdrun's own rules (written after) allow it.
  */
 export function deviceProperties(devices: LinuxResources['devices'], procDevices: string): [string, Variant][] {
   const state = deviceState(devices ?? undefined);
