@@ -5,6 +5,7 @@
 // dependency trees and an XML parser for introspection that tdrun would never use.
 import { createConnection, type Socket } from 'node:net';
 import { TdrunError } from '../errors.ts';
+import { debug } from '../log.ts';
 import { type DBusValue, type Message, MessageType, decodeMessage, encodeMessage, messageLength } from './dbus-wire.ts';
 
 export class DBusError extends TdrunError {
@@ -118,6 +119,7 @@ export class DBusConnection {
   }
 
   private dispatch(m: Message): void {
+    debug(`D-Bus ${this.address}: got message type ${m.type} ${m.member ?? m.errorName ?? ''} (reply to ${m.replySerial ?? '-'})`);
     if (m.type === MessageType.Signal) {
       for (const listener of this.signalListeners) listener(m);
       return;
@@ -160,6 +162,7 @@ export class DBusConnection {
       }, this.timeoutMs);
     });
     this.socket.write(bytes);
+    debug(`D-Bus ${this.address}: called ${opts.member} (serial ${serial})`);
     try {
       return (await reply).body;
     } finally {
