@@ -4,7 +4,7 @@
 import { parseArgv, helpText, type Call } from './commands/argv.ts';
 import type { Globals } from './commands/flags.ts';
 import type { Args, CommandName } from './commands/table.ts';
-import { TdrunError, describe } from './errors.ts';
+import { describe } from './errors.ts';
 import { debug, reportError, setupLog } from './log.ts';
 import { exitProcess, stdio } from './stdio.ts';
 import { markThinCall } from './code-cache.ts';

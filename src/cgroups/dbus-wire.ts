@@ -55,7 +55,7 @@ export interface Message {
 const MAX_MESSAGE = 128 * 1024 * 1024;
 
 /** Where the single complete type that starts at `start` of `sig` ends (exclusive). */
-export function completeTypeEnd(sig: string, start: number): number {
+function completeTypeEnd(sig: string, start: number): number {
   const c = sig[start];
   if (c === undefined) throw new TdrunError(`D-Bus signature ${JSON.stringify(sig)}`, 'ends in the middle of a type');
   if ('ybnqiuxtdsogvh'.includes(c)) return start + 1;
