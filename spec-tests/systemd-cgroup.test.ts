@@ -33,6 +33,15 @@ describe.skipIf(!!why)('the systemd cgroup driver (--systemd-cgroup)', () => {
     expect(r.stderr).toBe(`tdrun: create ${id}: /linux/cgroupsPath "/tdrun/plain": the systemd cgroup driver needs the form "slice:prefix:name"\n`);
   });
 
+  it('an org.systemd.property.* annotation tdrun cannot read is a config error naming it', async () => {
+    const id = rt.id('badprop');
+    const b = makeBundle(rt, id, (c) => (c.annotations = { 'org.systemd.property.DeviceAllow': "[('/dev/null', 'rw')]" }));
+    const r = await rt.run(['--systemd-cgroup', 'create', '-b', b.dir, id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^tdrun: create ${id}: /annotations/org.systemd.property.DeviceAllow: .*GVariant`));
+    expect(existsSync(join(rt.root, id))).toBe(false);
+  });
+
   it('a "slice:prefix:name" cgroupsPath without --systemd-cgroup names the flag it needs', async () => {
     const id = rt.id('noflag');
     const b = makeBundle(rt, id, (c) => (c.linux.cgroupsPath = `system.slice:tdrun:${id}`));

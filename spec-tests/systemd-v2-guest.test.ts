@@ -36,6 +36,10 @@ describe('the systemd cgroup driver against systemd as PID 1 (QEMU guest, cgroup
     expectObserved(ctx, { unit_ActiveState: 'active', unit_Slice: 'tdrun-test.slice', unit_Delegate: 'yes', unit_Description: 'tdrun container sd1' });
   });
 
+  it('org.systemd.property.* annotations are unit properties too ("...Sec" as seconds)', (ctx) => {
+    expectObserved(ctx, { unit_CollectMode: 'inactive-or-failed', unit_TimeoutStopUSec: '7s' });
+  });
+
   it('config-linux.md#memory, #cpu, #pids: the limits are unit properties and in the cgroup files', (ctx) => {
     expectObserved(ctx, {
       unit_MemoryMax: '67108864',

@@ -68,6 +68,8 @@ cp -a "$repo/spec-tests/.work/template/rootfs" "$bundle/rootfs"
   // a nested slice, a prefix, limits; it tells its cgroup and waits to be deleted
   write("limits", (x) => {
     x.linux.cgroupsPath = "tdrun-test.slice:tdrun:sd1";
+    // properties of the config's own, in GVariant text; "...Sec" is seconds, as runc reads it
+    x.annotations = { "org.systemd.property.CollectMode": "'inactive-or-failed'", "org.systemd.property.TimeoutStopSec": "7" };
     x.linux.resources.memory = { limit: 67108864 };
     x.linux.resources.pids = { limit: 32 };
     x.linux.resources.cpu = { shares: 512, quota: 25000, period: 100000 };
@@ -110,7 +112,7 @@ procs=$(in_ns cat $scope/cgroup.procs 2>&1)
 say init_in_scope "$(echo "$procs" | grep -qx "$init_pid" && echo yes || echo "no (pid $init_pid; procs: $(echo $procs))")"
 cat "$bundle/share/inside.txt" >>"$out" 2>/dev/null
 in_ns systemctl show -p ActiveState -p Slice -p Delegate -p MemoryMax -p TasksMax -p CPUQuotaPerSecUSec -p Description \
-  -p DevicePolicy -p DeviceAllow tdrun-sd1.scope >"$results/show.txt" 2>&1
+  -p DevicePolicy -p DeviceAllow -p CollectMode -p TimeoutStopUSec tdrun-sd1.scope >"$results/show.txt" 2>&1
 grep -v '^DeviceAllow=' "$results/show.txt" | while IFS= read -r line; do say "unit_${line%%=*}" "${line#*=}"; done
 say unit_DeviceAllow "$(grep '^DeviceAllow=' "$results/show.txt" | cut -d= -f2- | tr '\n' ',')"
 

@@ -1,7 +1,7 @@
 // The cgroup manager: the only door to a container's cgroups. Code outside src/cgroups asks a
 // CgroupManager and never reads or writes cgroup files itself, so that each driver (cgroupfs v1,
 // v2, hybrid; systemd) keeps its own rules about where each controller lives.
-import type { LinuxResources } from '../spec/types.ts';
+import type { LinuxResources, Spec } from '../spec/types.ts';
 import { TdrunError } from '../errors.ts';
 import { type CgroupPlacement, detectCgroups, resolvePlacement } from './setup.ts';
 import { cgroupfsManager } from './cgroupfs.ts';
@@ -104,10 +104,12 @@ export function cgroupManager(placement: CgroupPlacement): CgroupManager {
 
 /**
  * Where a new container's cgroups go: runc's cgroupfs rules for `cgroupsPath` (setup.ts), or with
- * `systemd` (--systemd-cgroup) its "slice:prefix:name" rules (systemd.ts). The manager it returns
- * has made nothing yet: `startUnit` and `create` do.
+ * `systemd` (--systemd-cgroup) its "slice:prefix:name" rules and the config's
+ * org.systemd.property.* annotations (systemd.ts). The manager it returns has made nothing yet:
+ * `startUnit` and `create` do.
  */
-export function placeContainer(cgroupsPath: string | undefined, id: string, systemd: boolean): CgroupManager {
-  if (systemd) return cgroupManager(resolveSystemdPlacement(detectCgroups(), cgroupsPath, id));
+export function placeContainer(spec: Spec, id: string, systemd: boolean): CgroupManager {
+  const cgroupsPath = spec.linux?.cgroupsPath;
+  if (systemd) return cgroupManager(resolveSystemdPlacement(detectCgroups(), cgroupsPath, id, spec.annotations));
   return cgroupManager(resolvePlacement(detectCgroups(), cgroupsPath, id));
 }

@@ -32,6 +32,8 @@ export interface SystemdUnitName {
   unit: string;
   /** the unit's Description, naming the container */
   description: string;
+  /** the config's org.systemd.property.* annotations (name without the prefix -> GVariant text) */
+  properties?: Record<string, string>;
 }
 
 /** How a state record names a container's cgroups (see CgroupManager in index.ts). */

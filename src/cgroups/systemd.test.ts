@@ -2,7 +2,7 @@
 // real needs systemd as PID 1: spec-tests/systemd-v2-guest.test.ts does that in the QEMU guest.
 import { describe, it, expect } from 'vitest';
 import { parseCgroupSetup } from './setup.ts';
-import { cpusetBits, deviceGroup, deviceProperties, expandSlice, parseSystemdCgroupsPath, resourceProperties, systemdBases, systemdPlacement } from './systemd.ts';
+import { annotationProperties, cpusetBits, deviceGroup, parseGVariantText, deviceProperties, expandSlice, parseSystemdCgroupsPath, resourceProperties, systemdBases, systemdPlacement } from './systemd.ts';
 
 const MAX = 2n ** 64n - 1n;
 
@@ -140,5 +140,33 @@ describe('device rules as DevicePolicy/DeviceAllow (runc\'s translation)', () =>
     expect(deviceGroup(PROC_DEVICES, 'c', 136)).toBe('pts');
     expect(deviceGroup(PROC_DEVICES, 'b', 8)).toBe('sd');
     expect(deviceGroup(PROC_DEVICES, 'b', 136)).toBeNull();
+  });
+});
+
+describe('org.systemd.property.* annotations (runc\'s rules)', () => {
+  const W = '/annotations/x';
+  it('reads GVariant text: booleans, typed and untyped numbers, quoted strings', () => {
+    expect(parseGVariantText('true', W)).toEqual({ signature: 'b', value: true });
+    expect(parseGVariantText('uint64 123', W)).toEqual({ signature: 't', value: 123n });
+    expect(parseGVariantText('@t 5', W)).toEqual({ signature: 't', value: 5n });
+    expect(parseGVariantText('int32 -4', W)).toEqual({ signature: 'i', value: -4 });
+    expect(parseGVariantText('7', W)).toEqual({ signature: 'i', value: 7 });
+    expect(parseGVariantText('1.5', W)).toEqual({ signature: 'd', value: 1.5 });
+    expect(parseGVariantText("'inactive-or-failed'", W)).toEqual({ signature: 's', value: 'inactive-or-failed' });
+    expect(parseGVariantText('"it\\"s"', W)).toEqual({ signature: 's', value: 'it"s' });
+  });
+  it('refuses what it does not read, naming the annotation', () => {
+    expect(() => parseGVariantText("['a', 'b']", W)).toThrow(/\/annotations\/x: .*not this/);
+    expect(() => parseGVariantText('uint64 1.5', W)).toThrow(/not an integer/);
+    expect(() => parseGVariantText('bareword', W)).toThrow(/not this/);
+  });
+  it('names of letters only; "...Sec" in seconds becomes "...USec" in microseconds', () => {
+    expect(annotationProperties({ CollectMode: "'inactive-or-failed'", TimeoutStopSec: '2.5', TimeoutStopUSec: 'uint64 7' })).toEqual([
+      ['CollectMode', { signature: 's', value: 'inactive-or-failed' }],
+      ['TimeoutStopUSec', { signature: 't', value: 2_500_000n }],
+      ['TimeoutStopUSec', { signature: 't', value: 7n }],
+    ]);
+    expect(() => annotationProperties({ 'Bad-Name': 'true' })).toThrow(/org.systemd.property.Bad-Name: a systemd property name/);
+    expect(() => annotationProperties({ TimeoutStopSec: "'soon'" })).toThrow(/seconds must be a number/);
   });
 });

@@ -174,10 +174,75 @@ function requireSystemd(): void {
   throw new TdrunError('--systemd-cgroup', `systemd is not running on this host (no /run/systemd/system; PID 1 is ${JSON.stringify(init)})`);
 }
 
+const PROPERTY_ANNOTATION = 'org.systemd.property.';
+
+/**
+ * A value in GVariant's text format, as runc reads the org.systemd.property.* annotations: a
+ * boolean, a number (int32 or double when untyped, else after a type keyword such as "uint64 5"
+ * or a "@t 5" type annotation) or a quoted string. Containers (arrays, tuples, dicts) are not read
+ * by tdrun: an error rather than a property dropped.
+ */
+export function parseGVariantText(text: string, where: string): Variant {
+  const t = text.trim();
+  if (t === 'true' || t === 'false') return { signature: 'b', value: t === 'true' };
+  const quoted = /^(['"])((?:\\.|(?!\1).)*)\1$/.exec(t);
+  if (quoted) return { signature: 's', value: quoted[2].replace(/\\(.)/g, '$1') };
+  const KEYWORDS: Record<string, string> = { byte: 'y', int16: 'n', uint16: 'q', int32: 'i', uint32: 'u', int64: 'x', uint64: 't', double: 'd', boolean: 'b', string: 's' };
+  const typed = /^(?:@([ynqiuxtdbs])|(byte|u?int(?:16|32|64)|double|boolean|string))\s+(.+)$/.exec(t);
+  if (typed) {
+    const signature = typed[1] ?? KEYWORDS[typed[2]];
+    const inner = parseGVariantText(typed[3], where);
+    if (signature === 's' || signature === 'b') {
+      if (inner.signature !== signature) throw new TdrunError(where, `${JSON.stringify(text)}: not a ${typed[1] ?? typed[2]}`);
+      return inner;
+    }
+    if (typeof inner.value !== 'number') throw new TdrunError(where, `${JSON.stringify(text)}: not a number`);
+    if (signature === 'd') return { signature, value: inner.value };
+    if (!Number.isInteger(inner.value)) throw new TdrunError(where, `${JSON.stringify(text)}: not an integer`);
+    return { signature, value: signature === 'x' || signature === 't' ? BigInt(inner.value) : inner.value };
+  }
+  if (/^[-+]?\d+$/.test(t)) return { signature: 'i', value: Number(t) };
+  if (/^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return { signature: 'd', value: Number(t) };
+  throw new TdrunError(where, `${JSON.stringify(text)}: tdrun reads booleans, numbers and strings in GVariant text, not this`);
+}
+
+/**
+ * The org.systemd.property.* annotations as unit properties, by runc's rules: a name of letters
+ * only, a GVariant value, and a name ending in a lowercase letter + "Sec" (seconds, systemd's old
+ * spelling) becomes "...USec" with the value in microseconds.
+ */
+export function annotationProperties(properties: Record<string, string> | undefined): [string, Variant][] {
+  const out: [string, Variant][] = [];
+  for (const [name, text] of Object.entries(properties ?? {})) {
+    const where = `/annotations/${PROPERTY_ANNOTATION}${name}`;
+    if (!/^[A-Za-z]{3,}$/.test(name)) throw new TdrunError(where, 'a systemd property name is three or more ASCII letters');
+    const value = parseGVariantText(text, where);
+    const seconds = /^(.*[a-z])Sec$/.exec(name);
+    if (!seconds) {
+      out.push([name, value]);
+      continue;
+    }
+    if (typeof value.value !== 'number' && typeof value.value !== 'bigint') throw new TdrunError(where, `${JSON.stringify(text)}: seconds must be a number`);
+    out.push([`${seconds[1]}USec`, { signature: 't', value: BigInt(Math.round(Number(value.value) * 1_000_000)) }]);
+  }
+  return out;
+}
+
 /** `create --systemd-cgroup`: the scope's name and cgroups, before anything is made. */
-export function resolveSystemdPlacement(setup: CgroupSetup, cgroupsPath: string | undefined, id: string): CgroupPlacement {
-  // the config's error first: it holds on any host
+export function resolveSystemdPlacement(
+  setup: CgroupSetup,
+  cgroupsPath: string | undefined,
+  id: string,
+  annotations: Record<string, string> | undefined,
+): CgroupPlacement {
+  // the config's errors first: they hold on any host
   const name = parseSystemdCgroupsPath(cgroupsPath, id);
+  const properties: Record<string, string> = {};
+  for (const [key, value] of Object.entries(annotations ?? {})) {
+    if (key.startsWith(PROPERTY_ANNOTATION)) properties[key.slice(PROPERTY_ANNOTATION.length)] = value;
+  }
+  annotationProperties(properties);
+  if (Object.keys(properties).length > 0) name.properties = properties;
   if (process.geteuid?.() !== 0) {
     // runc asks the user's own systemd (systemd --user) then, with other rules for the slice
     throw new TdrunError('--systemd-cgroup', "without root it needs the user's own systemd instance, which tdrun does not support");
@@ -344,6 +409,8 @@ async function startScope(name: SystemdUnitName, pid: number, resources: LinuxRe
     prop('TasksAccounting', 'b', true),
     ...resourceProperties(resources, v2),
     ...deviceProperties(resources?.devices, readFileSync('/proc/devices', 'utf8')),
+    // last, as runc: the config's own properties win over the generated ones
+    ...annotationProperties(name.properties),
   ];
   const what = `start systemd unit ${name.unit}`;
   let queued = false;

@@ -120,7 +120,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const execFifo = opts.startAtOnce ? '' : join(dir, 'exec.fifo');
     if (execFifo) native().mkfifo(execFifo, 0o600);
 
-    const cgroupManager = placeContainer(spec.linux?.cgroupsPath, id, opts.systemdCgroup);
+    const cgroupManager = placeContainer(spec, id, opts.systemdCgroup);
     const placement = cgroupManager.placement;
     const record: ContainerRecord = {
       ociVersion: spec.ociVersion,
