@@ -68,8 +68,9 @@ cp -a "$repo/spec-tests/.work/template/rootfs" "$bundle/rootfs"
   // a nested slice, a prefix, limits; it tells its cgroup and waits to be deleted
   write("limits", (x) => {
     x.linux.cgroupsPath = "tdrun-test.slice:tdrun:sd1";
-    // properties of the config's own, in GVariant text; "...Sec" is seconds, as runc reads it
-    x.annotations = { "org.systemd.property.CollectMode": "'inactive-or-failed'", "org.systemd.property.TimeoutStopSec": "7" };
+    // properties of the config itself, in GVariant text (a quoted string, a number); "...Sec" is
+    // seconds, as runc reads it
+    x.annotations = { "org.systemd.property.CollectMode": "\u0027inactive-or-failed\u0027", "org.systemd.property.TimeoutStopSec": "7" };
     x.linux.resources.memory = { limit: 67108864 };
     x.linux.resources.pids = { limit: 32 };
     x.linux.resources.cpu = { shares: 512, quota: 25000, period: 100000 };
