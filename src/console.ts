@@ -13,6 +13,9 @@ export interface ConsoleSession {
   resize(): void;
   /** Puts our terminal back as it was and closes the master. */
   restore(): void;
+  /** Once the process exited: lets its last output reach us, without waiting on a pty that a
+   *  leftover background process still holds open, then restores. */
+  drain(): Promise<void>;
   /** Stops our side of the relay, leaving the terminal raw and the master open, for the
    *  supervisor to carry on (src/container/supervise.ts); the settings restore() would put back. */
   handOver(): { master: number; savedTerminal: Buffer | undefined };
@@ -68,6 +71,10 @@ export function attachConsole(master: number): ConsoleSession {
   return {
     closed,
     resize,
+    async drain() {
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 500))]);
+      this.restore();
+    },
     handOver() {
       restored = true;
       stdin.off('data', onInput);

@@ -1,5 +1,5 @@
 // File facts that more than one part of tdrun asks for.
-import { fstatSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, statSync } from 'node:fs';
 
 /** Whether `a` (a path, or an open fd) and the path `b` name the same inode; false when either
  *  is not there. */
@@ -12,5 +12,13 @@ export function sameFile(a: string | number, b: string): boolean {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw err;
+  }
+}
+
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // closing is cleanup; an fd that is already closed has nothing left to release
   }
 }
