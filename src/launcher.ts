@@ -5,10 +5,9 @@
 // the few functions V8 compiles eagerly; every other function of the bundle is parsed and
 // compiled on its first call, in every call of tdrun (bench/README.md has what it costs). A
 // cache made once the command has run holds the bytecode of every function that ran. One cache
-// per command, since
-// `state` runs other code than `run`. The first call of a command (or the first after a rebuild
-// or with other V8 flags, which V8 detects and rejects) writes its cache on a successful exit,
-// unless it succeeded early (src/code-cache.ts).
+// per command, since `state` runs other code than `run`. The first call of a command (or the
+// first after a rebuild or with other V8 flags, which V8 detects and rejects) writes its cache on
+// a successful exit, unless it succeeded early (src/code-cache.ts).
 import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
