@@ -25,7 +25,7 @@ import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
 import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
-import { noProcessToStart } from './start.ts';
+import { noProcessToStart } from '../state/transitions.ts';
 import { extraFdNumber, InitHelper } from './spawn.ts';
 import { closeQuietly } from '../files.ts';
 
