@@ -7,7 +7,7 @@ import { type CgroupPlacement, detectCgroups, resolvePlacement } from './setup.t
 import { cgroupfsManager } from './cgroupfs.ts';
 import type { CgroupStats } from './stats.ts';
 
-export { type CgroupPlacement, type CgroupSetup, detectCgroups, resolvePlacement, UNIFIED } from './setup.ts';
+export { type CgroupPlacement, detectCgroups, UNIFIED } from './setup.ts';
 export type { CgroupStats } from './stats.ts';
 
 /** What `create` made, and how to take it back. */

@@ -148,8 +148,3 @@ export function dirFor(placement: CgroupPlacement, controller: string): string |
   }
   return undefined;
 }
-
-/** True when the placement has no v1 hierarchies: controllers live in the unified one. */
-export function isPureV2(placement: CgroupPlacement): boolean {
-  return Object.keys(placement.paths).every((k) => k === UNIFIED);
-}
