@@ -157,6 +157,16 @@ describe.skipIf(!!why || !v1Mount('memory'))("update: runc's flags", () => {
     await rt.ok(['delete', '-f', b.id]);
   });
 
+  it.skipIf(!hugetlbOnUnified)('update -r: hugepageLimits on the cgroup2 mount of this hybrid host; the state keeps the other page sizes', async () => {
+    const b = await startSleeper(rt, withResources({ hugepageLimits: [{ pageSize: '2MB', limit: 4 * MiB }, { pageSize: '1GB', limit: 0 }] }));
+    const pid = (await rt.state(b.id)).pid;
+    await rt.ok(['update', '-r', '-', b.id], { input: JSON.stringify({ hugepageLimits: [{ pageSize: '2MB', limit: 8 * MiB }] }) });
+    expect([readCg(pid, 'unified', 'hugetlb.2MB.max'), readCg(pid, 'unified', 'hugetlb.1GB.max')]).toEqual([String(8 * MiB), '0']);
+    const stored = JSON.parse(readFileSync(join(rt.root, b.id, 'state.json'), 'utf8')).resources;
+    expect(stored.hugepageLimits).toEqual([{ pageSize: '1GB', limit: 0 }, { pageSize: '2MB', limit: 8 * MiB }]);
+    await rt.ok(['delete', '-f', b.id]);
+  });
+
   it('flags are all or nothing, checked like create, and never mixed with --resources', async () => {
     const b = await startSleeper(rt, withResources({ memory: { limit: 32 * MiB }, pids: { limit: 30 } }));
     const pid = (await rt.state(b.id)).pid;

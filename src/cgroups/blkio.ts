@@ -94,9 +94,14 @@ export function parseBlkioV1(text: string): BlkioEntry[] {
 }
 
 export function blkioStatsV1(dir: string): BlkioStats {
-  // the CFQ/BFQ counters when the kernel has them, else the throttling layer's (it sees every I/O)
+  // the scheduler's counters when there is one (BFQ's, or CFQ's on old kernels), else the
+  // throttling layer's, which sees every I/O
   const read = (name: string) =>
-    parseBlkioV1(ifPresent(() => readCgroupFile(dir, `blkio.${name}`)) ?? readCgroupFile(dir, `blkio.throttle.${name}`));
+    parseBlkioV1(
+      ifPresent(() => readCgroupFile(dir, `blkio.bfq.${name}`)) ??
+        ifPresent(() => readCgroupFile(dir, `blkio.${name}`)) ??
+        readCgroupFile(dir, `blkio.throttle.${name}`),
+    );
   return {
     ioServiceBytesRecursive: nonEmptyList(read('io_service_bytes_recursive')),
     ioServicedRecursive: nonEmptyList(read('io_serviced_recursive')),

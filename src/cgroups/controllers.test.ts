@@ -224,6 +224,9 @@ describe('block I/O', () => {
       ioServiceBytesRecursive: [{ major: 254n, minor: undefined, op: 'Read', value: 4096n }, { major: 254n, minor: undefined, op: 'Write', value: undefined }],
       ioServicedRecursive: [{ major: 254n, minor: undefined, op: 'Read', value: 1n }],
     });
+    // BFQ's counters win over the throttling layer's when the kernel has them
+    fixture({ 'blkio.bfq.io_service_bytes_recursive': '8:0 Read 512\n', 'blkio.bfq.io_serviced_recursive': '8:0 Read 1\n' });
+    expect(blkioStatsV1(dir).ioServiceBytesRecursive).toEqual([{ major: 8n, minor: undefined, op: 'Read', value: 512n }]);
     expect(parseIoStat('8:16 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n').ioServicedRecursive).toEqual([
       { major: 8n, minor: 16n, op: 'Read', value: 1n },
       { major: 8n, minor: 16n, op: 'Write', value: 2n },

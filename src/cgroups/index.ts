@@ -8,7 +8,7 @@ import { cgroupfsManager } from './cgroupfs.ts';
 import { resolveSystemdPlacement, systemdManager } from './systemd.ts';
 import type { CgroupStats } from './stats.ts';
 
-export { type CgroupPlacement, type CgroupSetup, detectCgroups, resolvePlacement, UNIFIED } from './setup.ts';
+export { type CgroupPlacement, detectCgroups, UNIFIED } from './setup.ts';
 export type { CgroupStats } from './stats.ts';
 
 /** What `create` made, and how to take it back. */

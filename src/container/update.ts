@@ -41,24 +41,35 @@ function isSection(value: unknown): value is Section {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The per-device lists of blockIO replace the entries of the devices they name and keep the others. */
-function mergeDeviceLists(old: unknown, changed: unknown): unknown {
+/** Lists of per-key entries (blockIO's devices, hugepageLimits' page sizes, network's
+ *  interfaces): the new entries replace those of the keys they name, the others stay, as in the
+ *  cgroup files. */
+function mergeKeyedLists(old: unknown, changed: unknown, same: (a: Section, b: Section) => boolean): unknown {
   if (!Array.isArray(old) || !Array.isArray(changed)) return changed;
-  const same = (a: Section, b: Section) => a.major === b.major && a.minor === b.minor;
   return [...old.filter((o) => !changed.some((c) => same(o, c))), ...changed];
 }
+
+const sameDevice = (a: Section, b: Section) => a.major === b.major && a.minor === b.minor;
 
 /** `inForce` with `changes` on top: what the container's cgroups hold after the update. */
 function merged(inForce: LinuxResources | undefined, changes: LinuxResources): LinuxResources {
   const out = structuredClone(inForce ?? {}) as Record<string, unknown>;
   for (const [key, value] of Object.entries(changes)) {
     const old = out[key];
+    if (key === 'hugepageLimits') {
+      out[key] = mergeKeyedLists(old, value, (a, b) => a.pageSize === b.pageSize);
+      continue;
+    }
     if (!isSection(old) || !isSection(value)) {
       out[key] = value;
       continue;
     }
     const section: Section = { ...old };
-    for (const [field, v] of Object.entries(value)) section[field] = key === 'blockIO' ? mergeDeviceLists(old[field], v) : v;
+    for (const [field, v] of Object.entries(value)) {
+      if (key === 'blockIO') section[field] = mergeKeyedLists(old[field], v, sameDevice);
+      else if (key === 'network' && field === 'priorities') section[field] = mergeKeyedLists(old[field], v, (a, b) => a.name === b.name);
+      else section[field] = v;
+    }
     out[key] = section;
   }
   return out as LinuxResources;
