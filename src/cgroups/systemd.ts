@@ -1,10 +1,10 @@
 // The systemd cgroup driver (`--systemd-cgroup`), as runc's: the container's cgroup is a transient
 // scope unit "<prefix>-<name>.scope" in a slice, which systemd creates with the init's process in
 // it (StartTransientUnit over D-Bus), with Delegate=yes so the cgroups below it are ours, and with
-// the limits systemd knows as unit properties (so a daemon-reload or a `systemctl set-property`
-// elsewhere does not put systemd's defaults back). The limits systemd has no property for, and
-// the device rules, are then written by the cgroupfs code on the path systemd made, exactly as
-// runc's systemd driver ends in its cgroupfs one.
+// the limits and device rules systemd knows as unit properties (so a daemon-reload does not put
+// systemd's defaults back). Every limit, those systemd has no property for too, is then written by
+// the cgroupfs driver on the path systemd made, exactly as runc's systemd driver ends in its
+// cgroupfs one.
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { LinuxResources } from '../spec/types.ts';
@@ -28,7 +28,6 @@ const UINT64_MAX = 2n ** 64n - 1n;
 const SYSTEMD = 'org.freedesktop.systemd1';
 const MANAGER_PATH = '/org/freedesktop/systemd1';
 const MANAGER = 'org.freedesktop.systemd1.Manager';
-
 
 /**
  * cgroupsPath in systemd's form "slice:prefix:name" -> the slice and the scope's name, by runc's
