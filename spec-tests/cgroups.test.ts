@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createContainer, startSleeper, waitStatus } from './lib/containers.ts';
+import { createContainer, startSleeper } from './lib/containers.ts';
 import { cgroupMounts, v1Mount } from './lib/host.ts';
 import { Runtime, skipReason, tdrunBin, waitFor } from './lib/runtime.ts';
 import type { Config } from './lib/bundle.ts';

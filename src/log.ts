@@ -32,10 +32,6 @@ export function logFlags(): string[] {
   return [...(setup.file ? ['--log', setup.file, '--log-format', setup.format] : []), ...(setup.debug ? ['--debug'] : [])];
 }
 
-export function isDebug(): boolean {
-  return setup.debug;
-}
-
 // text format: the log gets exactly the line printed on stderr
 function writeLog(level: 'error' | 'warning' | 'debug', msg: string, textLine: string): void {
   if (!setup.file) return;
@@ -66,7 +62,7 @@ export function warn(message: string): void {
   writeLog('warning', message, line);
 }
 
-/** --debug: a line with the time since Node's time origin (~3 ms after the exec), so that a run
+/** --debug: a line with the time since Node's time origin (set a little after the exec), so that a run
  *  reads as a profile (bench/profile.mts takes medians of them). */
 export function debug(message: string): void {
   if (!setup.debug) return;

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { parseCgroupSetup, resolvePlacement } from './setup.ts';
 import { deviceState, ruleLine } from './devices.ts';
 import { cgroupManager, detectCgroups, type CgroupPlacement } from './index.ts';
-import { controllersFor, layoutOf } from './cgroupfs.ts';
+import { controllersFor } from './cgroupfs.ts';
 
 const HYBRID_MOUNTINFO = [
   '31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',

@@ -8,7 +8,7 @@ import { native } from '../native.ts';
 import { TdrunError } from '../errors.ts';
 import { warn } from '../log.ts';
 import { readCgroupFile, writeCgroupFile } from './fs.ts';
-import { type MemoryEntry, type MemoryStats, emptyMemoryEntry, ifPresent, nz, parseKeyed, readCounter, readKeyedCounters } from './stats.ts';
+import { type MemoryEntry, type MemoryStats, emptyMemoryEntry, ifPresent, nz, readCounter, readKeyedCounters } from './stats.ts';
 
 const P = '/linux/resources/memory';
 

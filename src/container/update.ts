@@ -6,7 +6,7 @@
 import type { LinuxResources } from '../spec/types.ts';
 import { readRecord, writeRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
-import { requireStatus } from '../state/lifecycle.ts';
+import { requireStatus } from '../state/transitions.ts';
 import { cgroupManager } from '../cgroups/index.ts';
 import { warn } from '../log.ts';
 
@@ -78,7 +78,7 @@ export function updateContainer(root: string, id: string, resources: LinuxResour
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
-    requireStatus('update', record, ['created', 'running', 'paused']);
+    requireStatus('update', record);
     const changes = changesOf(resources, name);
     // the state write is inside: a state that cannot be written undoes the cgroup changes too
     cgroupManager(record.cgroup).update(changes, record.resources, () =>
