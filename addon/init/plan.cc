@@ -75,11 +75,18 @@ class Parser {
     }
   }
 
-  bool object(Json& out, int depth) {
-    out.type = Json::Object;
+  // Steps over the opening bracket; true, and past `close` too, when nothing is inside.
+  bool empty(char close) {
     ++p_;
     ws();
-    if (p_ != end_ && *p_ == '}') return ++p_, true;
+    if (p_ == end_ || *p_ != close) return false;
+    ++p_;
+    return true;
+  }
+
+  bool object(Json& out, int depth) {
+    out.type = Json::Object;
+    if (empty('}')) return true;
     for (;;) {
       ws();
       if (p_ == end_ || *p_ != '"') return bad("expected a member name");
@@ -98,9 +105,7 @@ class Parser {
 
   bool array(Json& out, int depth) {
     out.type = Json::Array;
-    ++p_;
-    ws();
-    if (p_ != end_ && *p_ == ']') return ++p_, true;
+    if (empty(']')) return true;
     for (;;) {
       out.items.emplace_back();
       if (!value(out.items.back(), depth + 1)) return false;
