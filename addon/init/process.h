@@ -4,6 +4,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "plan.h"
 #include "status.h"
@@ -24,6 +25,9 @@ Status enterCwd(const std::string& cwd);
 // `whilePrivileged` runs after the rlimits, oom_score_adj and cwd, right before the process gives
 // up its capabilities and root (a seccomp filter without no_new_privs needs CAP_SYS_ADMIN).
 Status apply(const plan::Process& p, std::string& resolved, const std::function<Status()>& whilePrivileged);
+
+// sched_setaffinity of this process to `cpus`; `pointer` names the setting in an error.
+Status setCpuAffinity(const std::vector<int>& cpus, const char* pointer);
 
 // Marks every fd from 3+preserveFds on close-on-exec, clears it on the preserved ones.
 Status sealFds(int preserveFds);
