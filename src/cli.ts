@@ -195,8 +195,8 @@ async function parseFull(argv: string[]): Promise<void> {
           .option('no-new-privs', { type: 'boolean', default: false, describe: 'set no_new_privs' })
           .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (3..3+N-1) to the process' })
           .option('ignore-paused', { type: 'boolean', default: false, describe: 'exec even if the container is paused' })
-          .option('apparmor', { type: 'string', describe: 'AppArmor profile (not supported)' })
-          .option('process-label', { type: 'string', describe: 'SELinux label (not supported)' })
+          .option('apparmor', { type: 'string', describe: 'AppArmor profile for the process' })
+          .option('process-label', { type: 'string', describe: 'SELinux label for the process' })
           .option('cgroup', { type: 'string', array: true, describe: 'a sub-cgroup to run in (not supported yet)' }),
       (a: Record<string, unknown>) =>
         go('exec')({ ...a, command: [...((a.command as string[]) ?? []), ...((a['--'] as string[]) ?? [])].map(String) }),
