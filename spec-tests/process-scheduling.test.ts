@@ -192,3 +192,13 @@ describe.skipIf(!!why)('LSM labels (config.md#process apparmorProfile, selinuxLa
     expect(existsSync('/sys/fs/selinux/enforce')).toBe(true);
   });
 });
+
+describe.skipIf(!!why)('features.md', () => {
+  it('features-linux.md: memoryPolicy lists every mode and flag; AppArmor and SELinux support is built in', async () => {
+    const f = JSON.parse((await rt.ok(['features'])).stdout);
+    expect([...f.linux.memoryPolicy.modes].sort()).toEqual(Object.keys(MPOL).map((m) => `MPOL_${m}`).sort());
+    expect(f.linux.memoryPolicy.flags).toEqual(expect.arrayContaining(['MPOL_F_STATIC_NODES', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_NUMA_BALANCING']));
+    expect(f.linux.apparmor).toEqual({ enabled: true });
+    expect(f.linux.selinux).toEqual({ enabled: true });
+  });
+});
