@@ -167,12 +167,14 @@ async function parseFull(argv: string[]): Promise<void> {
       (y: any) =>
         y
           .option('bundle', { alias: 'b', type: 'string', describe: 'bundle directory' })
-          .option('rootless', { type: 'string', describe: 'a config for a rootless container (user namespace, your own uid and gid mapped)' }),
+          .option('rootless', { type: 'string', describe: 'a config for a rootless container (user namespace, your own uid and gid mapped)' })
+          .option('hardened', { type: 'boolean', default: false, describe: 'a config that starts safe: seccomp deny-list, engine capabilities, a non-root user from the rootfs' }),
       // `--rootless` here is runc's flag for a rootless config: any value but "false" asks for it
       (a: Record<string, unknown>) =>
         dispatch('spec', undefined, { ...globalsOf(a), rootless: 'auto' }, {
           bundle: a.bundle,
           rootlessSpec: a.rootless !== undefined && a.rootless !== 'false',
+          hardened: a.hardened,
         }),
     )
     .command('features', 'show the supported features', (y: any) => y, go('features'))

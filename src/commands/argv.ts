@@ -237,7 +237,7 @@ const COMMAND_FLAGS: Record<string, Flags> = {
   kill: { boolean: ['--all', '-a'], value: [] },
   delete: { boolean: ['--force', '-f'], value: [] },
   list: { boolean: ['--quiet', '-q'], value: ['--format', '-f'] },
-  spec: { boolean: [], value: ['--bundle', '-b'] },
+  spec: { boolean: ['--hardened'], value: ['--bundle', '-b'] },
   features: NONE,
   exec: { boolean: ['--detach', '-d', '--tty', '-t', '--no-new-privs', '--ignore-paused'], value: [...EXEC_VALUE_FLAGS] },
   ps: { boolean: [], value: ['--format', '-f'] },
