@@ -152,6 +152,7 @@ function schedulerAttr(s: NonNullable<Process['scheduler']>): PlanScheduler {
 /** The label for the LSM the host enforces (rules.ts refused a label whose LSM is not enabled).
  *  AppArmor's own attr directory first: with another major LSM, attr/exec is not AppArmor's. */
 function execLabel(process: Process): Pick<PlanProcess, 'execLabel'> {
+  if (!process.apparmorProfile && !process.selinuxLabel) return {};
   const lsm = hostLsm();
   if (process.apparmorProfile && lsm.apparmor) return { execLabel: { file: 'apparmor/exec', label: `exec ${process.apparmorProfile}` } };
   if (process.selinuxLabel && lsm.selinux) return { execLabel: { file: 'exec', label: process.selinuxLabel } };

@@ -462,15 +462,18 @@ export function memoryPolicy(spec: Spec): Problem[] {
  *  config at init (measured on a host without an LSM: an AppArmor profile dies writing
  *  /proc/self/attr/exec with EINVAL, an SELinux label is refused by its validator, a mount label
  *  makes every mount fail with EINVAL); tdrun refuses it at once, saying why. */
-export function lsmLabels(spec: Spec, _ctx?: RuleContext, lsm: LsmState = hostLsm()): Problem[] {
+export function lsmLabels(spec: Spec, _ctx?: RuleContext, lsm?: LsmState): Problem[] {
   const problems: Problem[] = [];
-  if (spec.process?.apparmorProfile && !lsm.apparmor) {
+  // the host is asked only when a label is set: nothing more to read for every other config
+  if (!spec.process?.apparmorProfile && !spec.process?.selinuxLabel && !spec.linux?.mountLabel) return problems;
+  const host = lsm ?? hostLsm();
+  if (spec.process?.apparmorProfile && !host.apparmor) {
     problems.push({ pointer: '/process/apparmorProfile', message: 'AppArmor is not enabled on this host' });
   }
-  if (spec.process?.selinuxLabel && !lsm.selinux) {
+  if (spec.process?.selinuxLabel && !host.selinux) {
     problems.push({ pointer: '/process/selinuxLabel', message: 'SELinux is not enabled on this host' });
   }
-  if (spec.linux?.mountLabel && !lsm.selinux) {
+  if (spec.linux?.mountLabel && !host.selinux) {
     problems.push({ pointer: '/linux/mountLabel', message: 'SELinux is not enabled on this host' });
   }
   return problems;
