@@ -246,6 +246,11 @@ describe('cross-field rules', () => {
     expect(check({ policy: 'SCHED_DEADLINE', runtime: 2000, deadline: 3000, period: 2500 })).toEqual(['/process/scheduler/period: SCHED_DEADLINE needs deadline <= period']);
     // period 0 is the deadline
     expect(check({ policy: 'SCHED_DEADLINE', runtime: 2000, deadline: 3000 })).toEqual([]);
+    s.hooks = { startContainer: [{ path: '/bin/true' }] };
+    expect(check({ policy: 'SCHED_DEADLINE', runtime: 2000, deadline: 3000 })).toEqual([
+      '/process/scheduler/policy: SCHED_DEADLINE cannot fork the startContainer hooks: add SCHED_FLAG_RESET_ON_FORK',
+    ]);
+    expect(check({ policy: 'SCHED_DEADLINE', runtime: 2000, deadline: 3000, flags: ['SCHED_FLAG_RESET_ON_FORK'] })).toEqual([]);
   });
 
   it('cpu and node lists: "0-3,7" syntax', () => {

@@ -414,6 +414,10 @@ export function processScheduler(spec: Spec): Problem[] {
     if (runtime < 1024) at('runtime', 'SCHED_DEADLINE needs a runtime of at least 1024 ns');
     else if (deadline < runtime) at('deadline', 'SCHED_DEADLINE needs runtime <= deadline');
     else if (period < deadline) at('period', 'SCHED_DEADLINE needs deadline <= period');
+    // the scheduler is set before they run, and the kernel refuses fork() to a deadline task
+    if (spec.hooks?.startContainer?.length && !s.flags?.includes('SCHED_FLAG_RESET_ON_FORK')) {
+      at('policy', 'SCHED_DEADLINE cannot fork the startContainer hooks: add SCHED_FLAG_RESET_ON_FORK');
+    }
   } else {
     for (const field of ['runtime', 'deadline', 'period'] as const) {
       if (s[field]) at(field, `applies to SCHED_DEADLINE only, not ${s.policy}`);
