@@ -105,8 +105,8 @@ export interface PlanProcess {
   cpuAffinityFinal?: number[];
   /** linux.memoryPolicy (the container's process only) for set_mempolicy(2) */
   memoryPolicy?: { mode: number; nodes: number[] };
-  /** the LSM label written to /proc/thread-self/attr/<file> right before execve, only where that
-   *  LSM is enabled (rules.ts refuses a label otherwise) */
+  /** the LSM label written to /proc/thread-self/attr/<file> (taken at execve), before
+   *  no_new_privs as runc does, only where that LSM is enabled (rules.ts refuses it otherwise) */
   execLabel?: { file: 'apparmor/exec' | 'exec'; label: string };
 }
 

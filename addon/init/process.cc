@@ -309,6 +309,9 @@ Status apply(const plan::Process& p, std::string& resolved, const std::function<
   TRY(lookPath(p, resolved));
   if (p.hasUmask) umask(p.umask);
   if (p.hasCapabilities) TRY(setCapabilities(p.capabilities));
+  // Before no_new_privs, as runc does: under it SELinux needs an nnp_transition permission and
+  // AppArmor allows only some transitions. startContainer hooks, forked later, get it as with runc.
+  if (!p.execLabelFile.empty()) TRY(setExecLabel(p));
   if (p.noNewPrivileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_NO_NEW_PRIVS");
   return ok();
 }
@@ -350,7 +353,6 @@ Status exec(const std::string& resolved, const plan::Process& p, const std::func
   envp.push_back(nullptr);
   resetSignals();
   if (!p.cpuAffinityFinal.empty()) TRY(setCpuAffinity(p.cpuAffinityFinal, "/process/execCPUAffinity/final"));
-  if (!p.execLabelFile.empty()) TRY(setExecLabel(p));
   TRY(lastStep());
   execve(resolved.c_str(), argv.data(), envp.data());
   return fail(errno, "exec %s", resolved.c_str());

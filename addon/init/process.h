@@ -1,6 +1,7 @@
-// The process settings of plan.process, applied in the order the kernel needs: rlimits and
-// oom_score_adj while still privileged, then cwd, user and groups, umask, capabilities and
-// no_new_privs; then the fd hygiene and signal reset right before execve.
+// The process settings of plan.process, applied in the order the kernel needs: rlimits,
+// oom_score_adj, io priority, personality, memory policy and scheduler while still privileged,
+// then cwd, user and groups, umask, capabilities, the LSM exec label and no_new_privs; then the
+// fd hygiene, signal reset and final CPU affinity right before execve.
 #pragma once
 #include <functional>
 #include <string>
