@@ -6,11 +6,12 @@ import { TdrunError } from '../errors.ts';
 import { warn } from '../log.ts';
 import { defaultSpec } from '../spec/default-config.ts';
 import { hardenedSpec } from '../spec/hardened.ts';
+import type { Args } from './table.ts';
 
-export function command(args: { bundle?: string; rootlessSpec: boolean; hardened: boolean }): void {
+export function command(args: Args<'spec'>): void {
   const bundle = resolve(args.bundle ?? '.');
   const path = join(bundle, 'config.json');
-  let spec = defaultSpec({ rootless: args.rootlessSpec });
+  let spec = defaultSpec({ rootless: args.rootless });
   if (args.hardened) {
     const rootfs = resolve(bundle, spec.root!.path);
     spec = hardenedSpec(spec, rootfs);
