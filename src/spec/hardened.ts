@@ -1,7 +1,7 @@
 // `tdrun spec --hardened`: the default config made to start safe. On top of what `tdrun spec`
 // already does (read-only rootfs, noNewPrivileges, masked and read-only /proc paths): a seccomp
-// deny-list in the spirit of docker's default profile, podman's default capability set, and a
-// non-root user taken from the rootfs's /etc/passwd where it has one.
+// deny-list in the spirit of docker's default profile, podman's default capability set and pids
+// limit, and a non-root user taken from the rootfs's /etc/passwd where it has one.
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Seccomp, Spec } from './types.ts';
@@ -39,6 +39,8 @@ export const DENIED_SYSCALLS: readonly string[] = [
 // clone(2)'s CLONE_NEW* flags (CLONE_NEWTIME is clone3/unshare only)
 const CLONE_NAMESPACE_FLAGS = [0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000];
 const ENOSYS = 38;
+/** podman's default pids_limit (containers.conf): a fork bomb stays in its container */
+export const PIDS_LIMIT = 2048;
 
 export function hardenedSeccomp(): Seccomp {
   return {
@@ -88,5 +90,7 @@ export function hardenedSpec(base: Spec, rootfs: string): Spec {
   if (user) process.user = { uid: user.uid, gid: user.gid };
   spec.root = { path: spec.root?.path ?? 'rootfs', readonly: true };
   spec.linux = { ...spec.linux, seccomp: hardenedSeccomp() };
+  // a rootless config has no cgroup of its own to limit
+  if (spec.linux.resources) spec.linux.resources.pids = { limit: PIDS_LIMIT };
   return spec;
 }
