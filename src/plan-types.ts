@@ -105,9 +105,9 @@ export interface PlanProcess {
   cpuAffinityFinal?: number[];
   /** linux.memoryPolicy (the container's process only) for set_mempolicy(2) */
   memoryPolicy?: { mode: number; nodes: number[] };
-  /** the LSM label written to /proc/thread-self/attr/<file> (taken at execve), before
+  /** the LSM labels written to /proc/thread-self/attr/<file> (taken at execve), before
    *  no_new_privs as runc does, only where that LSM is enabled (rules.ts refuses it otherwise) */
-  execLabel?: { file: 'apparmor/exec' | 'exec'; label: string };
+  execLabels?: { file: 'apparmor/exec' | 'exec'; label: string }[];
 }
 
 export interface PlanScheduler {

@@ -313,7 +313,7 @@ describe('process scheduling fields', () => {
     // config.md: execCPUAffinity is not applicable to the container's init
     expect(p.cpuAffinityInitial).toBeUndefined();
     const plain = JSON.stringify(compileCreatePlan({ ...defaultSpec({ rootless: false }), root: { path: 'rootfs' } }, opts()).process);
-    for (const key of ['scheduler', 'memoryPolicy', 'cpuAffinityInitial', 'cpuAffinityFinal', 'execLabel']) expect(plain).not.toContain(key);
+    for (const key of ['scheduler', 'memoryPolicy', 'cpuAffinityInitial', 'cpuAffinityFinal', 'execLabels']) expect(plain).not.toContain(key);
   });
 
   it('exec gets execCPUAffinity as cpu numbers', () => {

@@ -4,7 +4,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { TdrunError, errnoText } from './errors.ts';
-import { warn } from './log.ts';
+import { debug, warn } from './log.ts';
 import type { Plan, PlanCapabilities, PlanDevice, PlanHook, PlanMount, PlanProcess, PlanScheduler, PlanSeccomp } from './plan-types.ts';
 import {
   CAPABILITIES,
@@ -133,7 +133,7 @@ function compileProcess(process: Process, name: 'config.json' | 'process'): Plan
     ioPriority: process.ioPriority ? (IOPRIO_CLASS[process.ioPriority.class] << 13) | (process.ioPriority.priority ?? 0) : null,
     personality: null,
     ...(process.scheduler ? { scheduler: schedulerAttr(process.scheduler) } : {}),
-    ...execLabel(process),
+    ...execLabels(process),
   };
 }
 
@@ -149,14 +149,16 @@ function schedulerAttr(s: NonNullable<Process['scheduler']>): PlanScheduler {
   };
 }
 
-/** The label for the LSM the host enforces (rules.ts refused a label whose LSM is not enabled).
- *  AppArmor's own attr directory first: with another major LSM, attr/exec is not AppArmor's. */
-function execLabel(process: Process): Pick<PlanProcess, 'execLabel'> {
+/** The labels for the LSMs the host enforces (rules.ts refused a label whose LSM is not enabled).
+ *  AppArmor's own attr directory: with another major LSM, attr/exec is not AppArmor's. */
+function execLabels(process: Process): Pick<PlanProcess, 'execLabels'> {
   if (!process.apparmorProfile && !process.selinuxLabel) return {};
   const lsm = hostLsm();
-  if (process.apparmorProfile && lsm.apparmor) return { execLabel: { file: 'apparmor/exec', label: `exec ${process.apparmorProfile}` } };
-  if (process.selinuxLabel && lsm.selinux) return { execLabel: { file: 'exec', label: process.selinuxLabel } };
-  return {};
+  const labels: NonNullable<PlanProcess['execLabels']> = [];
+  if (process.apparmorProfile && lsm.apparmor) labels.push({ file: 'apparmor/exec', label: `exec ${process.apparmorProfile}` });
+  if (process.selinuxLabel && lsm.selinux) labels.push({ file: 'exec', label: process.selinuxLabel });
+  for (const l of labels) debug(`LSM label: "${l.label}" to /proc/thread-self/attr/${l.file}`);
+  return labels.length ? { execLabels: labels } : {};
 }
 
 /** process.execCPUAffinity for an exec'd process; config.md: not applicable to the container's init. */

@@ -414,11 +414,13 @@ void readProcess(Reader& r, const Json& j, Process& p) {
     r.num(*m, "mode", p.memoryPolicyMode, ptr + "/memoryPolicy", 0, kIntMax);
     r.numbers(*m, "nodes", p.memoryPolicyNodes, ptr + "/memoryPolicy", 0, kMaxCpuOrNode);
   }
-  if (const Json* l = Reader::get(j, "execLabel"); r.object(l, ptr + "/execLabel")) {
-    r.str(*l, "file", p.execLabelFile, ptr + "/execLabel");
-    r.str(*l, "label", p.execLabel, ptr + "/execLabel");
-    if (!r.failed() && p.execLabelFile != "exec" && p.execLabelFile != "apparmor/exec") r.wrong(ptr + "/execLabel/file", "not an LSM exec attribute");
-  }
+  r.each(j, "execLabels", ptr, [&](const Json& e, const std::string& ep) {
+    ExecLabel l;
+    r.str(e, "file", l.file, ep);
+    r.str(e, "label", l.label, ep);
+    if (!r.failed() && l.file != "exec" && l.file != "apparmor/exec") r.wrong(ep + "/file", "not an LSM exec attribute");
+    p.execLabels.push_back(std::move(l));
+  });
   if (!r.failed() && p.args.empty()) r.wrong(ptr + "/args", "must not be empty");
 }
 

@@ -81,6 +81,11 @@ struct Scheduler {
   uint64_t runtime = 0, deadline = 0, period = 0;
 };
 
+// An LSM label for the next execve: /proc/thread-self/attr/<file> ("apparmor/exec" or "exec").
+struct ExecLabel {
+  std::string file, label;
+};
+
 struct Process {
   std::vector<std::string> args, env;
   std::string cwd = "/";
@@ -107,7 +112,7 @@ struct Process {
   bool hasMemoryPolicy = false;
   int memoryPolicyMode = 0;  // MPOL_* | MPOL_F_*
   std::vector<int> memoryPolicyNodes;
-  std::string execLabelFile, execLabel;  // empty file = no LSM label
+  std::vector<ExecLabel> execLabels;
 };
 
 struct Plan {

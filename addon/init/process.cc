@@ -206,12 +206,13 @@ Status setMemoryPolicy(const plan::Process& p) {
 }
 
 // AppArmor's "exec <profile>" or an SELinux context, taken by the kernel at the next execve.
-Status setExecLabel(const plan::Process& p) {
-  Status s = writeProc("thread-self/attr/" + p.execLabelFile, p.execLabel);
+Status setExecLabel(const plan::ExecLabel& l) {
+  Status s = writeProc("thread-self/attr/" + l.file, l.label);
   if (s.ok()) return s;
-  const bool apparmor = p.execLabelFile == "apparmor/exec";
-  // AppArmor answers ENOENT for a profile it has not loaded
-  if (apparmor && s.err == ENOENT) return fail(0, "/process/apparmorProfile: AppArmor profile \"%s\" is not loaded", p.execLabel.c_str() + 5);
+  const bool apparmor = l.file == "apparmor/exec";
+  // AppArmor answers the write with ENOENT for a profile it has not loaded (the open's ENOENT is
+  // a kernel without the attribute); the label is "exec <profile>"
+  if (apparmor && s.err == ENOENT && s.what.compare(0, 6, "write ") == 0) return fail(0, "/process/apparmorProfile: AppArmor profile \"%s\" is not loaded", l.label.c_str() + 5);
   return fail(s.err, "%s: %s", apparmor ? "/process/apparmorProfile" : "/process/selinuxLabel", s.what.c_str());
 }
 
@@ -311,7 +312,7 @@ Status apply(const plan::Process& p, std::string& resolved, const std::function<
   if (p.hasCapabilities) TRY(setCapabilities(p.capabilities));
   // Before no_new_privs, as runc does: under it SELinux needs an nnp_transition permission and
   // AppArmor allows only some transitions. startContainer hooks, forked later, get it as with runc.
-  if (!p.execLabelFile.empty()) TRY(setExecLabel(p));
+  for (auto& label : p.execLabels) TRY(setExecLabel(label));
   if (p.noNewPrivileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_NO_NEW_PRIVS");
   return ok();
 }
