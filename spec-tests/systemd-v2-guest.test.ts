@@ -6,7 +6,7 @@
 import { describe, it, beforeAll } from 'vitest';
 import { bootGuest, expectObserved as observed, type GuestRun } from './lib/v2-guest.ts';
 
-// measured: 2-4.5 min on this 2-core machine kind (4.5 with two other guests running), most of it
+// measured: 70 s to 4.5 min on this 2-core machine kind (idle, or running two other guests), most of it
 // Node starting under emulation (each tdrun and systemctl call); systemd itself starts in 7-17 s
 const GUEST_TIMEOUT_S = 480;
 let run: GuestRun = { results: {} };
