@@ -130,6 +130,8 @@ export interface PlanSeccomp {
    *  "state" member and of itself: tdrun-init appends the two "pid" members, which only the
    *  container process can fill in; "" without a listener */
   listenerMessageHead: string;
+  /** the directory of compiled programs (src/state/store.ts's seccompCacheDir); "" = compile anew */
+  cacheDir: string;
 }
 
 export interface Plan {

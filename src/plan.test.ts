@@ -37,6 +37,7 @@ const opts = () => ({
   noPivot: false,
   noNewKeyring: false,
   cgroup: { paths: { 'cpu,cpuacct': '/sys/fs/cgroup/cpu,cpuacct/c1', memory: '/sys/fs/cgroup/memory/c1', unified: '/sys/fs/cgroup/unified/c1' } },
+  seccompCacheDir: '/run/tdrun/@seccomp',
 });
 
 const mount = (options: string[], extra: object = {}) =>
@@ -357,6 +358,7 @@ describe('compileSeccomp', () => {
         ],
       },
       state,
+      '',
     );
     expect(plan).toEqual({
       defaultAction: 0x00050026,
@@ -371,6 +373,7 @@ describe('compileSeccomp', () => {
       ],
       listenerPath: null,
       listenerMessageHead: '',
+      cacheDir: '',
     });
   });
 
@@ -378,6 +381,7 @@ describe('compileSeccomp', () => {
     const plan = compileSeccomp(
       { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/l.sock', listenerMetadata: 'meta', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] },
       { ...state, annotations: { a: 'b' } },
+      '',
     );
     expect(plan.rules[0].action).toBe(0x7fc00000);
     expect(plan.listenerPath).toBe('/run/l.sock');
@@ -396,10 +400,10 @@ describe('compileSeccomp', () => {
     const spec = defaultSpec({ rootless: false });
     expect(compileCreatePlan(spec, opts()).seccomp).toBeNull();
     spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_LOG' };
-    expect(compileCreatePlan(spec, opts()).seccomp?.defaultAction).toBe(0x7ffc0000);
+    expect(compileCreatePlan(spec, opts()).seccomp).toMatchObject({ defaultAction: 0x7ffc0000, cacheDir: '/run/tdrun/@seccomp' });
     const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0, cgroup: { paths: {} } };
     expect(compileExecPlan({ cwd: '/', args: ['x'] }, o).seccomp).toBeNull();
-    const withProfile = compileExecPlan({ cwd: '/', args: ['x'] }, { ...o, seccomp: { profile: { defaultAction: 'SCMP_ACT_KILL' }, state } });
-    expect(withProfile.seccomp?.defaultAction).toBe(0);
+    const withProfile = compileExecPlan({ cwd: '/', args: ['x'] }, { ...o, seccomp: { profile: { defaultAction: 'SCMP_ACT_KILL' }, state, cacheDir: '/r/@seccomp' } });
+    expect(withProfile.seccomp).toMatchObject({ defaultAction: 0, cacheDir: '/r/@seccomp' });
   });
 });

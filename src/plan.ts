@@ -41,6 +41,8 @@ export interface CreatePlanOptions {
   noPivot: boolean;
   noNewKeyring: boolean;
   cgroup: CgroupPlacement;
+  /** where tdrun-init caches compiled seccomp programs; "" = none */
+  seccompCacheDir: string;
 }
 
 /** What a seccomp listener is told about the container: runtime.md's state, less the pid. */
@@ -53,7 +55,7 @@ export interface ExecPlanOptions {
   namespaces: LinuxNamespace[];
   /** the container's linux.seccomp (runc filters exec'd processes with it too), and what its
    *  listener is told */
-  seccomp?: { profile: Seccomp; state: ListenerState };
+  seccomp?: { profile: Seccomp; state: ListenerState; cacheDir: string };
   consoleSocket: string | null;
   consoleSocketFd: number;
   preserveFds: number;
@@ -246,7 +248,7 @@ function seccompAction(action: SeccompAction, errnoRet: number | undefined): num
 }
 
 /** Expects a linux.seccomp that seccompProfile (src/spec/rules.ts) accepted. */
-export function compileSeccomp(seccomp: Seccomp, state: ListenerState): PlanSeccomp {
+export function compileSeccomp(seccomp: Seccomp, state: ListenerState, cacheDir: string): PlanSeccomp {
   let listenerMessageHead = '';
   if (seccomp.listenerPath) {
     const message = {
@@ -274,6 +276,7 @@ export function compileSeccomp(seccomp: Seccomp, state: ListenerState): PlanSecc
     })),
     listenerPath: seccomp.listenerPath || null,
     listenerMessageHead,
+    cacheDir,
   };
 }
 
@@ -350,7 +353,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
           status: 'creating',
           bundle,
           ...(spec.annotations ? { annotations: spec.annotations } : {}),
-        })
+        }, opts.seccompCacheDir)
       : null,
   };
 }
@@ -390,6 +393,6 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     newSessionKeyring: false,
     syncHooks: false,
     hooks: { createContainer: [], startContainer: [] },
-    seccomp: opts.seccomp ? compileSeccomp(opts.seccomp.profile, opts.seccomp.state) : null,
+    seccomp: opts.seccomp ? compileSeccomp(opts.seccomp.profile, opts.seccomp.state, opts.seccomp.cacheDir) : null,
   };
 }

@@ -179,11 +179,13 @@ Status run(int syncFd) {
   // user namespace the container's root cannot write that root-owned file anyway, and a
   // non-dumpable process's /proc files would belong to the host's root, out of its own reach.
   if (!p.hasNamespace(CLONE_NEWUSER) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_DUMPABLE 0");
+  // Built meanwhile, in the host's view of the filesystem (the listener's socket); the cache is
+  // checked first, while this process still sees the host's ids.
+  seccomp::Filter filter;
+  if (p.hasSeccomp) seccomp::readCache(p.seccomp, filter);
   int unsharedEarly = 0;
   // create sends the plan before it makes the cgroups (protocol.h)
   if (!p.execMode) TRY(ns::unshareEarly(p, unsharedEarly));
-  // Built meanwhile, in the host's view of the filesystem (the listener's socket).
-  seccomp::Filter filter;
   if (p.hasSeccomp) TRY(seccomp::compile(p.seccomp, filter));
   if (!p.execMode) TRY(syncmsg::expect(syncFd, proto::Msg::CgroupsReady));
   TRY(cgroups::enter(p));

@@ -458,6 +458,7 @@ void readSeccomp(Reader& r, const Json& j, Seccomp& s) {
   bool hasListener;
   r.optStr(j, "listenerPath", s.listenerPath, hasListener, ptr);
   r.str(j, "listenerMessageHead", s.listenerMessageHead, ptr);
+  r.str(j, "cacheDir", s.cacheDir, ptr);
   if (!r.failed() && hasListener && (s.listenerPath.empty() || s.listenerPath[0] != '/'))
     r.wrong(ptr + "/listenerPath", "not an absolute path");
 }

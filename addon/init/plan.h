@@ -70,6 +70,7 @@ struct Seccomp {
   // The containerProcessState JSON sent to the listener, cut right before the two "pid" members
   // only the container process can fill in: see seccomp.cc.
   std::string listenerMessageHead;
+  std::string cacheDir;  // compiled programs (seccomp.h's readCache); empty = no cache
 };
 
 struct Process {

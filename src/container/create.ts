@@ -17,6 +17,7 @@ import {
   containerDir,
   createContainerDir,
   removeContainerDir,
+  seccompCacheDir,
   validateId,
   writeRecord,
   type ContainerRecord,
@@ -164,6 +165,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
       cgroup: placement,
+      seccompCacheDir: spec.linux?.seccomp ? seccompCacheDir(root) : '',
     });
 
     let helper;

@@ -6,7 +6,7 @@ import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
 import { compileExecPlan } from '../plan.ts';
 import type { ContainerStatus, LinuxNamespace } from '../spec/types.ts';
-import { readRecord, type ContainerRecord } from '../state/store.ts';
+import { readRecord, seccompCacheDir, type ContainerRecord } from '../state/store.ts';
 import { currentStatus } from '../state/lifecycle.ts';
 import { Msg } from '../protocol.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
@@ -80,6 +80,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
                   bundle: record.bundle,
                   ...(record.annotations ? { annotations: record.annotations } : {}),
                 },
+                cacheDir: seccompCacheDir(opts.root),
               },
             }
           : {}),
