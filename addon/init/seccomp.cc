@@ -247,6 +247,12 @@ Status buildProgram(const plan::Seccomp& s, Filter& out) {
   std::vector<sock_filter>& program = out.program;
   ContextGuard guard{seccomp_init(s.defaultAction)};
   if (!guard.ctx) return fail(0, "seccomp: libseccomp %s refused the default action %s", libseccompVersion().c_str(), actionName(s.defaultAction));
+  // A binary tree of syscall numbers instead of libseccomp's default list. The kernel runs the
+  // program once per syscall number and architecture when it is installed (to find the numbers
+  // it can always allow without running it), so on a list of 400 names that costs ~0.9 ms and
+  // the tree a fraction of it; every syscall the container makes later takes fewer steps too.
+  int optimized = seccomp_attr_set(guard.ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  if (optimized < 0) return fail(-optimized, "seccomp: libseccomp %s: binary tree optimization", libseccompVersion().c_str());
   std::vector<uint32_t> arches = {seccomp_arch_native()};
   for (auto& name : s.architectures) {
     uint32_t token = archToken(name);
@@ -297,12 +303,14 @@ constexpr char kCacheMagic[] = "tdrun seccomp program 1\n";
 constexpr size_t kCacheMaxSize = 1 << 20;
 
 // Everything the program is made from, each string with its length so that no two profiles
-// serialize alike: the profile, this libseccomp's version and the native architecture.
+// serialize alike: the profile, this libseccomp's version, the native architecture, and the
+// build of this file (a rebuilt buildProgram may make another program from the same profile).
 std::string cacheKey(const plan::Seccomp& s) {
   sha256::Hasher h;
   auto str = [&](const std::string& v) { h.update(std::to_string(v.size()) + ":" + v); };
   auto num = [&](uint64_t v) { str(std::to_string(v)); };
   str(kCacheMagic);
+  str(__DATE__ " " __TIME__);
   str(libseccompVersion());
   num(seccomp_arch_native());
   num(s.defaultAction);
