@@ -46,6 +46,12 @@ export interface PlanMount {
   copyUp: boolean;
   /** "dir" or "file": what to create at the destination when it is missing (file when a bind source is not a directory) */
   createAs: 'dir' | 'file';
+  /** an idmapped bind mount: /proc/PID/uid_map and gid_map lines ("containerID hostID size\n"...)
+   *  of the user namespace given to mount_setattr(MOUNT_ATTR_IDMAP); "" = not idmapped */
+  idmapUids: string;
+  idmapGids: string;
+  /** ridmap: every mount below the source too, not only its top one */
+  idmapRecursive: boolean;
 }
 
 export interface PlanDevice {

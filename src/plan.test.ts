@@ -94,11 +94,28 @@ describe('mount options', () => {
     expect(mount(['rnorelatime'])).toMatchObject({ recursiveAttrSet: a.STRICTATIME, recursiveAttrClear: a.ATIME_MASK });
   });
 
-  it('tmpcopyup asks for a copy; idmapped mounts are clear errors', () => {
+  it('tmpcopyup asks for a copy', () => {
     expect(compileMount({ destination: '/t', type: 'tmpfs', options: ['tmpcopyup', 'size=1m'] }, bundle, 0)).toMatchObject({ copyUp: true, data: 'size=1m' });
     expect(compileMount({ destination: '/t', type: 'tmpfs', options: ['size=1m'] }, bundle, 0)).toMatchObject({ copyUp: false });
-    expect(() => mount(['nosuid', 'idmap'])).toThrow('config.json /mounts/0/options/1: idmapped mounts are not supported');
-    expect(() => mount(['ridmap'])).toThrow(/idmapped/);
+  });
+
+  it('idmapped mounts carry their maps: their own, or with idmap/ridmap alone the user namespace\'s', () => {
+    const own = { uidMappings: [{ containerID: 1000, hostID: 2000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 5, size: 10 }, { containerID: 10, hostID: 20, size: 1 }] };
+    expect(compileMount({ destination: '/d', source: '/x', options: ['bind'], ...own }, bundle, 0)).toMatchObject({
+      idmapUids: '1000 2000 1\n',
+      idmapGids: '0 5 10\n10 20 1\n',
+      idmapRecursive: false,
+      data: '',
+    });
+    const linux = { uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 200000, size: 65536 }] };
+    expect(compileMount({ destination: '/d', source: '/x', options: ['rbind', 'ridmap'] }, bundle, 0, linux)).toMatchObject({
+      idmapUids: '0 100000 65536\n',
+      idmapGids: '0 200000 65536\n',
+      idmapRecursive: true,
+      recursive: true,
+      data: '',
+    });
+    expect(compileMount({ destination: '/d', source: '/x', options: ['bind'] }, bundle, 0, linux)).toMatchObject({ idmapUids: '', idmapGids: '' });
   });
 
   it('bind mounts: by type or option, sources relative to the bundle, files created as files', () => {

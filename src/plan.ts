@@ -24,11 +24,11 @@ import {
   bindOptions,
   flagOptions,
   propagationOptions,
+  idmapOptions,
   recursiveOptions,
-  unsupportedOptions,
 } from './spec/mount-options.ts';
 import { noPivotPropagation, processRules } from './spec/rules.ts';
-import type { Hook, LinuxNamespace, Mount, Process, Seccomp, SeccompAction, Spec, State } from './spec/types.ts';
+import type { Hook, IDMapping, LinuxNamespace, Mount, Process, Seccomp, SeccompAction, Spec, State } from './spec/types.ts';
 import { type CgroupPlacement, UNIFIED } from './cgroups/setup.ts';
 
 export interface CreatePlanOptions {
@@ -146,7 +146,14 @@ function cleanDestination(destination: string): string {
   return clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean;
 }
 
-export function compileMount(m: Mount, bundle: string, index: number): PlanMount {
+/** Lines for /proc/PID/uid_map or gid_map. */
+export function mapLines(mappings: IDMapping[] | undefined): string {
+  return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+/** `linux`: the container's uidMappings/gidMappings, which an idmap option without mappings of
+ *  the mount's own takes (rules.ts's mountOptions checked that there are some). */
+export function compileMount(m: Mount, bundle: string, index: number, linux: Spec['linux'] = {}): PlanMount {
   let flags = 0;
   let bind = m.type === 'bind';
   let recursive = false;
@@ -155,7 +162,8 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
   const propagation: number[] = [];
   const data: string[] = [];
   let copyUp = false;
-  (m.options ?? []).forEach((option, j) => {
+  let idmap: { recursive: boolean } | null = m.uidMappings?.length ? { recursive: false } : null;
+  (m.options ?? []).forEach((option) => {
     const flag = flagOptions[option];
     const rec = recursiveOptions[option];
     if (flag) flags = (flags & ~flag.clear) | flag.set;
@@ -167,9 +175,8 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
     else if (rec) {
       attrSet = (attrSet & ~rec.clear) | rec.set;
       attrClear = (attrClear & ~rec.set) | rec.clear;
-    } else if (option in unsupportedOptions) {
-      throw new TdrunError(`config.json /mounts/${index}/options/${j}`, unsupportedOptions[option]);
-    } else data.push(option);
+    } else if (option in idmapOptions) idmap = idmapOptions[option];
+    else data.push(option);
   });
   let source = m.source ?? '';
   let createAs: 'dir' | 'file' = 'dir';
@@ -197,6 +204,9 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
     recursiveAttrClear: attrClear,
     copyUp,
     createAs,
+    idmapUids: idmap ? mapLines(m.uidMappings?.length ? m.uidMappings : linux?.uidMappings) : '',
+    idmapGids: idmap ? mapLines(m.gidMappings?.length ? m.gidMappings : linux?.gidMappings) : '',
+    idmapRecursive: idmap?.recursive ?? false,
   };
 }
 
@@ -312,7 +322,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
   const timeOffsets = Object.entries(spec.linux?.timeOffsets ?? {}).map(
     ([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`,
   );
-  const mounts = (spec.mounts ?? []).map((m, i) => compileMount(m, bundle, i));
+  const mounts = (spec.mounts ?? []).map((m, i) => compileMount(m, bundle, i, spec.linux));
   const hooks = spec.hooks ?? {};
   const rootfsPropagation = spec.linux?.rootfsPropagation;
   return {

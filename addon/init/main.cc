@@ -193,7 +193,7 @@ Status run(int syncFd) {
   int consoleSock = -1, fifo = -1;
   if (p.process.terminal) TRY(console::connect(p, consoleSock));
   if (!p.execMode && !p.execFifo.empty()) TRY(openExecFifo(p, fifo));
-  if (!p.execMode && p.hasNamespace(CLONE_NEWUSER)) TRY(rootfs::cloneBindSources(p));
+  if (!p.execMode) TRY(rootfs::cloneBindSources(p));
   TRY(ns::enter(p, syncFd, unsharedEarly));
 
   // The child waits for EOF on this pipe (or the pid the parent writes for a seccomp listener),

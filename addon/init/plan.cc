@@ -411,6 +411,10 @@ void readMount(Reader& r, const Json& j, const std::string& ptr, std::vector<Mou
   r.num(j, "recursiveAttrSet", m.recursiveAttrSet, ptr, 0, kU64Max);
   r.num(j, "recursiveAttrClear", m.recursiveAttrClear, ptr, 0, kU64Max);
   r.boolean(j, "copyUp", m.copyUp, ptr);
+  r.str(j, "idmapUids", m.idmapUids, ptr);
+  r.str(j, "idmapGids", m.idmapGids, ptr);
+  r.boolean(j, "idmapRecursive", m.idmapRecursive, ptr);
+  if (!r.failed() && !m.idmapUids.empty() && (!m.bind || m.idmapGids.empty())) r.wrong(ptr + "/idmapUids", "only for a bind mount, with idmapGids");
   std::string createAs;
   if (r.str(j, "createAs", createAs, ptr)) {
     if (createAs == "file") m.createAsFile = true;

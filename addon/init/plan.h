@@ -27,6 +27,8 @@ struct Mount {
   uint64_t recursiveAttrSet = 0, recursiveAttrClear = 0;
   bool createAsFile = false;  // "createAs": "file"
   bool copyUp = false;        // tmpcopyup
+  std::string idmapUids, idmapGids;  // uid_map/gid_map lines of an idmapped mount; empty = not one
+  bool idmapRecursive = false;       // ridmap
   int sourceTree = -1;        // not in the plan: rootfs::cloneBindSources's clone of the source, or -1
 };
 

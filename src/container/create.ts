@@ -11,8 +11,8 @@ import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
 import { isoTimestamp } from '../timestamp.ts';
 import { loadConfig } from '../spec/load.ts';
-import type { IDMapping, Spec, State } from '../spec/types.ts';
-import { compileCreatePlan } from '../plan.ts';
+import type { Spec, State } from '../spec/types.ts';
+import { compileCreatePlan, mapLines } from '../plan.ts';
 import {
   containerDir,
   createContainerDir,
@@ -73,10 +73,6 @@ export function listenFds(): number {
   if (!Number.isInteger(n) || n <= 0) return 0;
   if (process.env.LISTEN_PID && Number(process.env.LISTEN_PID) !== process.pid) return 0;
   return n;
-}
-
-function mapLines(mappings: IDMapping[] | undefined): string {
-  return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 
 function writeIdMaps(pid: number, spec: Spec, rootless: boolean): void {

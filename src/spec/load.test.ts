@@ -136,7 +136,8 @@ describe('features', () => {
     const f: any = features();
     expect(f.ociVersionMax).toBe('1.3.0');
     expect(f.mountOptions).toEqual(knownMountOptions());
-    expect(f.mountOptions).not.toContain('idmap');
+    expect(f.mountOptions).toEqual(expect.arrayContaining(['idmap', 'ridmap']));
+    expect(f.linux.mountExtensions.idmap.enabled).toBe(true);
     expect(f.linux.seccomp.enabled).toBe(true);
     expect(f.linux.seccomp.actions).toContain('SCMP_ACT_NOTIFY');
     expect(f.linux.seccomp.archs).toContain('SCMP_ARCH_X86_64');

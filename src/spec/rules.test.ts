@@ -129,16 +129,38 @@ describe('cross-field rules', () => {
     ]);
   });
 
-  it('mount options that tdrun cannot honour, bind without source, idmapped mounts', () => {
+  it('mount options that tdrun cannot honour, bind without source', () => {
     const s = base();
     s.mounts = [
       { destination: '/a', type: 'bind', source: '/x', options: ['nosuid', 'tmpcopyup'] },
       { destination: '/e', type: 'tmpfs', options: ['tmpcopyup'] },
-      { destination: '/b', source: '/x', type: 'bind', options: ['ridmap'] },
       { destination: '/c', options: ['rbind'] },
-      { destination: '/d', source: '/x', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] },
     ];
-    expect(pointers(r.mountOptions(s))).toEqual(['/mounts/0/options/1', '/mounts/2/options/0', '/mounts/3/source', '/mounts/4/uidMappings']);
+    expect(pointers(r.mountOptions(s))).toEqual(['/mounts/0/options/1', '/mounts/2/source']);
+  });
+
+  it('idmapped mounts: bind mounts with both mappings, or idmap/ridmap taking the user namespace\'s', () => {
+    const s = base();
+    const one = [{ containerID: 0, hostID: 1, size: 1 }];
+    s.mounts = [
+      { destination: '/ok', source: '/x', options: ['bind'], uidMappings: one, gidMappings: one },
+      { destination: '/ok2', source: '/x', options: ['rbind', 'ridmap'], uidMappings: one, gidMappings: one },
+      { destination: '/t', type: 'tmpfs', options: ['idmap'], uidMappings: one, gidMappings: one },
+      { destination: '/u', source: '/x', options: ['bind'], uidMappings: one },
+      { destination: '/g', source: '/x', options: ['bind'], gidMappings: one },
+      { destination: '/n', source: '/x', options: ['bind', 'idmap'] },
+      { destination: '/z', source: '/x', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 1, size: 0 }], gidMappings: one },
+    ];
+    expect(r.mountOptions(s)).toEqual([
+      { pointer: '/mounts/2/options/0', message: 'an idmapped mount must be a bind mount' },
+      { pointer: '/mounts/3/gidMappings', message: 'an idmapped mount needs both uidMappings and gidMappings' },
+      { pointer: '/mounts/4/uidMappings', message: 'an idmapped mount needs both uidMappings and gidMappings' },
+      { pointer: '/mounts/5/options/1', message: '"idmap" without mappings of the mount\'s own takes the user namespace\'s, and the config has none' },
+      { pointer: '/mounts/6/uidMappings/0/size', message: 'must not be 0' },
+    ]);
+    s.linux!.uidMappings = one;
+    s.linux!.gidMappings = one;
+    expect(pointers(r.mountOptions(s))).not.toContain('/mounts/5/options/1');
   });
 
   it('--no-pivot refuses a private rootfs propagation, as runc', () => {

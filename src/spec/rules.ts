@@ -4,9 +4,9 @@
 // to blame. A warning lets the config run (as runc would) and is printed; an error stops create.
 import { statSync } from 'node:fs';
 import { posix } from 'node:path';
-import type { Hook, LinuxNamespace, NamespaceType, Process, Spec } from './types.ts';
+import type { Hook, LinuxNamespace, Mount, NamespaceType, Process, Spec } from './types.ts';
 import { CAPABILITIES, PERSONALITY_FLAGS, PROC_NS_NAME, RLIMITS } from './kernel.ts';
-import { unsupportedOptions } from './mount-options.ts';
+import { idmapOptions } from './mount-options.ts';
 
 export interface Problem {
   pointer: string;
@@ -203,20 +203,39 @@ export function mountDestinations(spec: Spec): Problem[] {
 export function mountOptions(spec: Spec): Problem[] {
   const problems: Problem[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
-    (m.options ?? []).forEach((option, j) => {
-      const why = unsupportedOptions[option];
-      if (why) problems.push({ pointer: `/mounts/${i}/options/${j}`, message: why });
-    });
     const bind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
     const copyUp = (m.options ?? []).indexOf('tmpcopyup');
     if (copyUp >= 0 && (bind || m.type !== 'tmpfs')) {
       problems.push({ pointer: `/mounts/${i}/options/${copyUp}`, message: 'tmpcopyup applies to tmpfs mounts only' });
     }
     if (bind && !m.source) problems.push({ pointer: `/mounts/${i}/source`, message: 'a bind mount needs a source' });
-    for (const key of ['uidMappings', 'gidMappings'] as const) {
-      if (m[key]?.length) problems.push({ pointer: `/mounts/${i}/${key}`, message: `idmapped mounts are ${NOT_YET}` });
-    }
+    problems.push(...idmappedMount(spec, m, i, bind));
   });
+  return problems;
+}
+
+/** config.md's mounts uidMappings/gidMappings and the idmap/ridmap options. As runc: bind mounts
+ *  only, both mappings or none, and an idmap option without mappings of its own takes the
+ *  container's user namespace mappings. */
+function idmappedMount(spec: Spec, m: Mount, i: number, bind: boolean): Problem[] {
+  const option = (m.options ?? []).findIndex((o) => o in idmapOptions);
+  const mapped = !!(m.uidMappings?.length || m.gidMappings?.length);
+  if (option < 0 && !mapped) return [];
+  const at = option >= 0 ? `/mounts/${i}/options/${option}` : `/mounts/${i}/${m.uidMappings?.length ? 'uidMappings' : 'gidMappings'}`;
+  if (!bind) return [{ pointer: at, message: 'an idmapped mount must be a bind mount' }];
+  if (mapped && !(m.uidMappings?.length && m.gidMappings?.length)) {
+    const missing = m.uidMappings?.length ? 'gidMappings' : 'uidMappings';
+    return [{ pointer: `/mounts/${i}/${missing}`, message: 'an idmapped mount needs both uidMappings and gidMappings' }];
+  }
+  if (!mapped && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) {
+    return [{ pointer: at, message: `"${m.options![option]}" without mappings of the mount's own takes the user namespace's, and the config has none` }];
+  }
+  const problems: Problem[] = [];
+  for (const key of ['uidMappings', 'gidMappings'] as const) {
+    (m[key] ?? []).forEach((mapping, j) => {
+      if (mapping.size === 0) problems.push({ pointer: `/mounts/${i}/${key}/${j}/size`, message: 'must not be 0' });
+    });
+  }
   return problems;
 }
 
