@@ -354,7 +354,10 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     sysctl: Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]) => ({ key, value })),
     execFifo: opts.execFifo,
     newSessionKeyring: !opts.noNewKeyring,
-    syncHooks: [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length),
+    // tdrun moves linux.netDevices in while the init waits there, before the runtime hooks
+    syncHooks:
+      [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length) ||
+      Object.keys(spec.linux?.netDevices ?? {}).length > 0,
     hooks: { createContainer: compileHooks(hooks.createContainer), startContainer: compileHooks(hooks.startContainer) },
     seccomp: spec.linux?.seccomp
       ? compileSeccomp(spec.linux.seccomp, {

@@ -26,6 +26,7 @@ import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
 import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
+import { moveNetDevicesIn, moveNetDevicesOut } from './net-devices.ts';
 import { noProcessToStart } from './start.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone, type Helper } from './spawn.ts';
 
@@ -223,6 +224,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         await native().waitPid(helperPid);
         helperReaped = true;
       } else if (msg.type === Msg.RunRuntimeHooks) {
+        const netDevices = moveNetDevicesIn(spec, dir, initPid, opts.rootless);
+        if (netDevices) {
+          undo.push(() => moveNetDevicesOut(netDevices));
+          // at once: a delete -f after a tdrun killed from here on must give them back
+          record.netDevices = netDevices;
+          writeRecord(root, record);
+        }
         const creating = state('creating', initPid);
         await runHooks('prestart', spec.hooks?.prestart, creating);
         await runHooks('createRuntime', spec.hooks?.createRuntime, creating);

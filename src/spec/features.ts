@@ -43,7 +43,7 @@ export function features(): object {
       selinux: { enabled: false },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: true } },
-      netDevices: { enabled: false },
+      netDevices: { enabled: true },
     },
     annotations: { 'io.github.seccomp.libseccomp.version': seccomp.libseccomp },
   };

@@ -239,6 +239,23 @@ describe('cross-field rules', () => {
     expect(pointers(r.absolutePaths(s))).toEqual(['/linux/maskedPaths/0', '/hooks/prestart/0/path']);
   });
 
+  it('netDevices: a network namespace, valid interface names, one interface per name', () => {
+    const s = base();
+    s.linux!.netDevices = { eth0: {} };
+    expect(pointers(r.netDevices(s))).toEqual(['/linux/netDevices']);
+    s.linux!.namespaces = [{ type: 'mount' }, { type: 'network', path: '/run/netns/x' }];
+    expect(r.netDevices(s)).toEqual([]);
+    s.linux!.netDevices = { 'e/0': {}, eth1: { name: 'x'.repeat(16) }, eth2: { name: '..' }, eth3: { name: 'in0' }, eth4: { name: 'in0' }, in0: {}, eth5: { name: '' } };
+    expect(r.netDevices(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
+      '/linux/netDevices/e~10: "e/0" is not a valid interface name',
+      `/linux/netDevices/eth1/name: "${'x'.repeat(16)}" is not a valid interface name`,
+      '/linux/netDevices/eth2/name: ".." is not a valid interface name',
+      '/linux/netDevices/eth4/name: "in0" is also the name of eth3 in the container',
+      '/linux/netDevices/in0: "in0" is also the name of eth4 in the container',
+      '/linux/netDevices/eth5/name: "" is not a valid interface name',
+    ]);
+  });
+
   it('settings tdrun cannot apply are errors; their unset spellings are not', () => {
     const s = base();
     s.linux!.mountLabel = '';

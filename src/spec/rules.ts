@@ -386,13 +386,42 @@ export function personalityAndIoPriority(spec: Spec): Problem[] {
   return problems;
 }
 
+/** The kernel's rule for interface names (dev_valid_name): 1 to 15 bytes, not "." or "..", no
+ *  "/", ":" or white space. */
+function validInterfaceName(name: string): boolean {
+  return name !== '.' && name !== '..' && Buffer.byteLength(name) >= 1 && Buffer.byteLength(name) <= 15 && !/[/:\s]/.test(name);
+}
+
+/** config-linux.md "Network Devices": interfaces moved into the container's network namespace,
+ *  which it must have (new or joined, as runc), each under a valid name no other one takes. */
+export function netDevices(spec: Spec): Problem[] {
+  const devices = spec.linux?.netDevices;
+  if (!devices || !Object.keys(devices).length) return [];
+  if (!(spec.linux?.namespaces ?? []).some((ns) => ns.type === 'network')) {
+    return [{ pointer: '/linux/netDevices', message: 'moving network devices needs a network namespace in /linux/namespaces' }];
+  }
+  const problems: Problem[] = [];
+  const taken = new Map<string, string>();
+  for (const [host, device] of Object.entries(devices)) {
+    const at = `/linux/netDevices/${escapePointer(host)}`;
+    if (!validInterfaceName(host)) problems.push({ pointer: at, message: `"${host}" is not a valid interface name` });
+    const name = device?.name || host;
+    if (device?.name !== undefined && !validInterfaceName(device.name)) {
+      problems.push({ pointer: `${at}/name`, message: `"${device.name}" is not a valid interface name` });
+    } else if (taken.has(name)) {
+      problems.push({ pointer: device?.name ? `${at}/name` : at, message: `"${name}" is also the name of ${taken.get(name)} in the container` });
+    }
+    taken.set(name, host);
+  }
+  return problems;
+}
+
 /** Settings tdrun cannot apply: refused, never dropped. linux.resources is judged by the cgroup
  *  code (src/cgroups), which knows the host's controllers and also serves `update`. */
 export function unsupportedSettings(spec: Spec): Problem[] {
   const settings: [string, unknown][] = [
     ['/linux/mountLabel', spec.linux?.mountLabel],
     ['/linux/intelRdt', spec.linux?.intelRdt],
-    ['/linux/netDevices', spec.linux?.netDevices],
     ['/linux/memoryPolicy', spec.linux?.memoryPolicy],
     ['/process/apparmorProfile', spec.process?.apparmorProfile],
     ['/process/selinuxLabel', spec.process?.selinuxLabel],
@@ -426,6 +455,7 @@ export const rules: readonly Rule[] = [
   absolutePaths,
   seccompProfile,
   personalityAndIoPriority,
+  netDevices,
   unsupportedSettings,
 ];
 

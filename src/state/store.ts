@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hook, LinuxResources, Process, Seccomp } from '../spec/types.ts';
 import type { CgroupPlacement } from '../cgroups/setup.ts';
+import type { MovedNetDevices } from '../container/net-devices.ts';
 import { TdrunError, describe } from '../errors.ts';
 import { writeFileAtomically } from '../atomic-file.ts';
 
@@ -37,6 +38,8 @@ export interface ContainerRecord {
   seccomp?: Seccomp;
   useTerminal?: boolean;
   rootless?: boolean;
+  /** linux.netDevices moved into the container, for delete to give back */
+  netDevices?: MovedNetDevices;
 }
 
 const STATE_FILE = 'state.json';
