@@ -354,10 +354,12 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     sysctl: Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]) => ({ key, value })),
     execFifo: opts.execFifo,
     newSessionKeyring: !opts.noNewKeyring,
-    // tdrun moves linux.netDevices in while the init waits there, before the runtime hooks
+    // tdrun moves linux.netDevices in and the init into its resctrl group while the init waits
+    // there, before the runtime hooks
     syncHooks:
       [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length) ||
-      Object.keys(spec.linux?.netDevices ?? {}).length > 0,
+      Object.keys(spec.linux?.netDevices ?? {}).length > 0 ||
+      !!spec.linux?.intelRdt,
     hooks: { createContainer: compileHooks(hooks.createContainer), startContainer: compileHooks(hooks.startContainer) },
     seccomp: spec.linux?.seccomp
       ? compileSeccomp(spec.linux.seccomp, {

@@ -26,6 +26,7 @@ import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
 import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
+import { joinIntelRdt, leaveIntelRdt, requireResctrl } from './intel-rdt.ts';
 import { moveNetDevicesIn, moveNetDevicesOut } from './net-devices.ts';
 import { noProcessToStart } from './start.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone, type Helper } from './spawn.ts';
@@ -91,6 +92,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = resolve(opts.bundle);
   const spec = loadConfig(bundle, { noPivot: opts.noPivot });
   debug(`create ${id}: config.json checked`);
+  const resctrl = requireResctrl(spec.linux?.intelRdt);
   const process_ = spec.process;
   // a config without process can be created (config.md); `run` would start it at once
   if (!process_ && opts.startAtOnce) throw noProcessToStart();
@@ -229,6 +231,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
           undo.push(() => moveNetDevicesOut(netDevices));
           // at once: a delete -f after a tdrun killed from here on must give them back
           record.netDevices = netDevices;
+          writeRecord(root, record);
+        }
+        if (resctrl && spec.linux?.intelRdt) {
+          const rdt = joinIntelRdt(resctrl, spec.linux.intelRdt, id, initPid);
+          undo.push(() => leaveIntelRdt(rdt));
+          record.intelRdt = rdt;
           writeRecord(root, record);
         }
         const creating = state('creating', initPid);

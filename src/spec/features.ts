@@ -41,7 +41,8 @@ export function features(): object {
       },
       apparmor: { enabled: false },
       selinux: { enabled: false },
-      intelRdt: { enabled: false },
+      // applied where the host has resctrl; create says why not where it has none
+      intelRdt: { enabled: true },
       mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: true },
     },

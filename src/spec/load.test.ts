@@ -79,8 +79,8 @@ describe('loadConfig', () => {
   });
 
   it('reports the first rule error with its pointer', () => {
-    const c = config((c) => (c.linux.intelRdt = { closID: 'x' }));
-    expect(loadError(JSON.stringify(c))).toBe('config.json /linux/intelRdt: not supported by tdrun yet');
+    const c = config((c) => (c.linux.intelRdt = { closID: '../x' }));
+    expect(loadError(JSON.stringify(c))).toBe('config.json /linux/intelRdt/closID: "../x" is not a resctrl group name');
     const v = config((c) => (c.ociVersion = '2.0.0'));
     expect(loadError(JSON.stringify(v))).toMatch(/^config\.json \/ociVersion: version 2\.0\.0 is not supported/);
   });

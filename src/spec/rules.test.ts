@@ -267,9 +267,9 @@ describe('cross-field rules', () => {
     s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 };
     s.process!.execCPUAffinity = { initial: '0' };
     s.linux!.intelRdt = { closID: 'x' };
+    expect(r.intelRdt(s)).toEqual([]);
     s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
     expect(r.unsupportedSettings(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
-      '/linux/intelRdt: not supported by tdrun yet',
       '/linux/memoryPolicy: not supported by tdrun yet',
       '/process/apparmorProfile: not supported by tdrun yet',
       '/process/scheduler: not supported by tdrun yet',

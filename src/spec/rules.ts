@@ -416,12 +416,22 @@ export function netDevices(spec: Spec): Problem[] {
   return problems;
 }
 
+/** config-linux.md "IntelRdt": closID names a resctrl group, a directory below the resctrl mount.
+ *  Whether the host has resctrl at all is asked at create (src/container/intel-rdt.ts). */
+export function intelRdt(spec: Spec): Problem[] {
+  const closID = spec.linux?.intelRdt?.closID;
+  if (closID === undefined || closID === '') return [];
+  if (closID === '.' || closID === '..' || closID.includes('/') || closID.includes('\n')) {
+    return [{ pointer: '/linux/intelRdt/closID', message: `"${closID}" is not a resctrl group name` }];
+  }
+  return [];
+}
+
 /** Settings tdrun cannot apply: refused, never dropped. linux.resources is judged by the cgroup
  *  code (src/cgroups), which knows the host's controllers and also serves `update`. */
 export function unsupportedSettings(spec: Spec): Problem[] {
   const settings: [string, unknown][] = [
     ['/linux/mountLabel', spec.linux?.mountLabel],
-    ['/linux/intelRdt', spec.linux?.intelRdt],
     ['/linux/memoryPolicy', spec.linux?.memoryPolicy],
     ['/process/apparmorProfile', spec.process?.apparmorProfile],
     ['/process/selinuxLabel', spec.process?.selinuxLabel],
@@ -456,6 +466,7 @@ export const rules: readonly Rule[] = [
   seccompProfile,
   personalityAndIoPriority,
   netDevices,
+  intelRdt,
   unsupportedSettings,
 ];
 

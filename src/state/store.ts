@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Hook, LinuxResources, Process, Seccomp } from '../spec/types.ts';
 import type { CgroupPlacement } from '../cgroups/setup.ts';
 import type { MovedNetDevices } from '../container/net-devices.ts';
+import type { RdtPlacement } from '../container/intel-rdt.ts';
 import { TdrunError, describe } from '../errors.ts';
 import { writeFileAtomically } from '../atomic-file.ts';
 
@@ -40,6 +41,8 @@ export interface ContainerRecord {
   rootless?: boolean;
   /** linux.netDevices moved into the container, for delete to give back */
   netDevices?: MovedNetDevices;
+  /** linux.intelRdt's resctrl groups, for update and delete */
+  intelRdt?: RdtPlacement;
 }
 
 const STATE_FILE = 'state.json';
