@@ -5,6 +5,7 @@
 // filesystem (no Intel RDT or AMD PQoS, or not mounted) is a clear error, as with runc.
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { unescapeMountinfo } from '../cgroups/setup.ts';
 import { TdrunError, describe } from '../errors.ts';
 import { warn } from '../log.ts';
 import type { IntelRdt } from '../spec/types.ts';
@@ -22,7 +23,7 @@ export interface RdtPlacement {
 export function findResctrl(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8'), filesystems = readFileSync('/proc/filesystems', 'utf8')): { root: string } | { why: string } {
   for (const line of mountinfo.split('\n')) {
     const [before, after] = line.split(' - ');
-    if (after?.split(' ')[0] === 'resctrl') return { root: before.split(' ')[4].replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) };
+    if (after?.split(' ')[0] === 'resctrl') return { root: unescapeMountinfo(before.split(' ')[4]) };
   }
   return /\sresctrl$/m.test(filesystems)
     ? { why: 'the resctrl filesystem is not mounted (mount -t resctrl resctrl /sys/fs/resctrl)' }
