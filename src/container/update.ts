@@ -7,7 +7,7 @@ import type { IntelRdt, LinuxResources } from '../spec/types.ts';
 import { updateSchemata } from './intel-rdt.ts';
 import { readRecord, writeRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
-import { requireStatus } from '../state/lifecycle.ts';
+import { requireStatus } from '../state/transitions.ts';
 import { applyResources } from '../cgroups/index.ts';
 import { allOrNothing } from '../cgroups/fs.ts';
 import { warn } from '../log.ts';
@@ -77,7 +77,7 @@ export function updateContainer(
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
-    requireStatus('update', record, ['created', 'running', 'paused']);
+    requireStatus('update', record);
     const changes = changesOf(resources, name);
     const restoreSchemata = updateSchemata(record.intelRdt, rdt);
     try {
