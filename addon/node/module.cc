@@ -1,5 +1,7 @@
 // N-API exports only; src/native.ts documents every function. Each is a thin wrapper around one
-// or two syscalls. No container work happens in this process: posix_spawn() starts tdrun-init,
+// or two syscalls, save the device program (device_filter.cc) and the network interface moves
+// (netdev.cc), which runc too makes from the runtime's side. No work inside the container
+// happens in this process: posix_spawn() starts tdrun-init,
 // a static single-threaded helper, because a child forked from multi-threaded Node may only make
 // async-signal-safe calls.
 #include <napi.h>
