@@ -167,6 +167,9 @@ export interface Plan {
    *  mounted); tdrun-init moves itself there before entering any namespace */
   cgroupsV1: string[];
   cgroupV2: string | null;
+  /** linux.intelRdt: the tasks file of the resctrl group (or monitoring group) tdrun made, which
+   *  tdrun-init writes its pid to with the cgroups; "" = none */
+  resctrlTasks: string;
 
   // ---- create only (empty / defaults for exec) ----
   /** absolute host path of the root filesystem, symlinks resolved */

@@ -40,6 +40,7 @@ const opts = () => ({
   noNewKeyring: false,
   cgroup: { paths: { 'cpu,cpuacct': '/sys/fs/cgroup/cpu,cpuacct/c1', memory: '/sys/fs/cgroup/memory/c1', unified: '/sys/fs/cgroup/unified/c1' } },
   seccompCacheDir: '/run/tdrun/@seccomp',
+  resctrlTasks: '',
 });
 
 const mount = (options: string[], extra: object = {}) =>
@@ -333,9 +334,11 @@ describe('compileExecPlan', () => {
         consoleSocketFd: -1,
         preserveFds: 2,
         cgroup: { paths: { unified: '/sys/fs/cgroup/c1' } },
+        resctrlTasks: '/sys/fs/resctrl/c1/tasks',
       },
     );
     expect(plan.mode).toBe('exec');
+    expect(plan.resctrlTasks).toBe('/sys/fs/resctrl/c1/tasks');
     expect(plan.newNamespaces).toBe(0);
     expect(plan.joinNamespaces).toEqual([
       { type: 0x10000000, path: '/proc/4242/ns/user' },
@@ -351,7 +354,7 @@ describe('compileExecPlan', () => {
   });
 
   it('refuses a process it cannot run', () => {
-    const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0, cgroup: { paths: {} } };
+    const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0, cgroup: { paths: {} }, resctrlTasks: '' };
     expect(() => compileExecPlan({ cwd: 'rel', args: ['x'] }, o)).toThrow('process /cwd: "rel" is not an absolute path');
     expect(() => compileExecPlan({ cwd: '/', args: [] }, o)).toThrow('process /args: must not be empty');
     expect(() => compileExecPlan({ cwd: '/', args: ['x'], apparmorProfile: 'p' }, o)).toThrow('process /apparmorProfile: not supported');
@@ -420,7 +423,7 @@ describe('compileSeccomp', () => {
     expect(compileCreatePlan(spec, opts()).seccomp).toBeNull();
     spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_LOG' };
     expect(compileCreatePlan(spec, opts()).seccomp).toMatchObject({ defaultAction: 0x7ffc0000, cacheDir: '/run/tdrun/@seccomp' });
-    const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0, cgroup: { paths: {} } };
+    const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0, cgroup: { paths: {} }, resctrlTasks: '' };
     expect(compileExecPlan({ cwd: '/', args: ['x'] }, o).seccomp).toBeNull();
     const withProfile = compileExecPlan({ cwd: '/', args: ['x'] }, { ...o, seccomp: { profile: { defaultAction: 'SCMP_ACT_KILL' }, state, cacheDir: '/r/@seccomp' } });
     expect(withProfile.seccomp).toMatchObject({ defaultAction: 0, cacheDir: '/r/@seccomp' });
@@ -469,10 +472,10 @@ describe("the plan as tdrun-init reads it (addon/init/plan.cc, ctest's plan-test
     full.linux!.netDevices = { eth1: { name: 'in1' } };
     full.linux!.intelRdt = { closID: 'g' };
     full.hooks = { createContainer: [{ path: '/bin/hook', args: ['hook'], env: ['X=1'], timeout: 5 }], startContainer: [{ path: '/bin/true' }] };
-    const execOpts = { id: 'c1', initPid: 1, namespaces: full.linux!.namespaces!, consoleSocket: '/tmp/sock', consoleSocketFd: 3, preserveFds: 1, cgroup: { paths: {} } };
+    const execOpts = { id: 'c1', initPid: 1, namespaces: full.linux!.namespaces!, consoleSocket: '/tmp/sock', consoleSocketFd: 3, preserveFds: 1, cgroup: { paths: {} }, resctrlTasks: '/sys/fs/resctrl/g/tasks' };
     const plans = {
       'create-default': compileCreatePlan(defaultSpec({ rootless: false }), opts()),
-      'create-full': compileCreatePlan(full, opts()),
+      'create-full': compileCreatePlan(full, { ...opts(), resctrlTasks: '/sys/fs/resctrl/g/tasks' }),
       'create-no-process': compileCreatePlan({ ...defaultSpec({ rootless: false }), process: undefined }, opts()),
       exec: compileExecPlan(full.process!, { ...execOpts, seccomp: { profile: full.linux!.seccomp, state, cacheDir: '/run/tdrun/@seccomp' } }),
     };

@@ -43,6 +43,8 @@ export interface CreatePlanOptions {
   cgroup: CgroupPlacement;
   /** where tdrun-init caches compiled seccomp programs; "" = none */
   seccompCacheDir: string;
+  /** linux.intelRdt's tasks file (src/container/intel-rdt.ts); "" = none */
+  resctrlTasks: string;
 }
 
 /** What a seccomp listener is told about the container: runtime.md's state, less the pid. */
@@ -60,6 +62,8 @@ export interface ExecPlanOptions {
   consoleSocketFd: number;
   preserveFds: number;
   cgroup: CgroupPlacement;
+  /** the container's resctrl tasks file, which exec'd processes join too; "" = none */
+  resctrlTasks: string;
 }
 
 /** The placement as tdrun-init joins it (src/cgroups/setup.ts keys hierarchies; the plan splits by kind). */
@@ -339,6 +343,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
       ? { ...compileProcess(spec.process, 'config.json'), personality: spec.linux?.personality ? personalityValue(spec.linux.personality) : null }
       : null,
     ...planCgroups(opts.cgroup),
+    resctrlTasks: opts.resctrlTasks,
     rootfs: resolveRootfs(spec, bundle),
     rootfsReadonly: spec.root?.readonly ?? false,
     rootfsPropagation: rootfsPropagation ? propagationOptions[rootfsPropagation] : MS.SLAVE | MS.REC,
@@ -354,12 +359,10 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     sysctl: Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]) => ({ key, value })),
     execFifo: opts.execFifo,
     newSessionKeyring: !opts.noNewKeyring,
-    // tdrun moves linux.netDevices in and the init into its resctrl group while the init waits
-    // there, before the runtime hooks
+    // tdrun moves linux.netDevices in while the init waits there, before the runtime hooks
     syncHooks:
       [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length) ||
-      Object.keys(spec.linux?.netDevices ?? {}).length > 0 ||
-      !!spec.linux?.intelRdt,
+      Object.keys(spec.linux?.netDevices ?? {}).length > 0,
     hooks: { createContainer: compileHooks(hooks.createContainer), startContainer: compileHooks(hooks.startContainer) },
     seccomp: spec.linux?.seccomp
       ? compileSeccomp(spec.linux.seccomp, {
@@ -391,6 +394,7 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     consoleSocketFd: opts.consoleSocketFd,
     process: compileProcess(process, 'process'),
     ...planCgroups(opts.cgroup),
+    resctrlTasks: opts.resctrlTasks,
     rootfs: '',
     rootfsReadonly: false,
     rootfsPropagation: 0,

@@ -519,6 +519,7 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
   r.strings(root, "cgroupsV1", p.cgroupsV1, top);
   bool hasCgroupV2;
   r.optStr(root, "cgroupV2", p.cgroupV2, hasCgroupV2, top);
+  r.str(root, "resctrlTasks", p.resctrlTasks, top);
 
   r.str(root, "rootfs", p.rootfs, top);
   r.boolean(root, "rootfsReadonly", p.rootfsReadonly, top);

@@ -113,6 +113,7 @@ struct Plan {
   Process process;
   std::vector<std::string> cgroupsV1;  // directories, one per v1 hierarchy
   std::string cgroupV2;                // directory; empty = no cgroup2 hierarchy
+  std::string resctrlTasks;            // linux.intelRdt's group's tasks file; empty = none
 
   std::string rootfs;
   bool rootfsReadonly = false;

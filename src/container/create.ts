@@ -26,7 +26,7 @@ import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
 import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
-import { joinIntelRdt, leaveIntelRdt, requireResctrl } from './intel-rdt.ts';
+import { leaveIntelRdt, makeIntelRdt, rdtPlacement, requireResctrl, tasksFile } from './intel-rdt.ts';
 import { moveNetDevicesIn, moveNetDevicesOut } from './net-devices.ts';
 import { noProcessToStart } from './start.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone, type Helper } from './spawn.ts';
@@ -153,6 +153,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       [consoleOurs, consoleTheirs] = native().socketpair();
       extra.push(consoleTheirs);
     }
+    const rdtPlanned = resctrl && spec.linux?.intelRdt ? rdtPlacement(resctrl, spec.linux.intelRdt, id) : null;
     const plan = compileCreatePlan(spec, {
       id,
       bundle,
@@ -164,6 +165,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       noNewKeyring: opts.noNewKeyring,
       cgroup: placement,
       seccompCacheDir: spec.linux?.seccomp ? seccompCacheDir(root) : '',
+      resctrlTasks: rdtPlanned ? tasksFile(rdtPlanned) : '',
     });
 
     let helper;
@@ -185,6 +187,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     cgroups = createCgroups(placement, spec.linux?.resources);
     // before the cgroups' own undo: one that existed before would keep the device program
     undo.push(applyResources(placement, spec.linux?.resources));
+    if (resctrl && rdtPlanned) {
+      const rdt = makeIntelRdt(resctrl, spec.linux!.intelRdt!, rdtPlanned);
+      undo.push(() => leaveIntelRdt(rdt));
+      record.intelRdt = rdt;
+      writeRecord(root, record);
+    }
     debug(`create ${id}: cgroups made`);
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
     sendMessage(helper.sync, Msg.CgroupsReady);
@@ -230,12 +238,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
           undo.push(() => moveNetDevicesOut(netDevices));
           // at once: a delete -f after a tdrun killed from here on must give them back
           record.netDevices = netDevices;
-          writeRecord(root, record);
-        }
-        if (resctrl && spec.linux?.intelRdt) {
-          const rdt = joinIntelRdt(resctrl, spec.linux.intelRdt, id, initPid);
-          undo.push(() => leaveIntelRdt(rdt));
-          record.intelRdt = rdt;
           writeRecord(root, record);
         }
         const creating = state('creating', initPid);

@@ -5,6 +5,7 @@ import { native } from '../native.ts';
 import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
 import { compileExecPlan } from '../plan.ts';
+import { tasksFile } from './intel-rdt.ts';
 import type { LinuxNamespace } from '../spec/types.ts';
 import { readRecord, seccompCacheDir, type ContainerRecord } from '../state/store.ts';
 import { requireStatus } from '../state/transitions.ts';
@@ -79,6 +80,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
         consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(opts.preserveFds, 0) : -1,
         preserveFds: opts.preserveFds,
         cgroup: record.cgroup,
+        resctrlTasks: record.intelRdt ? tasksFile(record.intelRdt) : '',
       });
       sendPlan(helper, plan);
       for (;;) {

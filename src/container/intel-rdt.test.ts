@@ -1,10 +1,10 @@
 // linux.intelRdt against a fake resctrl directory (this machine has no resctrl filesystem; the
 // spec-test spec-tests/intelrdt.test.ts runs the real one where a host has it).
-import { mkdirSync, mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findResctrl, joinIntelRdt, leaveIntelRdt, schemataLines, updateSchemata } from './intel-rdt.ts';
+import { findResctrl, leaveIntelRdt, makeIntelRdt, rdtPlacement, schemataLines, tasksFile, updateSchemata } from './intel-rdt.ts';
 
 const fake = () => mkdtempSync(join(tmpdir(), 'tdrun-resctrl-'));
 
@@ -22,24 +22,27 @@ describe('intelRdt', () => {
     expect(schemataLines({})).toEqual([]);
   });
 
-  it('makes the closID group (the id without one), writes the schemata, moves the pid in', () => {
+  it('the closID group (the id without one) is made and given the schemata; tdrun-init joins through its tasks', () => {
     const root = fake();
-    const p = joinIntelRdt(root, { closID: 'gold', l3CacheSchema: 'L3:0=ff', memBwSchema: 'MB:0=20' }, 'c1', 1234);
-    expect(p).toEqual({ group: join(root, 'gold'), created: true, monitor: null });
+    const rdt = { closID: 'gold', l3CacheSchema: 'L3:0=ff', memBwSchema: 'MB:0=20' };
+    const planned = rdtPlacement(root, rdt, 'c1');
+    expect(tasksFile(planned)).toBe(join(root, 'gold/tasks'));
+    expect(makeIntelRdt(root, rdt, planned)).toEqual({ group: join(root, 'gold'), created: true, monitor: null });
     expect(readFileSync(join(root, 'gold/schemata'), 'utf8')).toBe('L3:0=ff\nMB:0=20\n');
-    expect(readFileSync(join(root, 'gold/tasks'), 'utf8')).toBe('1234');
-    expect(joinIntelRdt(root, { l3CacheSchema: 'L3:0=f' }, 'c2', 99).group).toBe(join(root, 'c2'));
+    expect(rdtPlacement(root, { l3CacheSchema: 'L3:0=f' }, 'c2').group).toBe(join(root, 'c2'));
   });
 
   it('shares an existing group without taking it away at delete; enableMonitoring uses mon_groups/<id>', () => {
     const root = fake();
     mkdirSync(join(root, 'shared/mon_groups'), { recursive: true });
-    const p = joinIntelRdt(root, { closID: 'shared', enableMonitoring: true }, 'c1', 42);
+    const rdt = { closID: 'shared', enableMonitoring: true };
+    const planned = rdtPlacement(root, rdt, 'c1');
+    expect(tasksFile(planned)).toBe(join(root, 'shared/mon_groups/c1/tasks'));
+    const p = makeIntelRdt(root, rdt, planned);
     expect(p).toEqual({ group: join(root, 'shared'), created: false, monitor: join(root, 'shared/mon_groups/c1') });
-    expect(readFileSync(join(root, 'shared/mon_groups/c1/tasks'), 'utf8')).toBe('42');
     expect(existsSync(join(root, 'shared/schemata'))).toBe(false);
-    // a real resctrl directory holds only kernel files, which rmdir takes along
-    leaveIntelRdt({ ...p, monitor: mkdtempSync(join(root, 'shared/mon_groups/empty-')) });
+    leaveIntelRdt(p);
+    expect(existsSync(join(root, 'shared/mon_groups/c1'))).toBe(false);
     expect(existsSync(join(root, 'shared'))).toBe(true);
     const made = mkdtempSync(join(root, 'made-'));
     leaveIntelRdt({ group: made, created: true, monitor: null });
@@ -51,7 +54,8 @@ describe('intelRdt', () => {
     mkdirSync(join(root, 'info'));
     writeFileSync(join(root, 'info/last_cmd_status'), 'Unknown or unsupported resource name \'L9\'\n');
     mkdirSync(join(root, 'bad/schemata'), { recursive: true });
-    expect(() => joinIntelRdt(root, { closID: 'bad', schemata: ['L9:0=1'] }, 'c1', 1)).toThrow(
+    const rdt = { closID: 'bad', schemata: ['L9:0=1'] };
+    expect(() => makeIntelRdt(root, rdt, rdtPlacement(root, rdt, 'c1'))).toThrow(
       /^write L9:0=1 to .*bad\/schemata: .*\(Unknown or unsupported resource name 'L9'\)$/,
     );
   });

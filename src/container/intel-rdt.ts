@@ -1,5 +1,5 @@
 // linux.intelRdt (config-linux.md "IntelRdt", as runc applies it): the container's processes go
-// into a resctrl control group, <resctrl>/<closID> (the container id without one), made when
+// (tdrun-init joins with the cgroups, exec'd processes too) into a resctrl control group, <resctrl>/<closID> (the container id without one), made when
 // missing and given the schemata lines; with enableMonitoring also into a monitoring group
 // <group>/mon_groups/<id>. delete removes what create made. A host without the resctrl
 // filesystem (no Intel RDT or AMD PQoS, or not mounted) is a clear error, as with runc.
@@ -61,34 +61,35 @@ export function requireResctrl(rdt: IntelRdt | undefined): string | null {
   return found.root;
 }
 
-/** Puts `pid` (and so its later children) into the container's groups. */
-export function joinIntelRdt(resctrl: string, rdt: IntelRdt, id: string, pid: number): RdtPlacement {
+/** Where the container's processes go, known before anything is made: the plan carries it. */
+export function rdtPlacement(resctrl: string, rdt: IntelRdt, id: string): RdtPlacement {
   const group = join(resctrl, rdt.closID || id);
-  let created = false;
+  return { group, created: false, monitor: rdt.enableMonitoring ? join(group, 'mon_groups', id) : null };
+}
+
+/** The tasks file tdrun-init writes its pid to (addon/init/cgroups.cc), with the cgroups. */
+export function tasksFile(placement: RdtPlacement): string {
+  return join(placement.monitor ?? placement.group, 'tasks');
+}
+
+/** Makes the groups of `planned` (the control group only when missing), writes the schemata. */
+export function makeIntelRdt(resctrl: string, rdt: IntelRdt, planned: RdtPlacement): RdtPlacement {
+  const placement: RdtPlacement = { ...planned, monitor: null };
   try {
-    mkdirSync(group);
-    created = true;
+    mkdirSync(placement.group);
+    placement.created = true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new TdrunError(`make the resctrl group ${group}`, describe(err));
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new TdrunError(`make the resctrl group ${placement.group}`, describe(err));
   }
-  const placement: RdtPlacement = { group, created, monitor: null };
   try {
-    writeSchemata(resctrl, group, schemataLines(rdt));
-    let tasks = join(group, 'tasks');
-    if (rdt.enableMonitoring) {
-      placement.monitor = join(group, 'mon_groups', id);
+    writeSchemata(resctrl, placement.group, schemataLines(rdt));
+    if (planned.monitor) {
       try {
-        mkdirSync(placement.monitor);
+        mkdirSync(planned.monitor);
       } catch (err) {
-        placement.monitor = null;
-        throw new TdrunError(`make the monitoring group ${join(group, 'mon_groups', id)}`, describe(err));
+        throw new TdrunError(`make the monitoring group ${planned.monitor}`, describe(err));
       }
-      tasks = join(placement.monitor, 'tasks');
-    }
-    try {
-      writeFileSync(tasks, String(pid));
-    } catch (err) {
-      throw new TdrunError(`move pid ${pid} into ${tasks}`, describe(err));
+      placement.monitor = planned.monitor;
     }
     return placement;
   } catch (err) {
