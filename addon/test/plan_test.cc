@@ -4,6 +4,7 @@
 // `plan-test FILE...` instead parses each file and prints "ok" or the error: src/plan.test.ts
 // hands it the plans src/plan.ts compiles, so that both sides are held to one format.
 #include "init/plan.h"
+#include "test/check.h"
 
 #include <sched.h>
 
@@ -14,16 +15,10 @@
 #include <utility>
 #include <vector>
 
+using test::check;
+using test::failures;
+
 namespace {
-
-int failures = 0;
-
-void check(bool ok, const std::string& what) {
-  if (!ok) {
-    failures++;
-    std::fprintf(stderr, "FAIL: %s\n", what.c_str());
-  }
-}
 
 // The smallest plan the reader accepts (a create with a mount namespace), with `members` (raw
 // JSON text each) in place of the defaults of the same name, or added.

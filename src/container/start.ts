@@ -6,7 +6,7 @@ import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/transitions.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
 import { hookState } from './state.ts';
-import { isAlive } from './spawn.ts';
+import { isAlive } from '../processes.ts';
 
 /** Until pid is no longer tdrun-init (it ran execve) or is gone (a startContainer hook failed). */
 async function waitForExec(pid: number): Promise<void> {
