@@ -28,7 +28,7 @@ import { applyResources, createCgroups, detectCgroups, resolvePlacement, type Cr
 import { runHooks } from '../hooks.ts';
 import { leaveIntelRdt, makeIntelRdt, rdtPlacement, requireResctrl, tasksFile } from './intel-rdt.ts';
 import { moveNetDevicesIn, moveNetDevicesOut } from './net-devices.ts';
-import { noProcessToStart } from './start.ts';
+import { noProcessToStart } from '../state/transitions.ts';
 import { extraFdNumber, InitHelper } from './spawn.ts';
 import { closeQuietly } from '../files.ts';
 
