@@ -84,7 +84,7 @@ describe('the shapes engines send', () => {
     expect(call(['update', '-r', '-', 'c1']).args).toEqual({ id: 'c1', resources: '-' });
     expect(call(['--root', '/r', 'update', '--resources', '-', 'c1']).args).toEqual({ id: 'c1', resources: '-' });
     expect(call(['update', '-r=-', 'c1']).args).toEqual({ id: 'c1', resources: '-' });
-    expect(usage(['update', 'c1'])).toBe('update: --resources is required');
+    expect(call(['update', '--l3-cache-schema', 'L3:0=f', '--mem-bw-schema=MB:0=20', 'c1']).args).toEqual({ id: 'c1', l3CacheSchema: 'L3:0=f', memBwSchema: 'MB:0=20' });
   });
   it('ps, list, audit, info with their formats', () => {
     expect(call(['ps', '--format', 'json', 'c1']).args).toEqual({ id: 'c1', format: 'json' });
@@ -158,7 +158,8 @@ describe('handler argument types come from the table', () => {
     expectTypeOf<Args<'exec'>['user']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<Args<'run'>['preserveFds']>().toEqualTypeOf<number>();
     expectTypeOf<Args<'ps'>['format']>().toEqualTypeOf<'table' | 'json'>();
-    expectTypeOf<Args<'update'>['resources']>().toEqualTypeOf<string>();
+    expectTypeOf<Args<'update'>['resources']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Args<'update'>['l3CacheSchema']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<Args<'kill'>['signal']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<Args<'audit'>['id']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<Globals['rootless']>().toEqualTypeOf<'auto' | 'true' | 'false'>();

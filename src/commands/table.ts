@@ -102,7 +102,11 @@ export const COMMANDS = {
   update: {
     describe: 'change the resource limits of a container',
     positionals: [ID],
-    flags: { resources: { type: 'string', short: 'r', value: 'FILE|-', required: true, describe: "LinuxResources JSON file, or '-' for standard input" } },
+    flags: {
+      resources: { type: 'string', short: 'r', value: 'FILE|-', describe: "LinuxResources JSON file, or '-' for standard input" },
+      'l3-cache-schema': { type: 'string', value: 'LINE', describe: 'linux.intelRdt: the L3 cache line of the schemata, e.g. "L3:0=ff0"' },
+      'mem-bw-schema': { type: 'string', value: 'LINE', describe: 'linux.intelRdt: the memory bandwidth line of the schemata, e.g. "MB:0=50"' },
+    },
   },
   audit: {
     describe: 'report how safe a bundle, or a running container, is',
