@@ -3,10 +3,11 @@
 // with the engines' default security settings. Every scenario runs with runc first in the same
 // run: when runc fails it too, the environment is at fault, and the test says so.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Containerd, Docker, enginesDir, ensureEngines, IMAGE, Podman, runtimePath, tdrun, type Outcome, type RuntimeName } from './lib/engines.ts';
+import { type ContainerConfig, CriClient, type LinuxContainerResources, type PodSandboxConfig } from './lib/cri.ts';
+import { Containerd, ContainerdCri, Docker, enginesDir, ensureEngines, IMAGE, Podman, runtimeCommand, runtimePath, SANDBOX_IMAGE, tdrun, type Outcome, type RuntimeName } from './lib/engines.ts';
 import { skipReason, waitFor } from './lib/runtime.ts';
 
 function enginesMissing(): string | null {
@@ -299,4 +300,108 @@ describe.skipIf(!!why)('dockerd --add-runtime tdrun', () => {
     }
     ok(await docker.docker(['rm', '-f', name]), 'rm -f');
   });
+});
+
+describe.skipIf(!!why)("containerd's CRI plugin, driven as kubelet drives it, with a tdrun runtime handler", () => {
+  const podman = new Podman('pk');
+  const cri = new ContainerdCri('k');
+  let client: CriClient;
+  beforeAll(async () => {
+    await podman.setup();
+    // the pod's first process, as Kubernetes' pause: reaps what the pod's other containers leave
+    await podman.importImage(SANDBOX_IMAGE, [`ENTRYPOINT ["/bin/sh", "-c", "trap 'exit 0' TERM; sleep 2147483647 & wait"]`]);
+    await cri.setup([await podman.save('oci-archive'), await podman.save('oci-archive', SANDBOX_IMAGE)]);
+    client = new CriClient(cri.socket);
+  }, 600_000);
+  afterAll(async () => {
+    client?.close();
+    await cri.cleanup();
+    await podman.cleanup();
+  }, 120_000);
+
+  it('Version: containerd answers on the CRI v1 API', async () => {
+    const v = await client.version();
+    expect(v.runtimeName).toBe('containerd');
+    expect(v.runtimeApiVersion).toBe('v1');
+  });
+
+  both('a pod of two containers on the runtime handler: shared namespaces, exec, stats, update, stop with SIGKILL, OOM kill, removal', async (r, tag) => {
+    const podNamespaces = { network: 'NODE', pid: 'POD', ipc: 'POD' } as const;
+    const seccomp = { profileType: 'RuntimeDefault' } as const;
+    const logDirectory = join(cri.dir, 'logs', tag);
+    mkdirSync(logDirectory, { recursive: true });
+    const sandboxConfig: PodSandboxConfig = {
+      metadata: { name: `pod-${tag}`, uid: unique(tag), namespace: 'tdrun-test' },
+      logDirectory,
+      linux: { cgroupParent: cri.cgroupParent, securityContext: { namespaceOptions: podNamespaces, seccomp } },
+    };
+    const container = (name: string, command: string[], resources: LinuxContainerResources = {}): ContainerConfig => ({
+      metadata: { name },
+      image: { image: IMAGE },
+      command,
+      logPath: `${name}.log`,
+      linux: { resources, securityContext: { namespaceOptions: podNamespaces, seccomp } },
+    });
+    // a mark of this run's own (told apart from any other sleep on the host) the writer leaves
+    // running in the pod's pid namespace: stopping the writer must end it too (kill --all)
+    const mark = tag === 'td' ? '611' : '612';
+
+    const pod = await client.runPodSandbox(sandboxConfig, r);
+    const status = await client.podSandboxStatus(pod);
+    expect([status.state, status.runtimeHandler]).toEqual(['SANDBOX_READY', r]);
+    const writer = await client.createContainer(pod, container('writer', ['sh', '-c',
+      `trap "" TERM; echo started; echo shared > /dev/shm/mark; sleep ${mark} & while :; do wait; done`]), sandboxConfig);
+    const reader = await client.createContainer(pod, container('reader', ['sleep', '600'],
+      { memoryLimitInBytes: 64 * 1024 * 1024, cpuPeriod: 100_000, cpuQuota: 50_000 }), sandboxConfig);
+    await client.startContainer(writer);
+    await client.startContainer(reader);
+
+    // the runtime behind the handler holds the sandbox and both containers, and runs them
+    const listed = JSON.parse((await runtimeCommand(r, ['--root', cri.runtimeRoot(r), 'list', '--format', 'json'])).stdout) as { id: string; status: string }[];
+    for (const id of [pod, writer, reader]) expect(listed.find((c) => c.id === id)?.status, `${id} in ${r}'s state`).toBe('running');
+
+    const exec = (id: string, script: string) => client.execSync(id, ['sh', '-c', script]);
+    expect(await waitFor(async () => (await exec(reader, 'cat /dev/shm/mark')).stdout === 'shared\n', 10_000, 200), 'IPC (/dev/shm) shared with the writer').toBe(true);
+    const namespaces = 'for ns in self/ns/pid self/ns/ipc self/ns/net 1/ns/pid 1/ns/ipc; do readlink /proc/$ns; done';
+    const inWriter = (await exec(writer, namespaces)).stdout.trim().split('\n');
+    const inReader = (await exec(reader, namespaces)).stdout.trim().split('\n');
+    expect(inReader, 'both containers in the same pid and ipc namespaces').toEqual(inWriter);
+    expect(inReader.slice(0, 2), "which are the sandbox's (pid 1 of the pod)").toEqual(inReader.slice(3, 5));
+    expect(inReader[2], "the node's network namespace").toBe(readlinkSync('/proc/self/ns/net'));
+    expect((await exec(reader, 'ps -o args')).stdout, "the writer's processes, seen from the reader").toContain(`sleep ${mark}`);
+    const limits = await exec(reader, 'grep Seccomp: /proc/self/status; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us');
+    expect(limits.stdout, limits.stderr).toMatch(/^Seccomp:\s+2\n67108864\n50000\n$/);
+    expect((await exec(reader, 'exit 3')).exitCode, 'exit code of an exec').toBe(3);
+
+    const stats = await client.containerStats(writer);
+    expect(stats.attributes.id).toBe(writer);
+    expect(stats.memory.usageBytes?.value).toBeGreaterThan(0);
+    expect(stats.cpu.usageCoreNanoSeconds?.value).toBeGreaterThan(0);
+
+    await client.updateContainerResources(reader, { memoryLimitInBytes: 128 * 1024 * 1024, cpuPeriod: 100_000, cpuQuota: 25_000 });
+    expect((await exec(reader, 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us')).stdout).toBe('134217728\n25000\n');
+
+    expect((await client.containerStatus(writer)).state).toBe('CONTAINER_RUNNING');
+    await client.stopContainer(writer, 1);
+    const stopped = await client.containerStatus(writer);
+    expect([stopped.state, stopped.exitCode], 'SIGTERM ignored, so SIGKILL').toEqual(['CONTAINER_EXITED', 137]);
+    expect(await waitFor(() => !pgrepSleep(mark), 5000), 'what the writer left in the pod is gone with it').toBe(true);
+    expect(readFileSync(join(logDirectory, 'writer.log'), 'utf8')).toMatch(/ stdout F started\n/);
+
+    const hog = await client.createContainer(pod, container('hog', ['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'],
+      { memoryLimitInBytes: 16 * 1024 * 1024, memorySwapLimitInBytes: 16 * 1024 * 1024 }), sandboxConfig);
+    await client.startContainer(hog);
+    const oom = await waitFor(async () => {
+      const s = await client.containerStatus(hog);
+      return s.state === 'CONTAINER_EXITED' ? s : null;
+    }, 30_000, 200);
+    expect([oom?.exitCode, oom?.reason], 'the OOM kill, as kubelet reads it').toEqual([137, 'OOMKilled']);
+
+    await client.stopContainer(reader, 0);
+    for (const id of [writer, reader, hog]) await client.removeContainer(id);
+    await client.stopPodSandbox(pod);
+    await client.removePodSandbox(pod);
+    const left = (await runtimeCommand(r, ['--root', cri.runtimeRoot(r), 'list', '--quiet'])).stdout.split('\n');
+    expect(left.filter((id) => [pod, writer, reader, hog].includes(id)), `left in ${r}'s state`).toEqual([]);
+  }, 240_000);
 });
