@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ContainerConfig, CriClient, type LinuxContainerResources, type PodSandboxConfig } from './lib/cri.ts';
-import { Containerd, ContainerdCri, Docker, enginesDir, ensureEngines, IMAGE, Podman, runtimeCommand, runtimePath, SANDBOX_IMAGE, tdrun, type Outcome, type RuntimeName } from './lib/engines.ts';
+import { Containerd, ContainerdCri, Docker, enginesDir, ensureEngines, IMAGE, Podman, runtimeCommand, runtimePath, SANDBOX_ENTRYPOINT, SANDBOX_IMAGE, tdrun, type Outcome, type RuntimeName } from './lib/engines.ts';
 import { skipReason, waitFor } from './lib/runtime.ts';
 
 function enginesMissing(): string | null {
@@ -68,7 +68,10 @@ afterAll(() => rmSync(enginesDir, { recursive: true, force: true }));
 
 describe.skipIf(!!why)('podman --runtime tdrun', () => {
   const podman = new Podman('p');
-  beforeAll(() => podman.setup(), 600_000);
+  beforeAll(async () => {
+    await podman.setup();
+    await podman.importImage(SANDBOX_IMAGE, [SANDBOX_ENTRYPOINT]);
+  }, 600_000);
   afterAll(() => podman.cleanup(), 120_000);
   const p = (runtime: RuntimeName, args: string[]) => podman.podman(runtime, args);
 
@@ -181,6 +184,24 @@ describe.skipIf(!!why)('podman --runtime tdrun', () => {
     expect(o?.stdout).toContain('pong');
     ok(await p(r, ['rm', '-f', '-t', '0', name]), 'rm -f');
   });
+
+  both("a pod: its containers join the infra container's network, ipc and uts namespaces by path; loopback works between them", async (r, tag) => {
+    const pod = unique(tag);
+    ok(await p(r, ['pod', 'create', '--name', pod, '--network', 'none', '--infra-image', SANDBOX_IMAGE]), 'pod create');
+    try {
+      ok(await p(r, ['run', '-d', '--pod', pod, IMAGE, 'sh', '-c', 'nc -l -p 7070 -e echo pong; sleep 600']), 'run -d in the pod');
+      const o = await waitFor(async () => {
+        const got = await p(r, ['run', '--rm', '--pod', pod, IMAGE, 'sh', '-c', 'echo ping | nc 127.0.0.1 7070; hostname; readlink /proc/self/ns/ipc']);
+        return got.stdout.includes('pong') ? got : null;
+      }, 10_000, 200);
+      expect(o?.stdout).toContain('pong');
+      const infra = (await p(r, ['pod', 'inspect', '--format', '{{.InfraContainerID}}', pod])).stdout.trim();
+      const inInfra = ok(await p(r, ['exec', infra, 'sh', '-c', 'hostname; readlink /proc/self/ns/ipc']), 'exec in the infra container');
+      expect(o?.stdout.split('\n').slice(1).join('\n'), "uts and ipc are the infra container's").toBe(inInfra.stdout);
+    } finally {
+      ok(await p(r, ['pod', 'rm', '-f', '-t', '0', pod]), 'pod rm -f');
+    }
+  });
   it("tdrun audit of podman's own config and of its running container: the default's known gaps, no way out, no drift", async () => {
     const name = unique('audit');
     ok(await p('tdrun', ['run', '-d', '--name', name, '--network', 'none', IMAGE, 'sleep', '600']), 'run -d');
@@ -287,6 +308,20 @@ describe.skipIf(!!why)('dockerd --add-runtime tdrun', () => {
     expect((await docker.docker(['inspect', '--format', '{{.State.OOMKilled}}', oom])).stdout.trim()).toBe('true');
     ok(await docker.docker(['rm', oom]), 'rm');
   });
+  both("--init: docker-init (tini) is the container's first process, forwards the stop signal and passes the exit status through", async (r, tag) => {
+    const o = await d(r, ['run', '--rm', '--init', '--network', 'none', IMAGE, 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline; echo; echo $$; exit 5']);
+    const [init, shellPid] = o.stdout.trim().split('\n');
+    expect(init, o.stderr).toMatch(/^\/sbin\/docker-init -- sh -c /);
+    expect(shellPid).not.toBe('1');
+    expect(o.code).toBe(5);
+    // sleep as a container's first process would ignore SIGTERM (the kernel drops signals a pid 1
+    // has no handler for) and be killed after the grace period: tini hands the SIGTERM on instead
+    const name = unique(tag);
+    ok(await d(r, ['run', '-d', '--init', '--name', name, '--network', 'none', IMAGE, 'sleep', '600']), 'run -d --init');
+    ok(await docker.docker(['stop', '-t', '30', name]), 'stop');
+    expect((await docker.docker(['inspect', '--format', '{{.State.ExitCode}}', name])).stdout.trim(), 'killed by the forwarded SIGTERM').toBe('143');
+    ok(await docker.docker(['rm', name]), 'rm');
+  });
   it("tdrun audit of docker's own config and of its running container: the default's known gaps, no way out, no drift", async () => {
     const name = unique('audit');
     ok(await d('tdrun', ['run', '-d', '--name', name, '--network', 'none', IMAGE, 'sleep', '600']), 'run -d');
@@ -308,8 +343,7 @@ describe.skipIf(!!why)("containerd's CRI plugin, driven as kubelet drives it, wi
   let client: CriClient;
   beforeAll(async () => {
     await podman.setup();
-    // the pod's first process, as Kubernetes' pause: reaps what the pod's other containers leave
-    await podman.importImage(SANDBOX_IMAGE, [`ENTRYPOINT ["/bin/sh", "-c", "trap 'exit 0' TERM; sleep 2147483647 & wait"]`]);
+    await podman.importImage(SANDBOX_IMAGE, [SANDBOX_ENTRYPOINT]);
     await cri.setup([await podman.save('oci-archive'), await podman.save('oci-archive', SANDBOX_IMAGE)]);
     client = new CriClient(cri.socket);
   }, 600_000);

@@ -229,9 +229,11 @@ export class Containerd extends Daemon {
   }
 }
 
-/** The image containerd's CRI plugin starts each pod's sandbox from (Kubernetes' "pause"): the
- *  busybox image, whose process sits as the pod's first process until the pod is stopped. */
+/** The image a pod's sandbox (infra) container is made from, Kubernetes' "pause": busybox here. */
 export const SANDBOX_IMAGE = 'localhost/tdrun-pause:test';
+/** What that first process runs: it sits there, ends on SIGTERM, and reaps what the pod's other
+ *  containers leave to it, as Kubernetes' pause does. */
+export const SANDBOX_ENTRYPOINT = `ENTRYPOINT ["/bin/sh", "-c", "trap 'exit 0' TERM; sleep 2147483647 & wait"]`;
 
 /** containerd with its CRI plugin on, the way a Kubernetes node runs it, on private paths: two
  *  runtime handlers (what a RuntimeClass names), both the runc v2 shim, one with BinaryName = runc
