@@ -49,6 +49,11 @@ function expectReviewerFindings(r: Outcome, what: string): void {
   if (what === 'live') expect(ids.filter((f: string) => f.startsWith('TD7')), what).toEqual([]);
 }
 
+/** Fills a string past any small memory limit. It waits first: the runc v2 shim starts watching a
+ *  cgroup v1 container for OOM events only after the start call returns, and an OOM kill before
+ *  that is reported as a plain SIGKILL by runc and tdrun alike. */
+const MEMORY_HOG = 'sleep 2; x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived';
+
 /** Whether a `sleep SECONDS` runs anywhere on the host. */
 function pgrepSleep(seconds: string): boolean {
   for (const pid of readdirSync('/proc')) {
@@ -303,7 +308,7 @@ describe.skipIf(!!why)('dockerd --add-runtime tdrun', () => {
     expect((await docker.docker(['inspect', '--format', '{{.State.ExitCode}}', name])).stdout.trim()).toBe('137');
     ok(await docker.docker(['rm', name]), 'rm');
     const oom = unique(tag);
-    const o = await d(r, ['run', '--name', oom, '--network', 'none', '--memory', '16m', '--memory-swap', '16m', IMAGE, 'sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived']);
+    const o = await d(r, ['run', '--name', oom, '--network', 'none', '--memory', '16m', '--memory-swap', '16m', IMAGE, 'sh', '-c', MEMORY_HOG]);
     expect(o.code, o.stdout + o.stderr).toBe(137);
     expect((await docker.docker(['inspect', '--format', '{{.State.OOMKilled}}', oom])).stdout.trim()).toBe('true');
     ok(await docker.docker(['rm', oom]), 'rm');
@@ -422,7 +427,7 @@ describe.skipIf(!!why)("containerd's CRI plugin, driven as kubelet drives it, wi
     expect(await waitFor(() => !pgrepSleep(mark), 5000), 'what the writer left in the pod is gone with it').toBe(true);
     expect(readFileSync(join(logDirectory, 'writer.log'), 'utf8')).toMatch(/ stdout F started\n/);
 
-    const hog = await client.createContainer(pod, container('hog', ['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'],
+    const hog = await client.createContainer(pod, container('hog', ['sh', '-c', MEMORY_HOG],
       { memoryLimitInBytes: 16 * 1024 * 1024, memorySwapLimitInBytes: 16 * 1024 * 1024 }), sandboxConfig);
     await client.startContainer(hog);
     const oom = await waitFor(async () => {
