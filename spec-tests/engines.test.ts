@@ -1,5 +1,6 @@
 // tdrun behind real engines (shared/engine-calls.md): podman, containerd (ctr and the runc v2 shim
-// with BinaryName, Kubernetes' path) and dockerd, each on private roots (spec-tests/lib/engines.ts),
+// with BinaryName; its CRI plugin driven over gRPC as kubelet drives it, Kubernetes' path) and
+// dockerd, each on private roots (spec-tests/lib/engines.ts, the CRI client in spec-tests/lib/cri.ts),
 // with the engines' default security settings. Every scenario runs with runc first in the same
 // run: when runc fails it too, the environment is at fault, and the test says so.
 import { spawn } from 'node:child_process';

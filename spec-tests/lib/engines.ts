@@ -1,5 +1,5 @@
 // Real engines with a runtime of our choice: podman, containerd (ctr, through the runc v2 shim with
-// BinaryName, the path Kubernetes takes) and dockerd, each from Debian's packages, on private
+// BinaryName, and its CRI plugin, the path Kubernetes takes) and dockerd, each from Debian's packages, on private
 // roots, sockets and config files under /tmp/tdrun-engines-<pid> (short: podman refuses a run root
 // over 50 characters, and socket paths have 108), so nothing of the machine's own engines is
 // touched and only the daemons started here are stopped. No registry is reachable: the
