@@ -233,7 +233,9 @@ describe.skipIf(!!why)('containerd (ctr, runc v2 shim with BinaryName) with tdru
     await containerd.cleanup();
     await podman.cleanup();
   }, 120_000);
-  const runArgs = (r: RuntimeName) => ['--runc-binary', runtimePath(r)];
+  // the shim's --root for the runtime is `<runc-root>/<namespace>`: one of this run's own per runtime
+  const runtimeRoot = (r: RuntimeName) => join(containerd.dir, `runtime-${r}`);
+  const runArgs = (r: RuntimeName) => ['--runc-binary', runtimePath(r), '--runc-root', runtimeRoot(r)];
 
   both('ctr run --rm passes output and exit status through; loopback is up', async (r, tag) => {
     const o = await containerd.ctr(['run', '--rm', ...runArgs(r), IMAGE, unique(tag), 'sh', '-c', 'ip -o link show lo; echo hello; exit 7']);
@@ -250,6 +252,8 @@ describe.skipIf(!!why)('containerd (ctr, runc v2 shim with BinaryName) with tdru
   both('task exec, ps, pause, resume, kill and delete', async (r, tag) => {
     const id = unique(tag);
     ok(await containerd.ctr(['run', '-d', ...runArgs(r), IMAGE, id, 'sleep', '600']), 'run -d');
+    const state = JSON.parse(ok(await runtimeCommand(r, ['--root', join(runtimeRoot(r), 'tdrun-test'), 'state', id]), 'state').stdout);
+    expect(state.status, `run by ${r}`).toBe('running');
     const e = ok(await containerd.ctr(['task', 'exec', '--exec-id', 'e1', id, 'sh', '-c', 'echo from-exec']), 'exec');
     expect(e.stdout.trim()).toBe('from-exec');
     expect(ok(await containerd.ctr(['task', 'ps', id]), 'ps').stdout.trim().split('\n').length).toBeGreaterThanOrEqual(2);
