@@ -1,5 +1,6 @@
 // The wire protocol between tdrun and tdrun-init; mirrors addon/init/protocol.h (read it for the
-// message sequence). A 12-byte header { u32 type; i32 value; u32 length } then the payload.
+// message sequence; src/protocol.test.ts holds the two to the same numbers). A 12-byte header
+// { u32 type; i32 value; u32 length } then the payload.
 import { readSync, writeSync } from 'node:fs';
 
 export const enum Msg {
@@ -21,9 +22,9 @@ export interface Message {
   payload: Buffer;
 }
 
-export const HEADER_BYTES = 12;
+const HEADER_BYTES = 12;
 
-export function encodeMessage(type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0)): Buffer {
+function encodeMessage(type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0)): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt32LE(type, 0);

@@ -191,10 +191,8 @@ Napi::Value Socketpair(const Napi::CallbackInfo& info) {
 Napi::Value Flock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
-  std::string op = info[1].As<Napi::String>().Utf8Value();
-  bool wait = info[2].As<Napi::Boolean>().Value();
-  int how = op == "shared" ? LOCK_SH : op == "exclusive" ? LOCK_EX : LOCK_UN;
-  if (!wait) how |= LOCK_NB;
+  bool wait = info[1].As<Napi::Boolean>().Value();
+  int how = wait ? LOCK_EX : LOCK_EX | LOCK_NB;
   int rc;
   do rc = flock(fd, how);
   while (rc < 0 && errno == EINTR);

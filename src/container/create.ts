@@ -137,7 +137,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
       process: spec.process,
       ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}),
-      useTerminal: terminal,
       rootless: opts.rootless,
     };
     writeRecord(root, record);

@@ -5,7 +5,8 @@ import { TdrunError } from '../errors.ts';
 import { markThinCall } from '../code-cache.ts';
 import { containerDir, readRecord, removeContainerDir, type ContainerRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
-import { currentStatus, requireStatus, type Status } from '../state/lifecycle.ts';
+import { requireStatus } from '../state/transitions.ts';
+import type { ContainerStatus } from '../spec/types.ts';
 import { listPids, removeCgroups, thaw } from '../cgroups/index.ts';
 import { warn } from '../log.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
@@ -13,7 +14,7 @@ import { containerPids } from './kill.ts';
 import { waitGone } from './spawn.ts';
 import { hookState } from './state.ts';
 
-async function killEverything(record: ContainerRecord, status: Status, pids: number[]): Promise<void> {
+async function killEverything(record: ContainerRecord, status: ContainerStatus, pids: number[]): Promise<void> {
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -44,9 +45,7 @@ export async function deleteContainer(root: string, id: string, force: boolean):
       removeContainerDir(root, id);
       return;
     }
-    const status = currentStatus(record);
-    // like runc, a created (never started) container may be deleted without --force
-    if (!force && status !== 'created') requireStatus('delete', record, ['stopped']);
+    const status = requireStatus(force ? 'delete --force' : 'delete', record);
     const pids = containerPids(record, status !== 'stopped');
     if (status !== 'stopped' || pids.length > 0) await killEverything(record, status, pids);
     // processes that containerPids left alone: the cgroup is shared with something else and stays

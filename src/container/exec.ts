@@ -5,9 +5,9 @@ import { native } from '../native.ts';
 import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
 import { compileExecPlan } from '../plan.ts';
-import type { ContainerStatus, LinuxNamespace } from '../spec/types.ts';
+import type { LinuxNamespace } from '../spec/types.ts';
 import { readRecord, type ContainerRecord } from '../state/store.ts';
-import { currentStatus } from '../state/lifecycle.ts';
+import { requireStatus } from '../state/transitions.ts';
 import { Msg } from '../protocol.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
@@ -29,15 +29,6 @@ export interface ExecOptions {
   detach: boolean;
   preserveFds: number;
   ignorePaused: boolean;
-}
-
-/** The container's status, when a process may be exec'd in it. */
-function checkStatus(record: ContainerRecord, ignorePaused: boolean): ContainerStatus {
-  const status = currentStatus(record);
-  if (status === 'stopped') throw new TdrunError('cannot exec in a stopped container');
-  if (status === 'creating') throw new TdrunError('cannot exec in a container that is being created');
-  if (status === 'paused' && !ignorePaused) throw new TdrunError('cannot exec in a paused container');
-  return status;
 }
 
 export async function execProcess(opts: ExecOptions): Promise<number> {
@@ -64,7 +55,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     debug(`exec ${opts.id}: tdrun-init spawned`);
     try {
       const record = readRecord(opts.root, opts.id);
-      const status = checkStatus(record, opts.ignorePaused);
+      const status = requireStatus(opts.ignorePaused ? 'exec --ignore-paused' : 'exec', record);
       const plan = compileExecPlan(opts.processOf(record), {
         id: opts.id,
         initPid: record.pid,

@@ -1,9 +1,9 @@
 // `kill`: a signal to the init, or with --all to every process in the container's cgroups that
 // belongs to the container.
-import { TdrunError } from '../errors.ts';
 import { warn } from '../log.ts';
 import { readRecord, type ContainerRecord } from '../state/store.ts';
-import { currentStatus, namespaceId } from '../state/lifecycle.ts';
+import { namespaceId } from '../state/lifecycle.ts';
+import { requireStatus } from '../state/transitions.ts';
 import { listPids, thaw } from '../cgroups/index.ts';
 
 function send(pid: number, signal: number): void {
@@ -38,11 +38,7 @@ export function containerPids(record: ContainerRecord, initAlive: boolean): numb
 
 export function killContainer(root: string, id: string, signal: number, all: boolean): void {
   const record = readRecord(root, id);
-  const status = currentStatus(record);
-  // --all of a stopped one signals what outlived its init, and is no error: containerd's shim sends
-  // `kill --all ID 9` after the init exited, and runc exits 0 for it
-  if (status === 'stopped' && !all) throw new TdrunError('container not running');
-  if (status === 'creating') throw new TdrunError('container is still being created');
+  const status = requireStatus(all ? 'kill --all' : 'kill', record);
   // currentStatus checked the init's start time, so this pid is still our init, not a reused one
   if (!all) send(record.pid, signal);
   else for (const pid of containerPids(record, status !== 'stopped')) send(pid, signal);
