@@ -25,6 +25,8 @@ export interface Native {
   socketpair(): [number, number];
   /** flock(2) LOCK_EX. Returns false only when `wait` is false and the lock is held elsewhere. */
   flock(fd: number, wait: boolean): boolean;
+  /** poll(2) until fd takes more output (a non-blocking fd that answered EAGAIN). */
+  waitWritable(fd: number): void;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants (the container init after tdrun-init's
    *  first stage exits) become our children, so `run` and `exec` can collect their exit status. */
   setChildSubreaper(): void;
@@ -74,7 +76,7 @@ let loaded: Native | undefined;
 export function native(): Native {
   if (!loaded) {
     // process.dlopen rather than require(): the module resolution around it costs as much as
-    // the dlopen itself (0.25 ms), and the path is absolute already
+    // the dlopen itself, and the path is absolute already
     const module = { exports: {} };
     process.dlopen(module, addonPath);
     loaded = module.exports as Native;

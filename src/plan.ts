@@ -27,7 +27,7 @@ import {
   recursiveOptions,
   unsupportedOptions,
 } from './spec/mount-options.ts';
-import { noPivotPropagation, processRules } from './spec/rules.ts';
+import { processRules } from './spec/rules.ts';
 import type { Hook, LinuxNamespace, Mount, Process, Seccomp, SeccompAction, Spec, State } from './spec/types.ts';
 import { type CgroupPlacement, UNIFIED } from './cgroups/setup.ts';
 
@@ -295,8 +295,6 @@ function resolveRootfs(spec: Spec, bundle: string): string {
 }
 
 export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
-  const noPivotProblem = noPivotPropagation(spec, { noPivot: opts.noPivot })[0];
-  if (noPivotProblem) throw new TdrunError(`config.json ${noPivotProblem.pointer}`, noPivotProblem.message);
   const bundle = resolve(opts.bundle);
   const namespaces = sortedNamespaces(spec.linux?.namespaces ?? []);
   let newNamespaces = 0;

@@ -1,7 +1,8 @@
 // The wire protocol between tdrun and tdrun-init; mirrors addon/init/protocol.h (read it for the
 // message sequence; src/protocol.test.ts holds the two to the same numbers). A 12-byte header
 // { u32 type; i32 value; u32 length } then the payload.
-import { readSync, writeSync } from 'node:fs';
+import { readSync } from 'node:fs';
+import { writeAll } from './files.ts';
 
 export const enum Msg {
   Plan = 1,
@@ -34,9 +35,7 @@ function encodeMessage(type: Msg, value = 0, payload: Buffer | string = Buffer.a
 }
 
 export function sendMessage(fd: number, type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0)): void {
-  const data = encodeMessage(type, value, payload);
-  let off = 0;
-  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+  writeAll(fd, encodeMessage(type, value, payload));
 }
 
 function readFully(fd: number, length: number): Buffer | null {

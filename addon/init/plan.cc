@@ -75,11 +75,18 @@ class Parser {
     }
   }
 
-  bool object(Json& out, int depth) {
-    out.type = Json::Object;
+  // Steps over the opening bracket; true, and past `close` too, when nothing is inside.
+  bool empty(char close) {
     ++p_;
     ws();
-    if (p_ != end_ && *p_ == '}') return ++p_, true;
+    if (p_ == end_ || *p_ != close) return false;
+    ++p_;
+    return true;
+  }
+
+  bool object(Json& out, int depth) {
+    out.type = Json::Object;
+    if (empty('}')) return true;
     for (;;) {
       ws();
       if (p_ == end_ || *p_ != '"') return bad("expected a member name");
@@ -90,28 +97,31 @@ class Parser {
       ++p_;
       if (!value(member.second, depth + 1)) return false;
       out.members.push_back(std::move(member));
-      ws();
-      if (p_ == end_) return bad("unexpected end");
-      if (*p_ == ',') { ++p_; continue; }
-      if (*p_ == '}') return ++p_, true;
-      return bad("expected ',' or '}'");
+      bool more;
+      if (!separator('}', more)) return false;
+      if (!more) return true;
     }
   }
 
   bool array(Json& out, int depth) {
     out.type = Json::Array;
-    ++p_;
-    ws();
-    if (p_ != end_ && *p_ == ']') return ++p_, true;
+    if (empty(']')) return true;
     for (;;) {
       out.items.emplace_back();
       if (!value(out.items.back(), depth + 1)) return false;
-      ws();
-      if (p_ == end_) return bad("unexpected end");
-      if (*p_ == ',') { ++p_; continue; }
-      if (*p_ == ']') return ++p_, true;
-      return bad("expected ',' or ']'");
+      bool more;
+      if (!separator(']', more)) return false;
+      if (!more) return true;
     }
+  }
+
+  // What follows a member or an item: ',' (more follow) or `close` (the end); anything else fails.
+  bool separator(char close, bool& more) {
+    ws();
+    if (p_ == end_) return bad("unexpected end");
+    more = *p_ == ',';
+    if (more || *p_ == close) return ++p_, true;
+    return bad(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
   }
 
   bool number(std::string& out) {

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <string>
@@ -202,6 +203,16 @@ Napi::Value Flock(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   return Napi::Boolean::New(env, true);
+}
+
+Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pollfd p = {info[0].As<Napi::Number>().Int32Value(), POLLOUT, 0};
+  int rc;
+  do rc = poll(&p, 1, -1);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) throwErrno(env, errno, "poll");
+  return env.Undefined();
 }
 
 Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
@@ -539,6 +550,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("socketpair", Napi::Function::New(env, Socketpair));
   exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("waitWritable", Napi::Function::New(env, WaitWritable));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid));
   exports.Set("tryWaitPid", Napi::Function::New(env, TryWaitPid));

@@ -4,6 +4,7 @@
 // `plan-test FILE...` instead parses each file and prints "ok" or the error: src/plan.test.ts
 // hands it the plans src/plan.ts compiles, so that both sides are held to one format.
 #include "init/plan.h"
+#include "test/check.h"
 
 #include <sched.h>
 
@@ -14,16 +15,10 @@
 #include <utility>
 #include <vector>
 
+using test::check;
+using test::failures;
+
 namespace {
-
-int failures = 0;
-
-void check(bool ok, const std::string& what) {
-  if (!ok) {
-    failures++;
-    std::fprintf(stderr, "FAIL: %s\n", what.c_str());
-  }
-}
 
 // The smallest plan the reader accepts (a create with a mount namespace), with `members` (raw
 // JSON text each) in place of the defaults of the same name, or added.
@@ -67,6 +62,8 @@ void syntax() {
   check(errorOf(R"({"id":"a\u0000"})").find("NUL character") != std::string::npos, "NUL in a string");
   check(errorOf(std::string(70, '[') + std::string(70, ']')).find("nested too deeply") != std::string::npos, "depth limit");
   check(errorOf(R"({"id":"a)").find("unterminated string") != std::string::npos, "unterminated string");
+  check(errorOf(R"({"a":[1,2 3]})") == "plan: invalid JSON at offset 10: expected ',' or ']'", "a missing comma in an array");
+  check(errorOf(R"({"a":1 "b":2})") == "plan: invalid JSON at offset 7: expected ',' or '}'", "a missing comma in an object");
 }
 
 void mapping() {

@@ -6,6 +6,8 @@ interface FlagBase {
   describe: string;
   /** the one-letter spelling (`-b` for `--bundle`) */
   short?: string;
+  /** what the help calls the value (`--bundle DIR`); VALUE when not given */
+  value?: string;
 }
 /** A flag's kind decides how it is parsed and the type its handler sees. */
 export type Flag =
@@ -21,8 +23,8 @@ export type Flags = Readonly<Record<string, Flag>>;
 /** Global flags: before the command (as runc has them) or among its flags; a command's flag of
  *  the same name wins there (`spec --rootless`). */
 export const GLOBAL_FLAGS = {
-  root: { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state' },
-  log: { type: 'string', describe: 'log file (default: stderr only)' },
+  root: { type: 'string', value: 'DIR', default: DEFAULT_ROOT, describe: 'directory for container state' },
+  log: { type: 'string', value: 'FILE', describe: 'log file (default: stderr only)' },
   'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'log file format' },
   debug: { type: 'boolean', describe: 'each step on stderr, with the milliseconds since the start' },
   'systemd-cgroup': { type: 'boolean', describe: 'systemd cgroup driver (not supported)' },

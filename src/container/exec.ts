@@ -10,9 +10,9 @@ import { readRecord, type ContainerRecord } from '../state/store.ts';
 import { requireStatus } from '../state/transitions.ts';
 import { Msg } from '../protocol.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
-import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
+import { extraFdNumber, InitHelper } from './spawn.ts';
+import { closeQuietly } from '../files.ts';
 import { writeFileAtomically } from '../atomic-file.ts';
-import { drainConsole } from './run.ts';
 import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
 import { waitAttached } from './supervise.ts';
@@ -42,16 +42,15 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   let consoleTheirs = -1;
   if (ownConsole) [consoleOurs, consoleTheirs] = native().socketpair();
   try {
-    // tdrun-init first: its exec (~0.6 ms) runs while the record is read, the process checked and
+    // tdrun-init first: its exec runs while the record is read, the process checked and
     // the plan compiled; when any of them fails, it is killed before it saw a plan
-    let helper;
+    let helper: InitHelper;
     try {
-      helper = spawnHelper(opts.preserveFds, consoleTheirs >= 0 ? [consoleTheirs] : []);
+      helper = InitHelper.spawn(opts.preserveFds, consoleTheirs >= 0 ? [consoleTheirs] : []);
     } finally {
       if (consoleTheirs >= 0) closeQuietly(consoleTheirs);
     }
-    let pid = 0;
-    let helperReaped = false;
+    let pid: number;
     debug(`exec ${opts.id}: tdrun-init spawned`);
     try {
       const record = readRecord(opts.root, opts.id);
@@ -79,30 +78,17 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
         preserveFds: opts.preserveFds,
         cgroup: record.cgroup,
       });
-      sendPlan(helper, plan);
-      for (;;) {
-        const msg = nextMessage(helper);
-        if (!msg) break;
-        if (msg.type !== Msg.ChildPid) throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);
-        pid = msg.value;
-        await native().waitPid(helper.pid);
-        helperReaped = true;
-      }
-      if (!pid) throw new TdrunError('tdrun-init exited unexpectedly');
+      helper.sendPlan(plan);
+      const msg = helper.next();
+      if (!msg) throw new TdrunError('tdrun-init exited unexpectedly');
+      if (msg.type !== Msg.ChildPid) throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);
+      pid = await helper.childStarted(msg);
+      // until the process's execve: an error of the exec'd process itself comes first
+      helper.readToEnd();
     } catch (err) {
-      if (!helperReaped) await killAndReap(helper.pid);
       // the exec child sends its error and exits; make sure of it and reap it if it is ours
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-        await waitGone([pid]);
-      }
+      await helper.abort();
       throw err;
-    } finally {
-      closeQuietly(helper.sync);
     }
     debug(`exec ${opts.id}: process ${pid} running`);
     if (opts.pidFile) writeFileAtomically(resolve(opts.pidFile), String(pid));
@@ -113,7 +99,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     const exit = await waitAttached({ pid, session });
     debug(`exec ${opts.id}: process exited`);
     stopForwarding();
-    if (session) await drainConsole(session);
+    if (session) await session.drain();
     return exitStatusCode(exit);
   } finally {
     if (consoleOurs >= 0) closeQuietly(consoleOurs);

@@ -1,10 +1,9 @@
 // `kill`: a signal to the init, or with --all to every process in the container's cgroups that
 // belongs to the container.
-import { warn } from '../log.ts';
-import { readRecord, type ContainerRecord } from '../state/store.ts';
-import { namespaceId } from '../state/lifecycle.ts';
+import { readRecord } from '../state/store.ts';
 import { requireStatus } from '../state/transitions.ts';
-import { listPids, thaw } from '../cgroups/index.ts';
+import { thaw } from '../cgroups/index.ts';
+import { containerPids } from './members.ts';
 
 function send(pid: number, signal: number): void {
   try {
@@ -13,27 +12,6 @@ function send(pid: number, signal: number): void {
     // a process that exits between listing and signalling is not an error
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
-}
-
-/** Every live process of the container: the init (it may sit in a cgroup placement that lists it
- *  late, or in none at all) and the cgroup's processes that are in the container's namespace.
- *  A cgroup is no proof of membership: two containers may share one cgroupsPath, and a state
- *  file's cgroup paths may have been edited; others found there are named and left alone. */
-export function containerPids(record: ContainerRecord, initAlive: boolean): number[] {
-  const pids = new Set<number>();
-  const foreign: number[] = [];
-  for (const pid of listPids(record.cgroup)) {
-    const ns = record.membership ? namespaceId(pid, record.membership.ns) : null;
-    if (!record.membership || ns === record.membership.id) pids.add(pid);
-    else if (ns !== null) foreign.push(pid);
-  }
-  if (foreign.length > 0) {
-    const which = record.membership?.ns === 'pid' ? 'pid' : 'mount';
-    warn(`left alone: pid ${foreign.join(', ')} (in the container's cgroup but not in its ${which} namespace)`);
-  }
-  // pid 0 (a record of a create still in progress) would mean our own process group
-  if (initAlive && record.pid > 0) pids.add(record.pid);
-  return [...pids];
 }
 
 export function killContainer(root: string, id: string, signal: number, all: boolean): void {
