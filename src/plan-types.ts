@@ -96,6 +96,30 @@ export interface PlanProcess {
   ioPriority: number | null;
   /** personality(2)'s persona (linux.personality, the container's process only); null: inherited */
   personality: number | null;
+  // The keys below are left out when unset, so a plan without them is not a byte longer.
+  /** process.scheduler as sched_setattr(2)'s struct sched_attr; 64-bit times as decimal strings */
+  scheduler?: PlanScheduler;
+  /** process.execCPUAffinity (exec only, as config.md says): cpu numbers for sched_setaffinity,
+   *  `initial` before tdrun-init joins the container's cgroup, `final` right before execve */
+  cpuAffinityInitial?: number[];
+  cpuAffinityFinal?: number[];
+  /** linux.memoryPolicy (the container's process only) for set_mempolicy(2) */
+  memoryPolicy?: { mode: number; nodes: number[] };
+  /** the LSM labels written to /proc/thread-self/attr/<file> (taken at execve), before
+   *  no_new_privs as runc does, only where that LSM is enabled (rules.ts refuses it otherwise) */
+  execLabels?: { file: 'apparmor/exec' | 'exec'; label: string }[];
+}
+
+export interface PlanScheduler {
+  /** SCHED_* number */
+  policy: number;
+  /** SCHED_FLAG_* bits */
+  flags: number;
+  nice: number;
+  priority: number;
+  runtime: string;
+  deadline: string;
+  period: string;
 }
 
 export interface PlanSeccompArg {

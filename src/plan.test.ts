@@ -300,6 +300,29 @@ describe('compileCreatePlan', () => {
   });
 });
 
+describe('process scheduling fields', () => {
+  it('scheduler and memoryPolicy become sched_attr and set_mempolicy values; unset, their keys are absent', () => {
+    const s = { ...defaultSpec({ rootless: false }), root: { path: 'rootfs' } };
+    s.process!.scheduler = { policy: 'SCHED_DEADLINE', flags: ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_DL_OVERRUN'], runtime: 2000, deadline: 3000, period: 4000 };
+    s.process!.execCPUAffinity = { initial: '0', final: '0-1' };
+    s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0,2-3', flags: ['MPOL_F_STATIC_NODES'] };
+    const p = compileCreatePlan(s, opts()).process!;
+    expect(p.scheduler).toEqual({ policy: 6, flags: 0x05, nice: 0, priority: 0, runtime: '2000', deadline: '3000', period: '4000' });
+    expect(p.memoryPolicy).toEqual({ mode: 2 | (1 << 15), nodes: [0, 2, 3] });
+    // config.md: execCPUAffinity is not applicable to the container's init
+    expect(p.cpuAffinityInitial).toBeUndefined();
+    const plain = JSON.stringify(compileCreatePlan({ ...defaultSpec({ rootless: false }), root: { path: 'rootfs' } }, opts()).process);
+    for (const key of ['scheduler', 'memoryPolicy', 'cpuAffinityInitial', 'cpuAffinityFinal', 'execLabels']) expect(plain).not.toContain(key);
+  });
+
+  it('exec gets execCPUAffinity as cpu numbers', () => {
+    const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0, cgroup: { paths: {} } };
+    const p = compileExecPlan({ cwd: '/', args: ['x'], execCPUAffinity: { initial: '1', final: '0-1' } }, o).process!;
+    expect(p).toMatchObject({ cpuAffinityInitial: [1], cpuAffinityFinal: [0, 1] });
+    expect(compileExecPlan({ cwd: '/', args: ['x'], execCPUAffinity: { initial: '' } }, o).process).not.toHaveProperty('cpuAffinityInitial');
+  });
+});
+
 describe('compileExecPlan', () => {
   it("joins every namespace of the container through the init's /proc entries", () => {
     const plan = compileExecPlan(
@@ -333,7 +356,8 @@ describe('compileExecPlan', () => {
     const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0, cgroup: { paths: {} } };
     expect(() => compileExecPlan({ cwd: 'rel', args: ['x'] }, o)).toThrow('process /cwd: "rel" is not an absolute path');
     expect(() => compileExecPlan({ cwd: '/', args: [] }, o)).toThrow('process /args: must not be empty');
-    expect(() => compileExecPlan({ cwd: '/', args: ['x'], apparmorProfile: 'p' }, o)).toThrow('process /apparmorProfile: not supported');
+    expect(() => compileExecPlan({ cwd: '/', args: ['x'], execCPUAffinity: { final: '1-0' } }, o)).toThrow('process /execCPUAffinity/final: "1-0" is not a cpu list');
+    expect(() => compileExecPlan({ cwd: '/', args: ['x'], scheduler: { policy: 'SCHED_RR' } }, o)).toThrow('process /scheduler/priority: must be from 1 to 99');
   });
 });
 

@@ -4,8 +4,8 @@
 import { realpathSync, statSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { TdrunError, errnoText } from './errors.ts';
-import { warn } from './log.ts';
-import type { Plan, PlanCapabilities, PlanDevice, PlanHook, PlanMount, PlanProcess, PlanSeccomp } from './plan-types.ts';
+import { debug, warn } from './log.ts';
+import type { Plan, PlanCapabilities, PlanDevice, PlanHook, PlanMount, PlanProcess, PlanScheduler, PlanSeccomp } from './plan-types.ts';
 import {
   CAPABILITIES,
   CLONE_NEW,
@@ -17,8 +17,13 @@ import {
   SECCOMP_FILTER_FLAGS,
   SECCOMP_OPERATORS,
   kernelHasCapability,
+  MPOL_FLAGS,
+  MPOL_MODES,
   PERSONALITY_FLAGS,
+  SCHED_FLAGS,
+  SCHED_POLICIES,
 } from './spec/kernel.ts';
+import { hostLsm } from './spec/lsm.ts';
 import {
   MS,
   bindOptions,
@@ -27,7 +32,7 @@ import {
   recursiveOptions,
   unsupportedOptions,
 } from './spec/mount-options.ts';
-import { processRules } from './spec/rules.ts';
+import { parseIdList, processRules } from './spec/rules.ts';
 import type { Hook, LinuxNamespace, Mount, Process, Seccomp, SeccompAction, Spec, State } from './spec/types.ts';
 import { type CgroupPlacement, UNIFIED } from './cgroups/setup.ts';
 
@@ -127,7 +132,57 @@ function compileProcess(process: Process, name: 'config.json' | 'process'): Plan
     oomScoreAdj: process.oomScoreAdj ?? null,
     ioPriority: process.ioPriority ? (IOPRIO_CLASS[process.ioPriority.class] << 13) | (process.ioPriority.priority ?? 0) : null,
     personality: null,
+    ...(process.scheduler ? { scheduler: schedulerAttr(process.scheduler) } : {}),
+    ...execLabels(process),
   };
+}
+
+function schedulerAttr(s: NonNullable<Process['scheduler']>): PlanScheduler {
+  return {
+    policy: SCHED_POLICIES[s.policy],
+    flags: (s.flags ?? []).reduce((bits, flag) => bits | SCHED_FLAGS[flag], 0),
+    nice: s.nice ?? 0,
+    priority: s.priority ?? 0,
+    runtime: u64String(s.runtime ?? 0),
+    deadline: u64String(s.deadline ?? 0),
+    period: u64String(s.period ?? 0),
+  };
+}
+
+/** The labels for the LSMs the host enforces (rules.ts refused a label whose LSM is not enabled).
+ *  AppArmor's own attr directory: with another major LSM, attr/exec is not AppArmor's. */
+function execLabels(process: Process): Pick<PlanProcess, 'execLabels'> {
+  if (!process.apparmorProfile && !process.selinuxLabel) return {};
+  const lsm = hostLsm();
+  const labels: NonNullable<PlanProcess['execLabels']> = [];
+  if (process.apparmorProfile && lsm.apparmor) labels.push({ file: 'apparmor/exec', label: `exec ${process.apparmorProfile}` });
+  if (process.selinuxLabel && lsm.selinux) labels.push({ file: 'exec', label: process.selinuxLabel });
+  for (const l of labels) debug(`LSM label: "${l.label}" to /proc/thread-self/attr/${l.file}`);
+  return labels.length ? { execLabels: labels } : {};
+}
+
+/** process.execCPUAffinity for an exec'd process; config.md: not applicable to the container's init. */
+function cpuAffinity(process: Process): Pick<PlanProcess, 'cpuAffinityInitial' | 'cpuAffinityFinal'> {
+  const lists: Pick<PlanProcess, 'cpuAffinityInitial' | 'cpuAffinityFinal'> = {};
+  const initial = parseIdList(process.execCPUAffinity?.initial ?? '');
+  const final = parseIdList(process.execCPUAffinity?.final ?? '');
+  if (initial?.length) lists.cpuAffinityInitial = initial;
+  if (final?.length) lists.cpuAffinityFinal = final;
+  return lists;
+}
+
+function memoryPolicyOf(linux: Spec['linux']): Pick<PlanProcess, 'memoryPolicy'> {
+  const policy = linux?.memoryPolicy;
+  if (!policy) return {};
+  const mode = (policy.flags ?? []).reduce((bits, flag) => bits | MPOL_FLAGS[flag], MPOL_MODES[policy.mode]);
+  return { memoryPolicy: { mode, nodes: parseIdList(policy.nodes ?? '') ?? [] } };
+}
+
+/** runc's SELinux mount labelling: a context= option on every filesystem mount that takes one
+ *  (not bind mounts, proc, sysfs, mqueue, cgroup). Only where SELinux is enabled (rules.ts). */
+function withMountLabel(m: PlanMount, label: string | undefined): PlanMount {
+  if (!label || m.bind || ['proc', 'sysfs', 'mqueue', 'cgroup', 'cgroup2'].includes(m.type)) return m;
+  return { ...m, data: [m.data, `context="${label}"`].filter(Boolean).join(',') };
 }
 
 const IOPRIO_CLASS = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 } as const;
@@ -307,7 +362,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
   const timeOffsets = Object.entries(spec.linux?.timeOffsets ?? {}).map(
     ([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`,
   );
-  const mounts = (spec.mounts ?? []).map((m, i) => compileMount(m, bundle, i));
+  const mounts = (spec.mounts ?? []).map((m, i) => withMountLabel(compileMount(m, bundle, i), spec.linux?.mountLabel));
   const hooks = spec.hooks ?? {};
   const rootfsPropagation = spec.linux?.rootfsPropagation;
   return {
@@ -321,7 +376,11 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     consoleSocket: opts.consoleSocket,
     consoleSocketFd: opts.consoleSocketFd,
     process: spec.process
-      ? { ...compileProcess(spec.process, 'config.json'), personality: spec.linux?.personality ? personalityValue(spec.linux.personality) : null }
+      ? {
+          ...compileProcess(spec.process, 'config.json'),
+          personality: spec.linux?.personality ? personalityValue(spec.linux.personality) : null,
+          ...memoryPolicyOf(spec.linux),
+        }
       : null,
     ...planCgroups(opts.cgroup),
     rootfs: resolveRootfs(spec, bundle),
@@ -369,7 +428,7 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     preserveFds: opts.preserveFds,
     consoleSocket: opts.consoleSocket,
     consoleSocketFd: opts.consoleSocketFd,
-    process: compileProcess(process, 'process'),
+    process: { ...compileProcess(process, 'process'), ...cpuAffinity(process) },
     ...planCgroups(opts.cgroup),
     rootfs: '',
     rootfsReadonly: false,

@@ -186,6 +186,8 @@ Status run(int syncFd) {
   seccomp::Filter filter;
   if (p.hasSeccomp) TRY(seccomp::compile(p.seccomp, filter));
   if (!p.execMode) TRY(syncmsg::expect(syncFd, proto::Msg::CgroupsReady));
+  // execCPUAffinity: the CPUs an exec'd process runs on while it joins the container's cgroup
+  if (!p.process.cpuAffinityInitial.empty()) TRY(process::setCpuAffinity(p.process.cpuAffinityInitial, "/process/execCPUAffinity/initial"));
   TRY(cgroups::enter(p));
 
   int consoleSock = -1, fifo = -1;

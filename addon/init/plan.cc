@@ -370,6 +370,7 @@ constexpr int64_t kIntMin = -2147483648LL;
 constexpr uint64_t kIntMax = 2147483647ULL;
 constexpr uint64_t kU32Max = 4294967295ULL;
 constexpr uint64_t kU64Max = ~0ULL;
+constexpr uint64_t kMaxCpuOrNode = 8191;  // src/spec/rules.ts's bound for cpu and node lists
 
 void readHook(Reader& r, const Json& j, const std::string& ptr, std::vector<Hook>& out) {
   Hook h;
@@ -421,6 +422,31 @@ void readProcess(Reader& r, const Json& j, Process& p) {
     p.hasIoPriority = r.num(*o, p.ioPriority, ptr + "/ioPriority", 0, kIntMax);
   if (const Json* o = Reader::get(j, "personality"); o && o->type != Json::Null)
     p.hasPersonality = r.num(*o, p.personality, ptr + "/personality", 0, 0xffffffffUL);
+  if (const Json* s = Reader::get(j, "scheduler"); r.object(s, ptr + "/scheduler")) {
+    p.hasScheduler = true;
+    const std::string sp = ptr + "/scheduler";
+    r.num(*s, "policy", p.scheduler.policy, sp, 0, kU32Max);
+    r.num(*s, "flags", p.scheduler.flags, sp, 0, kU32Max);
+    r.num(*s, "nice", p.scheduler.nice, sp, -20, 19);
+    r.num(*s, "priority", p.scheduler.priority, sp, 0, kU32Max);
+    r.decimal(*s, "runtime", p.scheduler.runtime, sp);
+    r.decimal(*s, "deadline", p.scheduler.deadline, sp);
+    r.decimal(*s, "period", p.scheduler.period, sp);
+  }
+  r.numbers(j, "cpuAffinityInitial", p.cpuAffinityInitial, ptr, 0, kMaxCpuOrNode);
+  r.numbers(j, "cpuAffinityFinal", p.cpuAffinityFinal, ptr, 0, kMaxCpuOrNode);
+  if (const Json* m = Reader::get(j, "memoryPolicy"); r.object(m, ptr + "/memoryPolicy")) {
+    p.hasMemoryPolicy = true;
+    r.num(*m, "mode", p.memoryPolicyMode, ptr + "/memoryPolicy", 0, kIntMax);
+    r.numbers(*m, "nodes", p.memoryPolicyNodes, ptr + "/memoryPolicy", 0, kMaxCpuOrNode);
+  }
+  r.each(j, "execLabels", ptr, [&](const Json& e, const std::string& ep) {
+    ExecLabel l;
+    r.str(e, "file", l.file, ep);
+    r.str(e, "label", l.label, ep);
+    if (!r.failed() && l.file != "exec" && l.file != "apparmor/exec") r.wrong(ep + "/file", "not an LSM exec attribute");
+    p.execLabels.push_back(std::move(l));
+  });
   if (!r.failed() && p.args.empty()) r.wrong(ptr + "/args", "must not be empty");
 }
 

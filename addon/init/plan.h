@@ -72,6 +72,20 @@ struct Seccomp {
   std::string listenerMessageHead;
 };
 
+// process.scheduler, as sched_setattr(2)'s struct sched_attr takes it.
+struct Scheduler {
+  uint32_t policy = 0;
+  uint64_t flags = 0;
+  int32_t nice = 0;
+  uint32_t priority = 0;
+  uint64_t runtime = 0, deadline = 0, period = 0;
+};
+
+// An LSM label for the next execve: /proc/thread-self/attr/<file> ("apparmor/exec" or "exec").
+struct ExecLabel {
+  std::string file, label;
+};
+
 struct Process {
   std::vector<std::string> args, env;
   std::string cwd = "/";
@@ -92,6 +106,13 @@ struct Process {
   int ioPriority = 0;  // ioprio_set(2)'s value
   bool hasPersonality = false;
   unsigned long personality = 0;
+  bool hasScheduler = false;
+  Scheduler scheduler;
+  std::vector<int> cpuAffinityInitial, cpuAffinityFinal;  // empty = leave as inherited
+  bool hasMemoryPolicy = false;
+  int memoryPolicyMode = 0;  // MPOL_* | MPOL_F_*
+  std::vector<int> memoryPolicyNodes;
+  std::vector<ExecLabel> execLabels;
 };
 
 struct Plan {

@@ -128,8 +128,8 @@ function features(h: Omit<HostInfo, 'features' | 'tdrunInfo'>): Feature[] {
       'no v1 devices controller is mounted on this hybrid host',
     ),
     f('seccomp (linux.seccomp)', h.seccomp.kernel, 'libseccomp in tdrun-init', 'the kernel has no seccomp'),
-    f('AppArmor profiles', false, '', h.lsm.apparmor ? 'AppArmor is active; tdrun does not apply profiles yet' : 'AppArmor is not active on this host'),
-    f('SELinux labels', false, '', h.lsm.selinux ? 'SELinux is active; tdrun does not apply labels yet' : 'SELinux is not active on this host'),
+    f('AppArmor profiles', h.lsm.apparmor, 'attr/apparmor/exec before execve', 'AppArmor is not active on this host: a profile is refused'),
+    f('SELinux labels', h.lsm.selinux, 'attr/exec before execve, context= on mounts', 'SELinux is not active on this host: a label is refused'),
     // the host may be ready (user namespaces, subuid ranges), tdrun is not: README says what is missing
     f('rootless containers', false, '', 'tdrun needs root: no rootless cgroup handling, state root or subuid helpers yet'),
     f('systemd cgroup driver', false, '', 'not supported by tdrun (--systemd-cgroup)'),

@@ -29,8 +29,8 @@ describe('global flags', () => {
     expect(usage(['--root'])).toBe('--root needs a value');
   });
   it("spec's own --rootless (runc's boolean) wins over the global of that name", () => {
-    expect(call(['spec', '--rootless', '-b', 'x']).args).toEqual({ bundle: 'x', rootless: true });
-    expect(call(['--rootless', 'true', 'spec']).args).toEqual({ rootless: false });
+    expect(call(['spec', '--rootless', '-b', 'x']).args).toEqual({ bundle: 'x', rootless: true, hardened: false });
+    expect(call(['--rootless', 'true', 'spec']).args).toEqual({ rootless: false, hardened: false });
     expect(call(['--rootless', 'true', 'spec']).globals.rootless).toBe('true');
   });
 });

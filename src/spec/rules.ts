@@ -5,6 +5,7 @@
 import { posix } from 'node:path';
 import type { Hook, LinuxNamespace, NamespaceType, Process, Spec } from './types.ts';
 import { CAPABILITIES, PERSONALITY_FLAGS, PROC_NS_NAME, RLIMITS } from './kernel.ts';
+import { hostLsm, type LsmState } from './lsm.ts';
 import { unsupportedOptions } from './mount-options.ts';
 import { sameFile } from '../files.ts';
 
@@ -357,18 +358,127 @@ export function personalityAndIoPriority(spec: Spec): Problem[] {
   return problems;
 }
 
+/** A cpu or node list as cpuset files write it ("0-3,7"), or null when `text` is not one. Spaces
+ *  around the items are allowed, as the schema's pattern allows them. */
+export function parseIdList(text: string): number[] | null {
+  const ids = new Set<number>();
+  if (text.trim() === '') return [];
+  for (const item of text.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(item);
+    if (!m) return null;
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    if (last < first || last >= MAX_ID) return null;
+    for (let id = first; id <= last; id++) ids.add(id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+// the kernel's largest NR_CPUS and MAX_NUMNODES configurations
+const MAX_ID = 8192;
+
+const REALTIME = ['SCHED_FIFO', 'SCHED_RR'];
+
+/** process.scheduler as sched_setattr(2) takes it: priorities only for the realtime policies,
+ *  runtime <= deadline <= period for SCHED_DEADLINE. What only the kernel can judge (SCHED_ISO,
+ *  admission control, util clamping) it reports, with the field named. */
+export function processScheduler(spec: Spec): Problem[] {
+  const s = spec.process?.scheduler;
+  if (!s) return [];
+  const problems: Problem[] = [];
+  const at = (field: string, message: string, warning = false) =>
+    problems.push({ pointer: `/process/scheduler/${field}`, message, ...(warning ? { warning } : {}) });
+  if (REALTIME.includes(s.policy)) {
+    if (s.priority === undefined || s.priority < 1 || s.priority > 99) at('priority', `must be from 1 to 99 for ${s.policy}`);
+  } else if (s.priority) {
+    at('priority', `only SCHED_FIFO and SCHED_RR have a priority (${s.policy} needs 0)`);
+  }
+  if (s.nice && (REALTIME.includes(s.policy) || s.policy === 'SCHED_DEADLINE')) {
+    at('nice', `has no effect under ${s.policy} (the kernel keeps it for a later fair policy)`, true);
+  }
+  if (s.policy === 'SCHED_DEADLINE') {
+    const runtime = s.runtime ?? 0;
+    const deadline = s.deadline ?? 0;
+    const period = s.period || deadline;
+    // the kernel's DL_SCALE: a runtime under 2^10 ns cannot be accounted
+    if (runtime < 1024) at('runtime', 'SCHED_DEADLINE needs a runtime of at least 1024 ns');
+    else if (deadline < runtime) at('deadline', 'SCHED_DEADLINE needs runtime <= deadline');
+    else if (period < deadline) at('period', 'SCHED_DEADLINE needs deadline <= period');
+    // the scheduler is set before they run, and the kernel refuses fork() to a deadline task
+    if (spec.hooks?.startContainer?.length && !s.flags?.includes('SCHED_FLAG_RESET_ON_FORK')) {
+      at('policy', 'SCHED_DEADLINE cannot fork the startContainer hooks: add SCHED_FLAG_RESET_ON_FORK');
+    }
+  } else {
+    for (const field of ['runtime', 'deadline', 'period'] as const) {
+      if (s[field]) at(field, `applies to SCHED_DEADLINE only, not ${s.policy}`);
+    }
+  }
+  return problems;
+}
+
+/** process.execCPUAffinity: cpu lists. */
+export function execCpuAffinity(spec: Spec): Problem[] {
+  const affinity = spec.process?.execCPUAffinity;
+  const problems: Problem[] = [];
+  for (const field of ['initial', 'final'] as const) {
+    const list = affinity?.[field];
+    if (list !== undefined && parseIdList(list) === null) {
+      problems.push({ pointer: `/process/execCPUAffinity/${field}`, message: `"${list}" is not a cpu list (e.g. "0-3,7", cpus below ${MAX_ID})` });
+    }
+  }
+  return problems;
+}
+
+const NODELESS_MODES = ['MPOL_DEFAULT', 'MPOL_LOCAL'];
+const NODE_MODES = ['MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED_MANY'];
+
+/** linux.memoryPolicy as set_mempolicy(2) takes it; which nodes exist and which flags go with
+ *  which mode on this kernel, the kernel judges. */
+export function memoryPolicy(spec: Spec): Problem[] {
+  const policy = spec.linux?.memoryPolicy;
+  if (!policy) return [];
+  const problems: Problem[] = [];
+  const nodes = parseIdList(policy.nodes ?? '');
+  if (nodes === null) problems.push({ pointer: '/linux/memoryPolicy/nodes', message: `"${policy.nodes}" is not a node list (e.g. "0-3,7")` });
+  else if (nodes.length && NODELESS_MODES.includes(policy.mode)) {
+    problems.push({ pointer: '/linux/memoryPolicy/nodes', message: `${policy.mode} takes no nodes` });
+  } else if (!nodes.length && NODE_MODES.includes(policy.mode)) {
+    problems.push({ pointer: '/linux/memoryPolicy/nodes', message: `${policy.mode} needs nodes` });
+  }
+  const flags = policy.flags ?? [];
+  if (flags.includes('MPOL_F_STATIC_NODES') && flags.includes('MPOL_F_RELATIVE_NODES')) {
+    problems.push({ pointer: `/linux/memoryPolicy/flags/${flags.indexOf('MPOL_F_RELATIVE_NODES')}`, message: 'MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other' });
+  }
+  return problems;
+}
+
+/** LSM labels are applied where their LSM is enabled. Where it is not, runc 1.1 fails the same
+ *  config at init (measured on a host without an LSM: an AppArmor profile dies writing
+ *  /proc/self/attr/exec with EINVAL, an SELinux label is refused by its validator, a mount label
+ *  makes every mount fail with EINVAL); tdrun refuses it at once, saying why. */
+export function lsmLabels(spec: Spec, _ctx?: RuleContext, lsm?: LsmState): Problem[] {
+  const problems: Problem[] = [];
+  // the host is asked only when a label is set: nothing more to read for every other config
+  if (!spec.process?.apparmorProfile && !spec.process?.selinuxLabel && !spec.linux?.mountLabel) return problems;
+  const host = lsm ?? hostLsm();
+  if (spec.process?.apparmorProfile && !host.apparmor) {
+    problems.push({ pointer: '/process/apparmorProfile', message: 'AppArmor is not enabled on this host' });
+  }
+  if (spec.process?.selinuxLabel && !host.selinux) {
+    problems.push({ pointer: '/process/selinuxLabel', message: 'SELinux is not enabled on this host' });
+  }
+  if (spec.linux?.mountLabel && !host.selinux) {
+    problems.push({ pointer: '/linux/mountLabel', message: 'SELinux is not enabled on this host' });
+  }
+  return problems;
+}
+
 /** Settings tdrun cannot apply: refused, never dropped. linux.resources is judged by the cgroup
  *  code (src/cgroups), which knows the host's controllers and also serves `update`. */
 export function unsupportedSettings(spec: Spec): Problem[] {
   const settings: [string, unknown][] = [
-    ['/linux/mountLabel', spec.linux?.mountLabel],
     ['/linux/intelRdt', spec.linux?.intelRdt],
     ['/linux/netDevices', spec.linux?.netDevices],
-    ['/linux/memoryPolicy', spec.linux?.memoryPolicy],
-    ['/process/apparmorProfile', spec.process?.apparmorProfile],
-    ['/process/selinuxLabel', spec.process?.selinuxLabel],
-    ['/process/scheduler', spec.process?.scheduler],
-    ['/process/execCPUAffinity', spec.process?.execCPUAffinity],
   ];
   return settings.filter(([, value]) => isSet(value)).map(([pointer]) => ({ pointer, message: NOT_YET }));
 }
@@ -397,6 +507,10 @@ export const rules: readonly Rule[] = [
   absolutePaths,
   seccompProfile,
   personalityAndIoPriority,
+  processScheduler,
+  execCpuAffinity,
+  memoryPolicy,
+  lsmLabels,
   unsupportedSettings,
 ];
 
@@ -408,6 +522,6 @@ export function checkRules(spec: Spec, ctx: RuleContext): Problem[] {
 export function processRules(process: Process): Problem[] {
   const spec: Spec = { ociVersion: '1.3.0', process };
   const ctx: RuleContext = { noPivot: false };
-  const list: Rule[] = [processArgs, processCwd, processUser, capabilityNames, rlimitTypes, unsupportedSettings];
+  const list: Rule[] = [processArgs, processCwd, processUser, capabilityNames, rlimitTypes, processScheduler, execCpuAffinity, lsmLabels];
   return list.flatMap((rule) => rule(spec, ctx));
 }
