@@ -46,6 +46,12 @@ export interface PlanMount {
   copyUp: boolean;
   /** "dir" or "file": what to create at the destination when it is missing (file when a bind source is not a directory) */
   createAs: 'dir' | 'file';
+  /** an idmapped bind mount: /proc/PID/uid_map and gid_map lines ("containerID hostID size\n"...)
+   *  of the user namespace given to mount_setattr(MOUNT_ATTR_IDMAP); "" = not idmapped */
+  idmapUids: string;
+  idmapGids: string;
+  /** ridmap: every mount below the source too, not only its top one */
+  idmapRecursive: boolean;
 }
 
 export interface PlanDevice {
@@ -154,6 +160,8 @@ export interface PlanSeccomp {
    *  "state" member and of itself: tdrun-init appends the two "pid" members, which only the
    *  container process can fill in; "" without a listener */
   listenerMessageHead: string;
+  /** the directory of compiled programs (src/state/store.ts's seccompCacheDir); "" = compile anew */
+  cacheDir: string;
 }
 
 export interface Plan {
@@ -183,6 +191,9 @@ export interface Plan {
    *  mounted); tdrun-init moves itself there before entering any namespace */
   cgroupsV1: string[];
   cgroupV2: string | null;
+  /** linux.intelRdt: the tasks file of the resctrl group (or monitoring group) tdrun made, which
+   *  tdrun-init writes its pid to with the cgroups; "" = none */
+  resctrlTasks: string;
 
   // ---- create only (empty / defaults for exec) ----
   /** absolute host path of the root filesystem, symlinks resolved */

@@ -29,11 +29,11 @@ import {
   bindOptions,
   flagOptions,
   propagationOptions,
+  idmapOptions,
   recursiveOptions,
-  unsupportedOptions,
 } from './spec/mount-options.ts';
 import { parseIdList, processRules } from './spec/rules.ts';
-import type { Hook, LinuxNamespace, Mount, Process, Seccomp, SeccompAction, Spec, State } from './spec/types.ts';
+import type { Hook, IDMapping, LinuxNamespace, Mount, Process, Seccomp, SeccompAction, Spec, State } from './spec/types.ts';
 import { type CgroupPlacement, UNIFIED } from './cgroups/setup.ts';
 
 export interface CreatePlanOptions {
@@ -46,6 +46,10 @@ export interface CreatePlanOptions {
   noPivot: boolean;
   noNewKeyring: boolean;
   cgroup: CgroupPlacement;
+  /** where tdrun-init caches compiled seccomp programs; "" = none */
+  seccompCacheDir: string;
+  /** linux.intelRdt's tasks file (src/container/intel-rdt.ts); "" = none */
+  resctrlTasks: string;
 }
 
 /** What a seccomp listener is told about the container: runtime.md's state, less the pid. */
@@ -58,11 +62,13 @@ export interface ExecPlanOptions {
   namespaces: LinuxNamespace[];
   /** the container's linux.seccomp (runc filters exec'd processes with it too), and what its
    *  listener is told */
-  seccomp?: { profile: Seccomp; state: ListenerState };
+  seccomp?: { profile: Seccomp; state: ListenerState; cacheDir: string };
   consoleSocket: string | null;
   consoleSocketFd: number;
   preserveFds: number;
   cgroup: CgroupPlacement;
+  /** the container's resctrl tasks file, which exec'd processes join too; "" = none */
+  resctrlTasks: string;
 }
 
 /** The placement as tdrun-init joins it (src/cgroups/setup.ts keys hierarchies; the plan splits by kind). */
@@ -199,7 +205,14 @@ function cleanDestination(destination: string): string {
   return clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean;
 }
 
-export function compileMount(m: Mount, bundle: string, index: number): PlanMount {
+/** Lines for /proc/PID/uid_map or gid_map. */
+export function mapLines(mappings: IDMapping[] | undefined): string {
+  return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+/** `linux`: the container's uidMappings/gidMappings, which an idmap option without mappings of
+ *  the mount's own takes (rules.ts's mountOptions checked that there are some). */
+export function compileMount(m: Mount, bundle: string, index: number, linux: Spec['linux'] = {}): PlanMount {
   let flags = 0;
   let bind = m.type === 'bind';
   let recursive = false;
@@ -208,7 +221,8 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
   const propagation: number[] = [];
   const data: string[] = [];
   let copyUp = false;
-  (m.options ?? []).forEach((option, j) => {
+  let idmap: { recursive: boolean } | null = m.uidMappings?.length ? { recursive: false } : null;
+  (m.options ?? []).forEach((option) => {
     const flag = flagOptions[option];
     const rec = recursiveOptions[option];
     if (flag) flags = (flags & ~flag.clear) | flag.set;
@@ -220,9 +234,8 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
     else if (rec) {
       attrSet = (attrSet & ~rec.clear) | rec.set;
       attrClear = (attrClear & ~rec.set) | rec.clear;
-    } else if (option in unsupportedOptions) {
-      throw new TdrunError(`config.json /mounts/${index}/options/${j}`, unsupportedOptions[option]);
-    } else data.push(option);
+    } else if (option in idmapOptions) idmap = idmapOptions[option];
+    else data.push(option);
   });
   let source = m.source ?? '';
   let createAs: 'dir' | 'file' = 'dir';
@@ -250,6 +263,9 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
     recursiveAttrClear: attrClear,
     copyUp,
     createAs,
+    idmapUids: idmap ? mapLines(m.uidMappings?.length ? m.uidMappings : linux?.uidMappings) : '',
+    idmapGids: idmap ? mapLines(m.gidMappings?.length ? m.gidMappings : linux?.gidMappings) : '',
+    idmapRecursive: idmap?.recursive ?? false,
   };
 }
 
@@ -301,7 +317,7 @@ function seccompAction(action: SeccompAction, errnoRet: number | undefined): num
 }
 
 /** Expects a linux.seccomp that seccompProfile (src/spec/rules.ts) accepted. */
-export function compileSeccomp(seccomp: Seccomp, state: ListenerState): PlanSeccomp {
+export function compileSeccomp(seccomp: Seccomp, state: ListenerState, cacheDir: string): PlanSeccomp {
   let listenerMessageHead = '';
   if (seccomp.listenerPath) {
     const message = {
@@ -329,6 +345,7 @@ export function compileSeccomp(seccomp: Seccomp, state: ListenerState): PlanSecc
     })),
     listenerPath: seccomp.listenerPath || null,
     listenerMessageHead,
+    cacheDir,
   };
 }
 
@@ -362,7 +379,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
   const timeOffsets = Object.entries(spec.linux?.timeOffsets ?? {}).map(
     ([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`,
   );
-  const mounts = (spec.mounts ?? []).map((m, i) => withMountLabel(compileMount(m, bundle, i), spec.linux?.mountLabel));
+  const mounts = (spec.mounts ?? []).map((m, i) => withMountLabel(compileMount(m, bundle, i, spec.linux), spec.linux?.mountLabel));
   const hooks = spec.hooks ?? {};
   const rootfsPropagation = spec.linux?.rootfsPropagation;
   return {
@@ -383,6 +400,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
         }
       : null,
     ...planCgroups(opts.cgroup),
+    resctrlTasks: opts.resctrlTasks,
     rootfs: resolveRootfs(spec, bundle),
     rootfsReadonly: spec.root?.readonly ?? false,
     rootfsPropagation: rootfsPropagation ? propagationOptions[rootfsPropagation] : MS.SLAVE | MS.REC,
@@ -398,7 +416,10 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     sysctl: Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]) => ({ key, value })),
     execFifo: opts.execFifo,
     newSessionKeyring: !opts.noNewKeyring,
-    syncHooks: [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length),
+    // tdrun moves linux.netDevices in while the init waits there, before the runtime hooks
+    syncHooks:
+      [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length) ||
+      Object.keys(spec.linux?.netDevices ?? {}).length > 0,
     hooks: { createContainer: compileHooks(hooks.createContainer), startContainer: compileHooks(hooks.startContainer) },
     seccomp: spec.linux?.seccomp
       ? compileSeccomp(spec.linux.seccomp, {
@@ -407,7 +428,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
           status: 'creating',
           bundle,
           ...(spec.annotations ? { annotations: spec.annotations } : {}),
-        })
+        }, opts.seccompCacheDir)
       : null,
   };
 }
@@ -430,6 +451,7 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     consoleSocketFd: opts.consoleSocketFd,
     process: { ...compileProcess(process, 'process'), ...cpuAffinity(process) },
     ...planCgroups(opts.cgroup),
+    resctrlTasks: opts.resctrlTasks,
     rootfs: '',
     rootfsReadonly: false,
     rootfsPropagation: 0,
@@ -447,6 +469,6 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     newSessionKeyring: false,
     syncHooks: false,
     hooks: { createContainer: [], startContainer: [] },
-    seccomp: opts.seccomp ? compileSeccomp(opts.seccomp.profile, opts.seccomp.state) : null,
+    seccomp: opts.seccomp ? compileSeccomp(opts.seccomp.profile, opts.seccomp.state, opts.seccomp.cacheDir) : null,
   };
 }

@@ -463,6 +463,10 @@ void readMount(Reader& r, const Json& j, const std::string& ptr, std::vector<Mou
   r.num(j, "recursiveAttrSet", m.recursiveAttrSet, ptr, 0, kU64Max);
   r.num(j, "recursiveAttrClear", m.recursiveAttrClear, ptr, 0, kU64Max);
   r.boolean(j, "copyUp", m.copyUp, ptr);
+  r.str(j, "idmapUids", m.idmapUids, ptr);
+  r.str(j, "idmapGids", m.idmapGids, ptr);
+  r.boolean(j, "idmapRecursive", m.idmapRecursive, ptr);
+  if (!r.failed() && !m.idmapUids.empty() && (!m.bind || m.idmapGids.empty())) r.wrong(ptr + "/idmapUids", "only for a bind mount, with idmapGids");
   std::string createAs;
   if (r.str(j, "createAs", createAs, ptr)) {
     if (createAs == "file") m.createAsFile = true;
@@ -510,6 +514,7 @@ void readSeccomp(Reader& r, const Json& j, Seccomp& s) {
   bool hasListener;
   r.optStr(j, "listenerPath", s.listenerPath, hasListener, ptr);
   r.str(j, "listenerMessageHead", s.listenerMessageHead, ptr);
+  r.str(j, "cacheDir", s.cacheDir, ptr);
   if (!r.failed() && hasListener && (s.listenerPath.empty() || s.listenerPath[0] != '/'))
     r.wrong(ptr + "/listenerPath", "not an absolute path");
 }
@@ -550,6 +555,7 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
   r.strings(root, "cgroupsV1", p.cgroupsV1, top);
   bool hasCgroupV2;
   r.optStr(root, "cgroupV2", p.cgroupV2, hasCgroupV2, top);
+  r.str(root, "resctrlTasks", p.resctrlTasks, top);
 
   r.str(root, "rootfs", p.rootfs, top);
   r.boolean(root, "rootfsReadonly", p.rootfsReadonly, top);

@@ -27,6 +27,8 @@ struct Mount {
   uint64_t recursiveAttrSet = 0, recursiveAttrClear = 0;
   bool createAsFile = false;  // "createAs": "file"
   bool copyUp = false;        // tmpcopyup
+  std::string idmapUids, idmapGids;  // uid_map/gid_map lines of an idmapped mount; empty = not one
+  bool idmapRecursive = false;       // ridmap
   int sourceTree = -1;        // not in the plan: rootfs::cloneBindSources's clone of the source, or -1
 };
 
@@ -70,6 +72,7 @@ struct Seccomp {
   // The containerProcessState JSON sent to the listener, cut right before the two "pid" members
   // only the container process can fill in: see seccomp.cc.
   std::string listenerMessageHead;
+  std::string cacheDir;  // compiled programs (seccomp.h's readCache); empty = no cache
 };
 
 // process.scheduler, as sched_setattr(2)'s struct sched_attr takes it.
@@ -131,6 +134,7 @@ struct Plan {
   Process process;
   std::vector<std::string> cgroupsV1;  // directories, one per v1 hierarchy
   std::string cgroupV2;                // directory; empty = no cgroup2 hierarchy
+  std::string resctrlTasks;            // linux.intelRdt's group's tasks file; empty = none
 
   std::string rootfs;
   bool rootfsReadonly = false;

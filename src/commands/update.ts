@@ -1,6 +1,7 @@
 // `tdrun update [flags] ID` or `tdrun update --resources FILE|- ID` (podman passes a file, docker
-// `-` with the JSON on stdin). The flags are runc's; both ways give a LinuxResources that goes
-// through the config schema, as create's does.
+// `-` with the JSON on stdin). The limit flags are runc's; both ways give a LinuxResources that
+// goes through the config schema, as create's does. --l3-cache-schema / --mem-bw-schema (runc's
+// too) change linux.intelRdt, with either.
 import { checkResources, readJson } from '../spec/load.ts';
 import type { LinuxResources } from '../spec/types.ts';
 import { updateContainer } from '../container/update.ts';
@@ -9,7 +10,7 @@ import type { Globals } from './flags.ts';
 import type { Args } from './table.ts';
 
 /** runc's limit flags (update's flags but --resources), by argument name. */
-export type UpdateFlags = Omit<Args<'update'>, 'id' | 'resources'>;
+export type UpdateFlags = Omit<Args<'update'>, 'id' | 'resources' | 'l3CacheSchema' | 'memBwSchema'>;
 
 /** `cpuRtPeriod` -> `cpu-rt-period`, for messages */
 const spelled = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -69,17 +70,24 @@ export function resourcesFromFlags(flags: UpdateFlags): LinuxResources {
 }
 
 export async function command(args: Args<'update'>, globals: Globals): Promise<void> {
-  const { id, resources, ...flags } = args;
+  const { id, resources, l3CacheSchema, memBwSchema, ...flags } = args;
+  const rdt = { l3CacheSchema, memBwSchema };
   const given = Object.keys(flags).filter((k) => flags[k as keyof UpdateFlags] !== undefined);
   if (resources !== undefined) {
     // runc reads the file and drops the flags without a word: tdrun says so instead
     if (given.length > 0) throw new TdrunError(`--resources and --${spelled(given[0])}`, 'give the new values one way: a resources file or flags');
     const fromStdin = resources === '-';
     const name = `--resources ${fromStdin ? 'standard input' : resources}`;
-    await updateContainer(globals.root, id, checkResources(readJson(fromStdin ? 0 : resources, name), name), name);
+    await updateContainer(globals.root, id, checkResources(readJson(fromStdin ? 0 : resources, name), name), name, rdt);
     return;
   }
-  if (given.length === 0) throw new TdrunError('nothing to update', 'give --resources FILE|- or at least one of the limit flags (tdrun update --help)');
+  if (given.length === 0) {
+    if (!l3CacheSchema && !memBwSchema) {
+      throw new TdrunError('nothing to update', 'give --resources FILE|-, a limit flag or --l3-cache-schema/--mem-bw-schema (tdrun update --help)');
+    }
+    await updateContainer(globals.root, id, {}, 'update', rdt);
+    return;
+  }
   const name = 'the flags';
-  await updateContainer(globals.root, id, checkResources(resourcesFromFlags(flags), name), name);
+  await updateContainer(globals.root, id, checkResources(resourcesFromFlags(flags), name), name, rdt);
 }

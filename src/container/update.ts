@@ -3,7 +3,8 @@
 // `docker update --cpus 0.5` carries `memory.limit: 0`), so a 0 where runc takes it as "unset"
 // leaves the setting as it is, and the obsolete kernel memory limits are ignored with a warning.
 // All or nothing: a write that fails puts back what the update had already changed.
-import type { LinuxResources } from '../spec/types.ts';
+import type { IntelRdt, LinuxResources } from '../spec/types.ts';
+import { updateSchemata } from './intel-rdt.ts';
 import { readRecord, writeRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/transitions.ts';
@@ -75,17 +76,32 @@ function merged(inForce: LinuxResources | undefined, changes: LinuxResources): L
   return out as LinuxResources;
 }
 
-export async function updateContainer(root: string, id: string, resources: LinuxResources, name: string): Promise<void> {
+/** `rdt`: new linux.intelRdt schemata lines (--l3-cache-schema, --mem-bw-schema), applied first
+ *  and put back when the cgroup part fails. */
+export async function updateContainer(
+  root: string,
+  id: string,
+  resources: LinuxResources,
+  name: string,
+  rdt: Pick<IntelRdt, 'l3CacheSchema' | 'memBwSchema'> = {},
+): Promise<void> {
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
     requireStatus('update', record);
     const changes = changesOf(resources, name);
     const cgroups = cgroupManager(record.cgroup);
-    // the state write is inside: a state that cannot be written undoes the cgroup changes too
-    const undo = cgroups.update(changes, record.resources, () =>
-      writeRecord(root, { ...record, resources: merged(record.resources, changes) }),
-    );
+    const restoreSchemata = updateSchemata(record.intelRdt, rdt);
+    let undo: () => void;
+    try {
+      // the state write is inside: a state that cannot be written undoes the cgroup changes too
+      undo = cgroups.update(changes, record.resources, () =>
+        writeRecord(root, { ...record, resources: merged(record.resources, changes) }),
+      );
+    } catch (err) {
+      restoreSchemata();
+      throw err;
+    }
     // after the files, which the kernel has checked: systemd writes the same values again, and
     // keeps them across a daemon-reload (runc's systemd driver sets both, properties first)
     try {
@@ -97,6 +113,7 @@ export async function updateContainer(root: string, id: string, resources: Linux
         throw new TdrunError(describe(err), describe(undoErr));
       } finally {
         writeRecord(root, record);
+        restoreSchemata();
       }
       throw err;
     }

@@ -44,9 +44,10 @@ export function features(): object {
       apparmor: { enabled: true },
       selinux: { enabled: true },
       memoryPolicy: { modes: Object.keys(MPOL_MODES), flags: Object.keys(MPOL_FLAGS) },
-      intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
-      netDevices: { enabled: false },
+      // applied where the host has resctrl; create says why not where it has none
+      intelRdt: { enabled: true },
+      mountExtensions: { idmap: { enabled: true } },
+      netDevices: { enabled: true },
     },
     annotations: { 'io.github.seccomp.libseccomp.version': seccomp.libseccomp },
   };

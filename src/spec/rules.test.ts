@@ -129,16 +129,38 @@ describe('cross-field rules', () => {
     ]);
   });
 
-  it('mount options that tdrun cannot honour, bind without source, idmapped mounts', () => {
+  it('mount options that tdrun cannot honour, bind without source', () => {
     const s = base();
     s.mounts = [
       { destination: '/a', type: 'bind', source: '/x', options: ['nosuid', 'tmpcopyup'] },
       { destination: '/e', type: 'tmpfs', options: ['tmpcopyup'] },
-      { destination: '/b', source: '/x', type: 'bind', options: ['ridmap'] },
       { destination: '/c', options: ['rbind'] },
-      { destination: '/d', source: '/x', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] },
     ];
-    expect(pointers(r.mountOptions(s))).toEqual(['/mounts/0/options/1', '/mounts/2/options/0', '/mounts/3/source', '/mounts/4/uidMappings']);
+    expect(pointers(r.mountOptions(s))).toEqual(['/mounts/0/options/1', '/mounts/2/source']);
+  });
+
+  it('idmapped mounts: bind mounts with both mappings, or idmap/ridmap taking the user namespace\'s', () => {
+    const s = base();
+    const one = [{ containerID: 0, hostID: 1, size: 1 }];
+    s.mounts = [
+      { destination: '/ok', source: '/x', options: ['bind'], uidMappings: one, gidMappings: one },
+      { destination: '/ok2', source: '/x', options: ['rbind', 'ridmap'], uidMappings: one, gidMappings: one },
+      { destination: '/t', type: 'tmpfs', options: ['idmap'], uidMappings: one, gidMappings: one },
+      { destination: '/u', source: '/x', options: ['bind'], uidMappings: one },
+      { destination: '/g', source: '/x', options: ['bind'], gidMappings: one },
+      { destination: '/n', source: '/x', options: ['bind', 'idmap'] },
+      { destination: '/z', source: '/x', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 1, size: 0 }], gidMappings: one },
+    ];
+    expect(r.mountOptions(s)).toEqual([
+      { pointer: '/mounts/2/options/0', message: 'an idmapped mount must be a bind mount' },
+      { pointer: '/mounts/3/gidMappings', message: 'an idmapped mount needs both uidMappings and gidMappings' },
+      { pointer: '/mounts/4/uidMappings', message: 'an idmapped mount needs both uidMappings and gidMappings' },
+      { pointer: '/mounts/5/options/1', message: '"idmap" without mappings of the mount\'s own takes the user namespace\'s, and the config has none' },
+      { pointer: '/mounts/6/uidMappings/0/size', message: 'must not be 0' },
+    ]);
+    s.linux!.uidMappings = one;
+    s.linux!.gidMappings = one;
+    expect(pointers(r.mountOptions(s))).not.toContain('/mounts/5/options/1');
   });
 
   it('--no-pivot refuses a private rootfs propagation, as runc', () => {
@@ -217,13 +239,29 @@ describe('cross-field rules', () => {
     expect(pointers(r.absolutePaths(s))).toEqual(['/linux/maskedPaths/0', '/hooks/prestart/0/path']);
   });
 
-  it('settings tdrun cannot apply are errors; their unset spellings are not', () => {
+  it('netDevices: a network namespace, valid interface names, one interface per name', () => {
     const s = base();
-    s.linux!.netDevices = {};
+    s.linux!.netDevices = { eth0: {} };
+    expect(pointers(r.netDevices(s))).toEqual(['/linux/netDevices']);
+    s.linux!.namespaces = [{ type: 'mount' }, { type: 'network', path: '/run/netns/x' }];
+    expect(r.netDevices(s)).toEqual([]);
+    s.linux!.netDevices = { 'e/0': {}, eth1: { name: 'x'.repeat(16) }, eth2: { name: '..' }, eth3: { name: 'in0' }, eth4: { name: 'in0' }, in0: {}, eth5: { name: '' } };
+    expect(r.netDevices(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
+      '/linux/netDevices/e~10: "e/0" is not a valid interface name',
+      `/linux/netDevices/eth1/name: "${'x'.repeat(16)}" is not a valid interface name`,
+      '/linux/netDevices/eth2/name: ".." is not a valid interface name',
+      '/linux/netDevices/eth4/name: "in0" is also the name of eth3 in the container',
+      '/linux/netDevices/in0: "in0" is also the name of eth4 in the container',
+      '/linux/netDevices/eth5/name: "" is not a valid interface name',
+    ]);
+  });
+
+  it('config-linux.md#intelrdt: closID names one resctrl group directory', () => {
+    const s = base();
     s.linux!.intelRdt = { closID: 'x' };
-    s.process!.scheduler = { policy: 'SCHED_OTHER' };
-    s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
-    expect(r.unsupportedSettings(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual(['/linux/intelRdt: not supported by tdrun yet']);
+    expect(r.intelRdt(s)).toEqual([]);
+    s.linux!.intelRdt = { closID: '../x' };
+    expect(pointers(r.intelRdt(s))).toEqual(['/linux/intelRdt/closID']);
   });
 
   const messages = (problems: r.Problem[]) => problems.map((p) => `${p.pointer}: ${p.message}${p.warning ? ' (warning)' : ''}`);

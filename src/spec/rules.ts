@@ -3,10 +3,10 @@
 // returns problems, so tests can exercise it alone; `pointer` is the JSON pointer of the field
 // to blame. A warning lets the config run (as runc would) and is printed; an error stops create.
 import { posix } from 'node:path';
-import type { Hook, LinuxNamespace, NamespaceType, Process, Spec } from './types.ts';
+import type { Hook, LinuxNamespace, Mount, NamespaceType, Process, Spec } from './types.ts';
 import { CAPABILITIES, PERSONALITY_FLAGS, PROC_NS_NAME, RLIMITS } from './kernel.ts';
 import { hostLsm, type LsmState } from './lsm.ts';
-import { unsupportedOptions } from './mount-options.ts';
+import { idmapOptions } from './mount-options.ts';
 import { sameFile } from '../files.ts';
 
 export interface Problem {
@@ -21,8 +21,6 @@ export interface RuleContext {
 }
 
 export type Rule = (spec: Spec, ctx: RuleContext) => Problem[];
-
-const NOT_YET = 'not supported by tdrun yet';
 
 function namespaceOf(spec: Spec, type: NamespaceType): LinuxNamespace | undefined {
   return spec.linux?.namespaces?.find((ns) => ns.type === type);
@@ -43,14 +41,6 @@ function hasOwnNamespace(spec: Spec, type: NamespaceType, procName: string): boo
 
 export function escapePointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/** A set value: present and not one of the spec's "unset" spellings. */
-function isSet(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === '' || value === 0) return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === 'object') return Object.values(value as object).some(isSet);
-  return true;
 }
 
 export function ociVersion(spec: Spec): Problem[] {
@@ -194,20 +184,39 @@ export function mountDestinations(spec: Spec): Problem[] {
 export function mountOptions(spec: Spec): Problem[] {
   const problems: Problem[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
-    (m.options ?? []).forEach((option, j) => {
-      const why = unsupportedOptions[option];
-      if (why) problems.push({ pointer: `/mounts/${i}/options/${j}`, message: why });
-    });
     const bind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
     const copyUp = (m.options ?? []).indexOf('tmpcopyup');
     if (copyUp >= 0 && (bind || m.type !== 'tmpfs')) {
       problems.push({ pointer: `/mounts/${i}/options/${copyUp}`, message: 'tmpcopyup applies to tmpfs mounts only' });
     }
     if (bind && !m.source) problems.push({ pointer: `/mounts/${i}/source`, message: 'a bind mount needs a source' });
-    for (const key of ['uidMappings', 'gidMappings'] as const) {
-      if (m[key]?.length) problems.push({ pointer: `/mounts/${i}/${key}`, message: `idmapped mounts are ${NOT_YET}` });
-    }
+    problems.push(...idmappedMount(spec, m, i, bind));
   });
+  return problems;
+}
+
+/** config.md's mounts uidMappings/gidMappings and the idmap/ridmap options. As runc: bind mounts
+ *  only, both mappings or none, and an idmap option without mappings of its own takes the
+ *  container's user namespace mappings. */
+function idmappedMount(spec: Spec, m: Mount, i: number, bind: boolean): Problem[] {
+  const option = (m.options ?? []).findIndex((o) => o in idmapOptions);
+  const mapped = !!(m.uidMappings?.length || m.gidMappings?.length);
+  if (option < 0 && !mapped) return [];
+  const at = option >= 0 ? `/mounts/${i}/options/${option}` : `/mounts/${i}/${m.uidMappings?.length ? 'uidMappings' : 'gidMappings'}`;
+  if (!bind) return [{ pointer: at, message: 'an idmapped mount must be a bind mount' }];
+  if (mapped && !(m.uidMappings?.length && m.gidMappings?.length)) {
+    const missing = m.uidMappings?.length ? 'gidMappings' : 'uidMappings';
+    return [{ pointer: `/mounts/${i}/${missing}`, message: 'an idmapped mount needs both uidMappings and gidMappings' }];
+  }
+  if (!mapped && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) {
+    return [{ pointer: at, message: `"${m.options![option]}" without mappings of the mount's own takes the user namespace's, and the config has none` }];
+  }
+  const problems: Problem[] = [];
+  for (const key of ['uidMappings', 'gidMappings'] as const) {
+    (m[key] ?? []).forEach((mapping, j) => {
+      if (mapping.size === 0) problems.push({ pointer: `/mounts/${i}/${key}/${j}/size`, message: 'must not be 0' });
+    });
+  }
   return problems;
 }
 
@@ -473,14 +482,45 @@ export function lsmLabels(spec: Spec, _ctx?: RuleContext, lsm?: LsmState): Probl
   return problems;
 }
 
-/** Settings tdrun cannot apply: refused, never dropped. linux.resources is judged by the cgroup
- *  code (src/cgroups), which knows the host's controllers and also serves `update`. */
-export function unsupportedSettings(spec: Spec): Problem[] {
-  const settings: [string, unknown][] = [
-    ['/linux/intelRdt', spec.linux?.intelRdt],
-    ['/linux/netDevices', spec.linux?.netDevices],
-  ];
-  return settings.filter(([, value]) => isSet(value)).map(([pointer]) => ({ pointer, message: NOT_YET }));
+/** The kernel's rule for interface names (dev_valid_name): 1 to 15 bytes, not "." or "..", no
+ *  "/", ":" or white space. */
+function validInterfaceName(name: string): boolean {
+  return name !== '.' && name !== '..' && Buffer.byteLength(name) >= 1 && Buffer.byteLength(name) <= 15 && !/[/:\s]/.test(name);
+}
+
+/** config-linux.md "Network Devices": interfaces moved into the container's network namespace,
+ *  which it must have (new or joined, as runc), each under a valid name no other one takes. */
+export function netDevices(spec: Spec): Problem[] {
+  const devices = spec.linux?.netDevices;
+  if (!devices || !Object.keys(devices).length) return [];
+  if (!(spec.linux?.namespaces ?? []).some((ns) => ns.type === 'network')) {
+    return [{ pointer: '/linux/netDevices', message: 'moving network devices needs a network namespace in /linux/namespaces' }];
+  }
+  const problems: Problem[] = [];
+  const taken = new Map<string, string>();
+  for (const [host, device] of Object.entries(devices)) {
+    const at = `/linux/netDevices/${escapePointer(host)}`;
+    if (!validInterfaceName(host)) problems.push({ pointer: at, message: `"${host}" is not a valid interface name` });
+    const name = device?.name || host;
+    if (device?.name !== undefined && !validInterfaceName(device.name)) {
+      problems.push({ pointer: `${at}/name`, message: `"${device.name}" is not a valid interface name` });
+    } else if (taken.has(name)) {
+      problems.push({ pointer: device?.name ? `${at}/name` : at, message: `"${name}" is also the name of ${taken.get(name)} in the container` });
+    }
+    taken.set(name, host);
+  }
+  return problems;
+}
+
+/** config-linux.md "IntelRdt": closID names a resctrl group, a directory below the resctrl mount.
+ *  Whether the host has resctrl at all is asked at create (src/container/intel-rdt.ts). */
+export function intelRdt(spec: Spec): Problem[] {
+  const closID = spec.linux?.intelRdt?.closID;
+  if (closID === undefined || closID === '') return [];
+  if (closID === '.' || closID === '..' || closID.includes('/') || closID.includes('\n')) {
+    return [{ pointer: '/linux/intelRdt/closID', message: `"${closID}" is not a resctrl group name` }];
+  }
+  return [];
 }
 
 /** Every rule `loadConfig` runs, in the order problems are reported. */
@@ -511,7 +551,8 @@ export const rules: readonly Rule[] = [
   execCpuAffinity,
   memoryPolicy,
   lsmLabels,
-  unsupportedSettings,
+  netDevices,
+  intelRdt,
 ];
 
 export function checkRules(spec: Spec, ctx: RuleContext): Problem[] {
