@@ -1,6 +1,7 @@
 // `tdrun update [flags] ID` or `tdrun update --resources FILE|- ID` (podman passes a file, docker
-// `-` with the JSON on stdin). The flags are runc's; both ways give a LinuxResources that goes
-// through the config schema, as create's does.
+// `-` with the JSON on stdin). The limit flags are runc's; both ways give a LinuxResources that
+// goes through the config schema, as create's does. runc's --l3-cache-schema / --mem-bw-schema
+// (linux.intelRdt) go with either.
 import { checkResources, readJson } from '../spec/load.ts';
 import type { LinuxResources } from '../spec/types.ts';
 import { updateContainer } from '../container/update.ts';
@@ -8,8 +9,8 @@ import { TdrunError } from '../errors.ts';
 import type { Globals } from './flags.ts';
 import type { Args } from './table.ts';
 
-/** runc's limit flags (update's flags but --resources), by argument name. */
-export type UpdateFlags = Omit<Args<'update'>, 'id' | 'resources'>;
+/** runc's limit flags (update's flags but --resources and the Intel RDT ones), by argument name. */
+export type UpdateFlags = Omit<Args<'update'>, 'id' | 'resources' | 'l3CacheSchema' | 'memBwSchema'>;
 
 /** `cpuRtPeriod` -> `cpu-rt-period`, for messages */
 const spelled = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -69,17 +70,20 @@ export function resourcesFromFlags(flags: UpdateFlags): LinuxResources {
 }
 
 export function command(args: Args<'update'>, globals: Globals): void {
-  const { id, resources, ...flags } = args;
+  const { id, resources, l3CacheSchema, memBwSchema, ...flags } = args;
+  const rdt = { l3CacheSchema, memBwSchema };
   const given = Object.keys(flags).filter((k) => flags[k as keyof UpdateFlags] !== undefined);
   if (resources !== undefined) {
     // runc reads the file and drops the flags without a word: tdrun says so instead
     if (given.length > 0) throw new TdrunError(`--resources and --${spelled(given[0])}`, 'give the new values one way: a resources file or flags');
     const fromStdin = resources === '-';
     const name = `--resources ${fromStdin ? 'standard input' : resources}`;
-    updateContainer(globals.root, id, checkResources(readJson(fromStdin ? 0 : resources, name), name), name);
+    updateContainer(globals.root, id, checkResources(readJson(fromStdin ? 0 : resources, name), name), name, rdt);
     return;
   }
-  if (given.length === 0) throw new TdrunError('nothing to update', 'give --resources FILE|- or at least one of the limit flags (tdrun update --help)');
+  if (given.length === 0 && !l3CacheSchema && !memBwSchema) {
+    throw new TdrunError('nothing to update', 'give --resources FILE|-, limit flags, --l3-cache-schema or --mem-bw-schema (tdrun update --help)');
+  }
   const name = 'the flags';
-  updateContainer(globals.root, id, checkResources(resourcesFromFlags(flags), name), name);
+  updateContainer(globals.root, id, checkResources(resourcesFromFlags(flags), name), name, rdt);
 }

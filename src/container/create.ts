@@ -11,12 +11,13 @@ import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
 import { isoTimestamp } from '../timestamp.ts';
 import { loadConfig } from '../spec/load.ts';
-import type { IDMapping, Spec, State } from '../spec/types.ts';
-import { compileCreatePlan } from '../plan.ts';
+import type { Spec, State } from '../spec/types.ts';
+import { compileCreatePlan, mapLines } from '../plan.ts';
 import {
   containerDir,
   createContainerDir,
   removeContainerDir,
+  seccompCacheDir,
   validateId,
   writeRecord,
   type ContainerRecord,
@@ -25,6 +26,8 @@ import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
 import { placeContainer, type CreatedCgroups } from '../cgroups/index.ts';
 import { runHooks } from '../hooks.ts';
+import { leaveIntelRdt, makeIntelRdt, rdtPlacement, requireResctrl, tasksFile } from './intel-rdt.ts';
+import { moveNetDevicesIn, moveNetDevicesOut } from './net-devices.ts';
 import { noProcessToStart } from '../state/transitions.ts';
 import { extraFdNumber, InitHelper } from './spawn.ts';
 import { closeQuietly } from '../files.ts';
@@ -63,10 +66,6 @@ export function listenFds(): number {
   return n;
 }
 
-function mapLines(mappings: IDMapping[] | undefined): string {
-  return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
-}
-
 function writeIdMaps(pid: number, spec: Spec, rootless: boolean): void {
   const uid = mapLines(spec.linux?.uidMappings);
   const gid = mapLines(spec.linux?.gidMappings);
@@ -82,6 +81,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = resolve(opts.bundle);
   const spec = loadConfig(bundle, { noPivot: opts.noPivot });
   debug(`create ${id}: config.json checked`);
+  const resctrl = requireResctrl(spec.linux?.intelRdt);
   const process_ = spec.process;
   // a config without process can be created (config.md); `run` would start it at once
   if (!process_ && opts.startAtOnce) throw noProcessToStart();
@@ -143,6 +143,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       [consoleOurs, consoleTheirs] = native().socketpair();
       extra.push(consoleTheirs);
     }
+    const rdtPlanned = resctrl && spec.linux?.intelRdt ? rdtPlacement(resctrl, spec.linux.intelRdt, id) : null;
     const plan = compileCreatePlan(spec, {
       id,
       bundle,
@@ -153,6 +154,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
       cgroup: placement,
+      seccompCacheDir: spec.linux?.seccomp ? seccompCacheDir(root) : '',
+      resctrlTasks: rdtPlanned ? tasksFile(rdtPlanned) : '',
     });
 
     let helper: InitHelper;
@@ -168,6 +171,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     cgroups = cgroupManager.create(spec.linux?.resources);
     // before the cgroups' own undo: one that existed before would keep the device program
     undo.push(cgroupManager.apply(spec.linux?.resources));
+    if (resctrl && rdtPlanned) {
+      const rdt = makeIntelRdt(resctrl, spec.linux!.intelRdt!, rdtPlanned);
+      undo.push(() => leaveIntelRdt(rdt));
+      record.intelRdt = rdt;
+      writeRecord(root, record);
+    }
     debug(`create ${id}: cgroups made`);
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
     helper.send(Msg.CgroupsReady);
@@ -199,6 +208,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         record.membership = { ns: membershipNs, id: msg.payload.toString('utf8') };
         await helper.childStarted(msg);
       } else if (msg.type === Msg.RunRuntimeHooks) {
+        const netDevices = moveNetDevicesIn(spec, dir, initPid, opts.rootless);
+        if (netDevices) {
+          undo.push(() => moveNetDevicesOut(netDevices));
+          // at once: a delete -f after a tdrun killed from here on must give them back
+          record.netDevices = netDevices;
+          writeRecord(root, record);
+        }
         const creating = state('creating', initPid);
         await runHooks('prestart', spec.hooks?.prestart, creating);
         await runHooks('createRuntime', spec.hooks?.createRuntime, creating);

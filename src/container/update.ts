@@ -3,7 +3,8 @@
 // `docker update --cpus 0.5` carries `memory.limit: 0`), so a 0 where runc takes it as "unset"
 // leaves the setting as it is, and the obsolete kernel memory limits are ignored with a warning.
 // All or nothing: a write that fails puts back what the update had already changed.
-import type { LinuxResources } from '../spec/types.ts';
+import type { IntelRdt, LinuxResources } from '../spec/types.ts';
+import { updateSchemata } from './intel-rdt.ts';
 import { readRecord, writeRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/transitions.ts';
@@ -74,16 +75,30 @@ function merged(inForce: LinuxResources | undefined, changes: LinuxResources): L
   return out as LinuxResources;
 }
 
-export function updateContainer(root: string, id: string, resources: LinuxResources, name: string): void {
+/** `rdt`: new linux.intelRdt schemata lines (--l3-cache-schema, --mem-bw-schema), applied first
+ *  and put back when the cgroup part fails. */
+export function updateContainer(
+  root: string,
+  id: string,
+  resources: LinuxResources,
+  name: string,
+  rdt: Pick<IntelRdt, 'l3CacheSchema' | 'memBwSchema'> = {},
+): void {
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
     requireStatus('update', record);
     const changes = changesOf(resources, name);
-    // the state write is inside: a state that cannot be written undoes the cgroup changes too
-    cgroupManager(record.cgroup).update(changes, record.resources, () =>
-      writeRecord(root, { ...record, resources: merged(record.resources, changes) }),
-    );
+    const restoreSchemata = updateSchemata(record.intelRdt, rdt);
+    try {
+      // the state write is inside: a state that cannot be written undoes the cgroup changes too
+      cgroupManager(record.cgroup).update(changes, record.resources, () =>
+        writeRecord(root, { ...record, resources: merged(record.resources, changes) }),
+      );
+    } catch (err) {
+      restoreSchemata();
+      throw err;
+    }
   } finally {
     lock.release();
   }
