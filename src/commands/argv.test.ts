@@ -85,9 +85,9 @@ describe('the shapes engines send', () => {
     expect(call(['update', '-r', '-', 'c1']).args).toEqual({ id: 'c1', resources: '-' });
     expect(call(['--root', '/r', 'update', '--resources', '-', 'c1']).args).toEqual({ id: 'c1', resources: '-' });
     expect(call(['update', '-r=-', 'c1']).args).toEqual({ id: 'c1', resources: '-' });
-    expect(call(['update', '--l3-cache-schema', 'L3:0=f', '--mem-bw-schema=MB:0=20', 'c1']).args).toEqual({ id: 'c1', l3CacheSchema: 'L3:0=f', memBwSchema: 'MB:0=20' });
     // runc's limit flags instead of a file; a value may start with "-" (-1: unlimited)
     expect(call(['update', '--memory', '-1', '--pids-limit', '5', 'c1']).args).toEqual({ id: 'c1', memory: '-1', pidsLimit: '5' });
+    expect(call(['update', '--l3-cache-schema', 'L3:0=f', '--mem-bw-schema=MB:0=20', 'c1']).args).toEqual({ id: 'c1', l3CacheSchema: 'L3:0=f', memBwSchema: 'MB:0=20' });
   });
 
   it("ps ID [ps options]: everything after the id is ps(1)'s; events' flags", () => {

@@ -108,6 +108,8 @@ export const COMMANDS = {
     positionals: [ID],
     flags: {
       resources: { type: 'string', short: 'r', value: 'FILE|-', describe: "LinuxResources JSON file, or '-' for standard input (instead of the limit flags)" },
+      'l3-cache-schema': { type: 'string', value: 'LINE', describe: 'linux.intelRdt: the L3 cache line of the schemata, e.g. "L3:0=ff0"' },
+      'mem-bw-schema': { type: 'string', value: 'LINE', describe: 'linux.intelRdt: the memory bandwidth line of the schemata, e.g. "MB:0=50"' },
       memory: { type: 'string', value: 'BYTES', describe: 'memory limit (bytes, or with a unit k, m, g: 64m; -1 unlimited)' },
       'memory-reservation': { type: 'string', value: 'BYTES', describe: 'memory soft limit (same units)' },
       'memory-swap': { type: 'string', value: 'BYTES', describe: 'memory + swap limit (same units; -1 unlimited)' },
@@ -120,8 +122,6 @@ export const COMMANDS = {
       'cpuset-mems': { type: 'string', value: 'NODES', describe: 'memory nodes to allocate on (0-1)' },
       'blkio-weight': { type: 'string', value: 'WEIGHT', describe: 'block I/O weight (10 to 1000)' },
       'pids-limit': { type: 'string', value: 'N', describe: 'most processes at once (-1 unlimited)' },
-      'l3-cache-schema': { type: 'string', value: 'LINE', describe: 'linux.intelRdt: the L3 cache line of the schemata, e.g. "L3:0=ff0"' },
-      'mem-bw-schema': { type: 'string', value: 'LINE', describe: 'linux.intelRdt: the memory bandwidth line of the schemata, e.g. "MB:0=50"' },
     },
   },
   events: {

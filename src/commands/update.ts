@@ -1,7 +1,7 @@
 // `tdrun update [flags] ID` or `tdrun update --resources FILE|- ID` (podman passes a file, docker
 // `-` with the JSON on stdin). The limit flags are runc's; both ways give a LinuxResources that
-// goes through the config schema, as create's does. --l3-cache-schema / --mem-bw-schema (runc's
-// too) change linux.intelRdt, with either.
+// goes through the config schema, as create's does. runc's --l3-cache-schema / --mem-bw-schema
+// (linux.intelRdt) go with either.
 import { checkResources, readJson } from '../spec/load.ts';
 import type { LinuxResources } from '../spec/types.ts';
 import { updateContainer } from '../container/update.ts';
@@ -9,7 +9,7 @@ import { TdrunError } from '../errors.ts';
 import type { Globals } from './flags.ts';
 import type { Args } from './table.ts';
 
-/** runc's limit flags (update's flags but --resources), by argument name. */
+/** runc's limit flags (update's flags but --resources and the Intel RDT ones), by argument name. */
 export type UpdateFlags = Omit<Args<'update'>, 'id' | 'resources' | 'l3CacheSchema' | 'memBwSchema'>;
 
 /** `cpuRtPeriod` -> `cpu-rt-period`, for messages */
@@ -81,12 +81,8 @@ export async function command(args: Args<'update'>, globals: Globals): Promise<v
     await updateContainer(globals.root, id, checkResources(readJson(fromStdin ? 0 : resources, name), name), name, rdt);
     return;
   }
-  if (given.length === 0) {
-    if (!l3CacheSchema && !memBwSchema) {
-      throw new TdrunError('nothing to update', 'give --resources FILE|-, a limit flag or --l3-cache-schema/--mem-bw-schema (tdrun update --help)');
-    }
-    await updateContainer(globals.root, id, {}, 'update', rdt);
-    return;
+  if (given.length === 0 && !l3CacheSchema && !memBwSchema) {
+    throw new TdrunError('nothing to update', 'give --resources FILE|-, limit flags, --l3-cache-schema or --mem-bw-schema (tdrun update --help)');
   }
   const name = 'the flags';
   await updateContainer(globals.root, id, checkResources(resourcesFromFlags(flags), name), name, rdt);
