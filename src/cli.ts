@@ -3,14 +3,14 @@
 // engines send and `--version` are recognised by a small scanner (commands/argv.ts) without
 // loading yargs; everything else, including every malformed call, goes through the full yargs
 // tree, which is strict about unknown flags and commands. Command modules load lazily.
-import { DEFAULT_ROOT, v8CacheDir } from './paths.ts';
+import { v8CacheDir } from './paths.ts';
+import { defaultStateRoot, resolveRootless } from './rootless.ts';
 import {
   attachDashValues,
   commandName,
   fastParse,
   helpRequest,
   protectExecCommand,
-  resolveRootless,
   scanGlobals,
   unknownFlag,
   type Globals,
@@ -55,7 +55,10 @@ async function dispatch(op: string, id: string | undefined, globals: Globals, ar
     if (globals.systemdCgroup) throw new TdrunError('--systemd-cgroup', 'the systemd cgroup driver is not supported by tdrun');
     const mod = await LOADERS[op]();
     debug(`${op}: command loaded`);
-    const result = await mod.command({ ...args, root: globals.root, rootless: resolveRootless(globals.rootless) });
+    // commands that keep no state do not need a state root (nor a caller's XDG_RUNTIME_DIR)
+    const stateless = op === 'spec' || op === 'features' || op === 'info' || (op === 'audit' && id === undefined);
+    const root = globals.root ?? (stateless ? '' : defaultStateRoot());
+    const result = await mod.command({ ...args, root, rootless: resolveRootless(globals.rootless) });
     if (typeof result === 'number') code = result;
   } catch (err) {
     reportError(op, id, describe(err));
@@ -85,7 +88,7 @@ async function parseFull(argv: string[]): Promise<void> {
   }
   const { default: yargs } = await import('yargs/yargs');
   const globalsOf = (a: Record<string, unknown>): Globals => ({
-    root: a.root as string,
+    root: a.root as string | undefined,
     log: a.log as string | undefined,
     logFormat: a.logFormat as Globals['logFormat'],
     debug: a.debug as boolean,
@@ -113,7 +116,7 @@ async function parseFull(argv: string[]): Promise<void> {
     .scriptName('tdrun')
     .usage('$0 [global options] command [command options] [arguments...]')
     .parserConfiguration({ 'populate--': true, 'boolean-negation': false, 'greedy-arrays': false })
-    .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state' })
+    .option('root', { type: 'string', describe: 'directory for container state (default: /run/tdrun, $XDG_RUNTIME_DIR/tdrun when rootless)' })
     .option('log', { type: 'string', describe: 'log file (default: stderr only)' })
     .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log file format' })
     .option('debug', { type: 'boolean', default: false, describe: 'debug output' })

@@ -129,6 +129,8 @@ export interface ApplyOptions {
   update?: boolean;
   /** `update`: the resources in force before it (from the state), for settings that depend on another */
   inForce?: LinuxResources;
+  /** rootless: device rules are not applied, whatever they say (src/cgroups/rootless.ts says why) */
+  skipDevices?: boolean;
 }
 
 function need(placement: CgroupPlacement, controller: string, setting: string): string {
@@ -175,14 +177,14 @@ export function applyResources(placement: CgroupPlacement, resources: LinuxResou
       writeCgroupFile(dir, file, value, `${R}/unified/${file}`);
     }
     // last: a failure above leaves no program behind in a cgroup that create did not make
-    if (!opts.update || has(r.devices)) return applyDevicesV2(dir, r.devices ?? undefined, opts.update ?? false) ?? NOTHING_TO_UNDO;
+    if (!opts.skipDevices && (!opts.update || has(r.devices))) return applyDevicesV2(dir, r.devices ?? undefined, opts.update ?? false) ?? NOTHING_TO_UNDO;
     return NOTHING_TO_UNDO;
   }
 
   if (r.unified && Object.keys(r.unified).length > 0) {
     throw new TdrunError(`${R}/unified`, 'needs a cgroup v2 host (this one uses cgroup v1 controllers)');
   }
-  if (!opts.update || has(r.devices)) applyDevicesV1(need(placement, 'devices', `${R}/devices`), r.devices ?? undefined);
+  if (!opts.skipDevices && (!opts.update || has(r.devices))) applyDevicesV1(need(placement, 'devices', `${R}/devices`), r.devices ?? undefined);
   if (nonEmpty(r.memory)) applyMemoryV1(need(placement, 'memory', `${R}/memory`), r.memory!);
   if (r.pids && r.pids.limit) applyPids(need(placement, 'pids', `${R}/pids`), r.pids);
   if (r.cpu) {

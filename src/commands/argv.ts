@@ -1,19 +1,15 @@
 // The cheap part of command-line parsing, shared by src/cli.ts: the scan of global flags, the
 // fast path for the simple command shapes engines send, and the protection of `exec`'s command.
-import { DEFAULT_ROOT } from '../paths.ts';
+import type { RootlessFlag } from '../rootless.ts';
 
 export interface Globals {
-  root: string;
+  /** --root; absent: the default for this caller (src/rootless.ts) */
+  root?: string;
   log?: string;
   logFormat: 'text' | 'json';
   debug: boolean;
   systemdCgroup: boolean;
-  rootless: 'auto' | 'true' | 'false';
-}
-
-export function resolveRootless(value: Globals['rootless']): boolean {
-  if (value === 'auto') return process.geteuid?.() !== 0;
-  return value === 'true';
+  rootless: RootlessFlag;
 }
 
 const GLOBAL_VALUE_FLAGS: Record<string, keyof Globals> = {
@@ -31,7 +27,7 @@ export interface Scanned {
 
 /** Reads leading global flags; null when anything is unusual (yargs then parses and reports). */
 export function scanGlobals(argv: string[]): Scanned | null {
-  const globals: Globals = { root: DEFAULT_ROOT, logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' };
+  const globals: Globals = { logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' };
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i];

@@ -2,7 +2,6 @@
 // program), with nothing left behind on any failure (every step registers its undo; a failure
 // runs them in reverse order).
 import { join, resolve } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { writeFileAtomically } from '../atomic-file.ts';
 import { native } from '../native.ts';
 import { Msg, sendMessage } from '../protocol.ts';
@@ -11,7 +10,7 @@ import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
 import { isoTimestamp } from '../timestamp.ts';
 import { loadConfig } from '../spec/load.ts';
-import type { IDMapping, Spec, State } from '../spec/types.ts';
+import type { State } from '../spec/types.ts';
 import { compileCreatePlan } from '../plan.ts';
 import {
   containerDir,
@@ -24,8 +23,10 @@ import {
 import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
 import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
+import { hasCgroup, rootlessPlacement } from '../cgroups/rootless.ts';
 import { runHooks } from '../hooks.ts';
 import { noProcessToStart } from './start.ts';
+import { writeIdMaps } from './id-maps.ts';
 import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone, type Helper } from './spawn.ts';
 
 export interface CreateOptions {
@@ -74,19 +75,6 @@ export function listenFds(): number {
   return n;
 }
 
-function mapLines(mappings: IDMapping[] | undefined): string {
-  return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
-}
-
-function writeIdMaps(pid: number, spec: Spec, rootless: boolean): void {
-  const uid = mapLines(spec.linux?.uidMappings);
-  const gid = mapLines(spec.linux?.gidMappings);
-  // an unprivileged writer may only map its own gid after setgroups is denied
-  if (rootless) writeFileSync(`/proc/${pid}/setgroups`, 'deny');
-  if (uid) writeFileSync(`/proc/${pid}/uid_map`, uid);
-  if (gid) writeFileSync(`/proc/${pid}/gid_map`, gid);
-}
-
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const { root, id } = opts;
   validateId(id);
@@ -118,7 +106,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const execFifo = opts.startAtOnce ? '' : join(dir, 'exec.fifo');
     if (execFifo) native().mkfifo(execFifo, 0o600);
 
-    const placement = resolvePlacement(detectCgroups(), spec.linux?.cgroupsPath, id);
+    const wanted = resolvePlacement(detectCgroups(), spec.linux?.cgroupsPath, id);
+    const placement = opts.rootless ? rootlessPlacement(wanted, spec.linux?.resources) : wanted;
+    if (!hasCgroup(placement)) debug(`create ${id}: rootless without a writable cgroup: the container gets none`);
     const record: ContainerRecord = {
       ociVersion: spec.ociVersion,
       id,
@@ -182,10 +172,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     debug(`create ${id}: tdrun-init spawned`);
     // the plan first: tdrun-init makes the namespaces that do not depend on the cgroups meanwhile
     sendPlan(helper, plan);
-    cgroups = createCgroups(placement, spec.linux?.resources);
-    // before the cgroups' own undo: one that existed before would keep the device program
-    undo.push(applyResources(placement, spec.linux?.resources));
-    debug(`create ${id}: cgroups made`);
+    if (hasCgroup(placement)) {
+      cgroups = createCgroups(placement, spec.linux?.resources);
+      // before the cgroups' own undo: one that existed before would keep the device program
+      undo.push(applyResources(placement, spec.linux?.resources, { skipDevices: opts.rootless }));
+      debug(`create ${id}: cgroups made`);
+    }
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
     sendMessage(helper.sync, Msg.CgroupsReady);
 
@@ -204,7 +196,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       const msg = nextMessage(helper);
       if (!msg) throw new TdrunError('init exited unexpectedly');
       if (msg.type === Msg.NeedIdMaps) {
-        writeIdMaps(msg.value, spec, opts.rootless);
+        writeIdMaps(msg.value, spec);
         sendMessage(helper.sync, Msg.IdMapsDone);
       } else if (msg.type === Msg.ChildPid) {
         initPid = msg.value;

@@ -3,7 +3,8 @@
 import { TdrunError } from '../errors.ts';
 import { warn } from '../log.ts';
 import { readRecord, type ContainerRecord } from '../state/store.ts';
-import { currentStatus, namespaceId } from '../state/lifecycle.ts';
+import { currentStatus, namespaceId, namespaceMembers } from '../state/lifecycle.ts';
+import { hasCgroup } from '../cgroups/rootless.ts';
 import { listPids, thaw } from '../cgroups/index.ts';
 
 function send(pid: number, signal: number): void {
@@ -22,7 +23,8 @@ function send(pid: number, signal: number): void {
 export function containerPids(record: ContainerRecord, initAlive: boolean): number[] {
   const pids = new Set<number>();
   const foreign: number[] = [];
-  for (const pid of listPids(record.cgroup)) {
+  const listed = hasCgroup(record.cgroup) || !record.membership ? listPids(record.cgroup) : namespaceMembers(record.membership.ns, record.membership.id);
+  for (const pid of listed) {
     const ns = record.membership ? namespaceId(pid, record.membership.ns) : null;
     if (!record.membership || ns === record.membership.id) pids.add(pid);
     else if (ns !== null) foreign.push(pid);

@@ -2,10 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { readRecord } from '../state/store.ts';
 import { listPids } from '../cgroups/index.ts';
+import { hasCgroup } from '../cgroups/rootless.ts';
+import { namespaceMembers } from '../state/lifecycle.ts';
 
 /** A stopped container has none (but for what outlived its init): an empty list, as runc prints. */
 export function containerProcesses(root: string, id: string): number[] {
-  return listPids(readRecord(root, id).cgroup).sort((a, b) => a - b);
+  const record = readRecord(root, id);
+  const pids = hasCgroup(record.cgroup) || !record.membership ? listPids(record.cgroup) : namespaceMembers(record.membership.ns, record.membership.id);
+  return pids.sort((a, b) => a - b);
 }
 
 interface ProcRow {

@@ -8,8 +8,10 @@ import { readRecord, writeRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/lifecycle.ts';
 import { applyResources } from '../cgroups/index.ts';
+import { hasCgroup } from '../cgroups/rootless.ts';
 import { allOrNothing } from '../cgroups/fs.ts';
 import { warn } from '../log.ts';
+import { TdrunError } from '../errors.ts';
 
 type Section = Record<string, unknown>;
 
@@ -70,8 +72,9 @@ export function updateContainer(root: string, id: string, resources: LinuxResour
     const record = readRecord(root, id);
     requireStatus('update', record, ['created', 'running', 'paused']);
     const changes = changesOf(resources, name);
+    if (!hasCgroup(record.cgroup)) throw new TdrunError('container has no cgroup (rootless, without a writable one): no limits can be changed');
     allOrNothing(() => {
-      applyResources(record.cgroup, changes, { update: true, inForce: record.resources });
+      applyResources(record.cgroup, changes, { update: true, inForce: record.resources, skipDevices: record.rootless });
       // inside: a state that cannot be written undoes the cgroup changes too
       writeRecord(root, { ...record, resources: merged(record.resources, changes) });
     });
