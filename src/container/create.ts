@@ -154,6 +154,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
       cgroup: placement,
+      rootless: opts.rootless,
     });
 
     let helper;
