@@ -12,18 +12,23 @@ import { resolve } from 'node:path';
 import { templateRootfs, tdrunBin } from './lib/runtime.ts';
 
 const repo = resolve(import.meta.dirname, '..');
-const resultsDir = resolve(repo, 'spec-tests/.work/v2-guest/results');
 const GUEST_TIMEOUT_S = 420;
 
-let results: Record<string, string> = {};
-let skipReason: string | undefined;
+interface GuestRun {
+  /** the script's observations, name -> value */
+  results: Record<string, string>;
+  /** why the guest could not be had here */
+  skipReason?: string;
+}
 
-function bootGuest(): void {
-  if (process.getuid?.() !== 0) return void (skipReason = 'the guest needs root (QEMU, apt-get, virtiofsd)');
-  if (!existsSync(templateRootfs) || !existsSync(tdrunBin)) return void (skipReason = 'no build or template rootfs');
+/** Boots the guest for one script of spec-tests/v2-guest/ and reads what it observed. */
+function bootGuest(script: string, into: GuestRun): void {
+  if (process.getuid?.() !== 0) return void (into.skipReason = 'the guest needs root (QEMU, apt-get, virtiofsd)');
+  if (!existsSync(templateRootfs) || !existsSync(tdrunBin)) return void (into.skipReason = 'no build or template rootfs');
+  const resultsDir = resolve(repo, 'spec-tests/.work/v2-guest', `results-${script.replace(/\.sh$/, '')}`);
   rmSync(resultsDir, { recursive: true, force: true });
   const started = Date.now();
-  const boot = spawnSync('bash', [resolve(repo, 'spec-tests/v2-guest/boot.sh'), 'spec-tests/v2-guest/default-config.sh', resultsDir, String(GUEST_TIMEOUT_S)], {
+  const boot = spawnSync('bash', [resolve(repo, 'spec-tests/v2-guest/boot.sh'), `spec-tests/v2-guest/${script}`, resultsDir, String(GUEST_TIMEOUT_S)], {
     encoding: 'utf8',
     // boot.sh has its own limit; this one only guards against a hung apt-get or virtiofsd
     timeout: (GUEST_TIMEOUT_S + 120) * 1000,
@@ -31,30 +36,32 @@ function bootGuest(): void {
   const output = `${boot.stdout ?? ''}${boot.stderr ?? ''}`;
   const skip = output.match(/^SKIP: (.*)$/m);
   if (boot.status === 3 && skip) {
-    skipReason = skip[1];
-    console.warn(`cgroup v2 guest skipped: ${skipReason}`);
+    into.skipReason = skip[1];
+    console.warn(`cgroup v2 guest skipped: ${into.skipReason}`);
     return;
   }
-  console.log(`cgroup v2 guest: ${((Date.now() - started) / 1000).toFixed(1)} s, status ${boot.status}`);
+  console.log(`cgroup v2 guest (${script}): ${((Date.now() - started) / 1000).toFixed(1)} s, status ${boot.status}`);
   expect(boot.status, `the guest failed:\n${output}`).toBe(0);
   for (const line of readFileSync(resolve(resultsDir, 'results.txt'), 'utf8').split('\n')) {
     const eq = line.indexOf('=');
-    if (eq > 0) results[line.slice(0, eq)] = line.slice(eq + 1);
+    if (eq > 0) into.results[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+}
+
+/** Each observation against a value or a pattern; the message carries everything the guest saw. */
+function observe(run: GuestRun, ctx: { skip: (note?: string) => void }, expected: Record<string, string | RegExp>): void {
+  if (run.skipReason) ctx.skip(run.skipReason);
+  for (const [name, want] of Object.entries(expected)) {
+    const message = `${name}; the guest saw ${JSON.stringify(run.results, null, 1)}`;
+    if (typeof want === 'string') expect(run.results[name], message).toBe(want);
+    else expect(run.results[name], message).toMatch(want);
   }
 }
 
 describe('a default config on a pure cgroup v2 kernel (QEMU guest)', () => {
-  beforeAll(bootGuest, (GUEST_TIMEOUT_S + 150) * 1000);
-
-  /** Each observation against a value or a pattern; the message carries everything the guest saw. */
-  function expectObserved(ctx: { skip: (note?: string) => void }, expected: Record<string, string | RegExp>): void {
-    if (skipReason) ctx.skip(skipReason);
-    for (const [name, want] of Object.entries(expected)) {
-      const message = `${name}; the guest saw ${JSON.stringify(results, null, 1)}`;
-      if (typeof want === 'string') expect(results[name], message).toBe(want);
-      else expect(results[name], message).toMatch(want);
-    }
-  }
+  const guest: GuestRun = { results: {} };
+  beforeAll(() => bootGuest('default-config.sh', guest), (GUEST_TIMEOUT_S + 150) * 1000);
+  const expectObserved = (ctx: { skip: (note?: string) => void }, expected: Record<string, string | RegExp>) => observe(guest, ctx, expected);
   const NONZERO = /^[1-9][0-9]*$/;
 
   it('the guest is pure cgroup v2', (ctx) => {
@@ -99,5 +106,34 @@ describe('a default config on a pure cgroup v2 kernel (QEMU guest)', () => {
 
   it('`tdrun delete` leaves no cgroup', (ctx) => {
     expectObserved(ctx, { cgroup_after_run: 'kept', delete_status: '0', cgroup_after_delete: 'gone' });
+  });
+});
+
+describe('rootless tdrun in a delegated cgroup v2 subtree (QEMU guest)', () => {
+  const guest: GuestRun = { results: {} };
+  beforeAll(() => bootGuest('rootless.sh', guest), (GUEST_TIMEOUT_S + 150) * 1000);
+  const expectObserved = (ctx: { skip: (note?: string) => void }, expected: Record<string, string | RegExp>) => observe(guest, ctx, expected);
+
+  it('a user runs a container with a memory limit in a cgroupsPath of its subtree, and delete removes the cgroup', (ctx) => {
+    expectObserved(ctx, {
+      spec_status: '0',
+      run_status: '0',
+      run_stderr: '',
+      memory_max: '67108864',
+      cgroup_owner: /^[1-9][0-9]*$/,
+      // the cgroup namespace of `spec --rootless` on a v2 host: the container sees its own cgroup as /
+      inside_cgroup: '0::/ ',
+      state_root: 'rl1 ',
+      delete_status: '0',
+      cgroup_after_delete: 'gone',
+    });
+  });
+
+  it("a cgroupsPath the user may not write: limits are refused, saying why, and no cgroup is made (runc's rule)", (ctx) => {
+    expectObserved(ctx, {
+      notmine_status: '1',
+      notmine_output: /^tdrun: run rl2: \/linux\/resources\/memory: cannot be applied rootless: \/sys\/fs\/cgroup\/notmine is not writable by uid [1-9][0-9]*/,
+      notmine_cgroup: 'none',
+    });
   });
 });
