@@ -133,6 +133,25 @@ describe.skipIf(!!why)('rootless tdrun, as an unprivileged user', () => {
     expect(ok(await user.tdrun(['list', '-q']), 'list').stdout).toBe('');
   });
 
+  it('without a cgroup, pause and update say why they cannot work', async () => {
+    const b = await userBundle(['sleep', '300']);
+    ok(await user.tdrun(['run', '-d', '-b', b.dir, b.id]), 'run -d');
+    const pause = await user.tdrun(['pause', b.id]);
+    expect(pause.stderr).toBe(`tdrun: pause ${b.id}: container has no cgroup (rootless, without a writable one): no freezer to pause it with\n`);
+    const update = await user.tdrun(['update', '-r', '-', b.id], { input: '{"pids": {"limit": 10}}' });
+    expect(update.stderr).toBe(`tdrun: update ${b.id}: container has no cgroup (rootless, without a writable one): no limits can be changed\n`);
+    ok(await user.tdrun(['delete', '-f', b.id]), 'delete -f');
+  });
+
+  it('additional gids with only the own gid mapped (setgroups denied) are refused, saying why', async () => {
+    const b = await userBundle(['id'], (c) => {
+      c.process.user = { uid: 0, gid: 0, additionalGids: [0] };
+    });
+    const r = await user.tdrun(['run', '-b', b.dir, b.id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('setgroups [0]: denied in this user namespace (a gid map of your own gid only; additional gids need a range from /etc/subgid)');
+  });
+
   it('uid/gid ranges from /etc/subuid and /etc/subgid go through newuidmap/newgidmap (config-linux.md user namespace mappings)', async () => {
     const { subuid, subgid } = user;
     const b = await userBundle(['sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id'], (c) => {

@@ -26,6 +26,12 @@ export function resolveRootless(flag: RootlessFlag, euid = process.geteuid?.() ?
   return uidMapLacksHostRoot(readUidMap());
 }
 
+/** Whether this process lacks the host root's powers (what `auto` decides by): rootless and
+ *  lacking them, tdrun cannot attach device rules (v1 devices cgroup or v2 BPF program) at all. */
+export function lacksHostRoot(): boolean {
+  return resolveRootless('auto');
+}
+
 function ownUidMap(): string {
   try {
     return readFileSync('/proc/self/uid_map', 'utf8');

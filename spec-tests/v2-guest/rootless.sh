@@ -5,6 +5,13 @@
 # a shell of the user in a leaf of it and runs tdrun there as that user: a container with a memory
 # limit in a cgroupsPath of the subtree, then one whose cgroupsPath the user may not write.
 # Writes "name=value" lines to $1/results.txt for spec-tests/cgroup-v2-guest.test.ts.
+# The guest's init chroots into the shared root, and the kernel refuses a user namespace to a
+# chrooted process: first move that root onto the mount namespace's own "/" (switch_root's way),
+# in a mount namespace of this script's.
+if [ -z "$TDRL_UNCHROOTED" ]; then
+  exec chroot /proc/1/root /bin/busybox unshare --mount --propagation private /bin/busybox sh -c \
+    'cd /newroot && mount --move . / && exec chroot . env TDRL_UNCHROOTED=1 /bin/sh "$0" "$@"' "$0" "$@"
+fi
 results=$1
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 tdrun=$repo/bin/tdrun

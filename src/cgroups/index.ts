@@ -129,7 +129,7 @@ export interface ApplyOptions {
   update?: boolean;
   /** `update`: the resources in force before it (from the state), for settings that depend on another */
   inForce?: LinuxResources;
-  /** rootless: device rules are not applied, whatever they say (src/cgroups/rootless.ts says why) */
+  /** rootless without host root: device rules are not applied, whatever they say (src/cgroups/rootless.ts says why) */
   skipDevices?: boolean;
 }
 

@@ -24,6 +24,7 @@ import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
 import { applyResources, createCgroups, detectCgroups, resolvePlacement, type CreatedCgroups } from '../cgroups/index.ts';
 import { hasCgroup, rootlessPlacement } from '../cgroups/rootless.ts';
+import { lacksHostRoot } from '../rootless.ts';
 import { runHooks } from '../hooks.ts';
 import { noProcessToStart } from './start.ts';
 import { writeIdMaps } from './id-maps.ts';
@@ -176,7 +177,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (hasCgroup(placement)) {
       cgroups = createCgroups(placement, spec.linux?.resources);
       // before the cgroups' own undo: one that existed before would keep the device program
-      undo.push(applyResources(placement, spec.linux?.resources, { skipDevices: opts.rootless }));
+      undo.push(applyResources(placement, spec.linux?.resources, { skipDevices: opts.rootless && lacksHostRoot() }));
       debug(`create ${id}: cgroups made`);
     }
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)

@@ -9,6 +9,7 @@ import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/lifecycle.ts';
 import { applyResources } from '../cgroups/index.ts';
 import { hasCgroup } from '../cgroups/rootless.ts';
+import { lacksHostRoot } from '../rootless.ts';
 import { allOrNothing } from '../cgroups/fs.ts';
 import { warn } from '../log.ts';
 import { TdrunError } from '../errors.ts';
@@ -74,7 +75,7 @@ export function updateContainer(root: string, id: string, resources: LinuxResour
     const changes = changesOf(resources, name);
     if (!hasCgroup(record.cgroup)) throw new TdrunError('container has no cgroup (rootless, without a writable one): no limits can be changed');
     allOrNothing(() => {
-      applyResources(record.cgroup, changes, { update: true, inForce: record.resources, skipDevices: record.rootless });
+      applyResources(record.cgroup, changes, { update: true, inForce: record.resources, skipDevices: record.rootless && lacksHostRoot() });
       // inside: a state that cannot be written undoes the cgroup changes too
       writeRecord(root, { ...record, resources: merged(record.resources, changes) });
     });
