@@ -319,17 +319,17 @@ describe.skipIf(!!why)('tdrun info', () => {
   });
 });
 
-describe.skipIf(!!why)('audit and info on the full parser', () => {
+describe.skipIf(!!why)('audit and info on the command line', () => {
   it('a bad --fail-on or an unknown flag is a usage error of one line', async () => {
     const bad = await rt.run(['audit', '--fail-on', 'critical']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^tdrun: usage: Invalid values:.*fail-on.*critical/);
+    expect(bad.stderr.trim()).toBe('tdrun: usage: --fail-on critical: must be one of high, medium, low, none');
     const unknown = await rt.run(['info', '--bogus']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim()).toBe('tdrun: usage: unknown flag: --bogus');
   });
 
-  it('audit --help goes through yargs and lists the flags', async () => {
+  it('audit --help lists the flags', async () => {
     const r = await rt.ok(['audit', '--help']);
     expect(r.stdout).toContain('--fail-on');
     expect(r.stdout).toContain('--bundle');

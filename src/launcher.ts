@@ -11,7 +11,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
-import { commandWord } from './commands/argv.ts';
+import { commandWord } from './commands/flags.ts';
 import { native } from './native.ts';
 import { isThinCall, writeCodeCache } from './code-cache.ts';
 import { v8CacheDir } from './paths.ts';

@@ -9,7 +9,7 @@ export const initHelperPath = resolve(projectRoot, 'build/Release/tdrun-init');
 export const launcherPath = resolve(projectRoot, 'bin/tdrun');
 export const supervisorPath = resolve(projectRoot, 'build/Release/tdrun-supervise');
 export const probePath = resolve(projectRoot, 'build/Release/tdrun-probe');
-/** V8 code caches: the bundle's per command (src/launcher.ts), Node's for yargs. */
+/** V8 code caches: the bundle's, one per command (src/launcher.ts). */
 export const v8CacheDir = resolve(projectRoot, 'build/v8-cache');
 export const DEFAULT_ROOT = '/run/tdrun';
 /** The one Node option bin/tdrun's shebang passes (src/build/build.ts says why). */

@@ -3,7 +3,6 @@
 //   1. compile the config.json schema into standalone validator code (no ajv at run time),
 //   2. bundle src/cli.ts, the validator with it, into a CommonJS file, dist/tdrun.cjs (commands
 //      stay lazily evaluated),
-//      and yargs, which only the calls off the fast paths need, into dist/yargs.cjs beside it,
 //   3. bundle src/launcher.ts into bin/tdrun, whose shebang names that Node 24 by absolute path,
 //      so engines can call tdrun by path with a minimal environment and no PATH lookup of `node`.
 import { build } from 'esbuild';
@@ -34,15 +33,6 @@ const common = {
   logLevel: 'warning',
 } as const;
 
-// yargs (with its helpers ~185 KB, more than half the bundle) only serves the calls that miss the
-// fast paths of src/commands/argv.ts; in a file of its own, every other call loads (reads, hashes,
-// deserializes) 40% of the code. Measured on `state`: see the commit that split it off.
-await build({
-  ...common,
-  stdin: { contents: "module.exports = require('yargs/yargs');", resolveDir: root, loader: 'js' },
-  outfile: resolve(root, 'dist/yargs.cjs'),
-});
-
 await build({
   ...common,
   entryPoints: [resolve(root, 'src/cli.ts')],
@@ -51,21 +41,14 @@ await build({
   plugins: [
     {
       // The launcher runs the bundle as a vm.Script, which has no dynamic import callback, so
-      // every import() of something outside the bundle (yargs beside it, Node's built-ins loaded
-      // lazily) becomes a require() that esbuild wraps in a promise.
+      // every import() of something outside the bundle (Node's built-ins loaded lazily) becomes a
+      // require() that esbuild wraps in a promise.
       name: 'import-as-require',
       setup(b) {
-        b.onResolve({ filter: /^yargs\/yargs$/ }, () => ({ path: 'yargs.cjs', namespace: 'require' }));
         b.onResolve({ filter: /^node:/ }, (args) =>
           args.kind === 'dynamic-import' ? { path: args.path, namespace: 'require' } : undefined,
         );
-        // dist/yargs.cjs by absolute path: the launcher hands the bundle its own require(), which
-        // resolves relative paths from bin/
-        b.onLoad({ filter: /.*/, namespace: 'require' }, (args) => ({
-          contents: args.path.startsWith('node:')
-            ? `module.exports = require(${JSON.stringify(args.path)});`
-            : `module.exports = require(__dirname + ${JSON.stringify(`/${args.path}`)});`,
-        }));
+        b.onLoad({ filter: /.*/, namespace: 'require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});` }));
         b.onResolve({ filter: /.*/, namespace: 'require' }, (args) => ({ path: args.path, external: true }));
       },
     },
@@ -79,8 +62,7 @@ await build({
 // seed defends against hash flooding by whoever controls the keys of parsed input; tdrun parses
 // only what root gives it (config.json, its own state, the command line), and a caller who could
 // flood it could as well hand it a config that takes as long in other ways.
-// the code caches of an earlier bundle can never be used again (src/launcher.ts); the
-// directories beside them are Node's compile cache for yargs
+// the code caches of an earlier bundle can never be used again (src/launcher.ts)
 mkdirSync(v8CacheDir, { recursive: true });
 for (const name of readdirSync(v8CacheDir)) {
   if (name.endsWith('.bin')) rmSync(resolve(v8CacheDir, name), { force: true });

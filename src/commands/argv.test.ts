@@ -1,24 +1,41 @@
-import { describe, expect, it } from 'vitest';
-import { attachDashValues, commandName, commandWord, fastParse, helpRequest, protectExecCommand, scanGlobals, unknownFlag } from './argv.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { helpText, parseArgv, type Parsed } from './argv.ts';
+import { commandWord, GLOBAL_FLAGS, type ParsedGlobals } from './flags.ts';
+import { COMMANDS, type Args } from './table.ts';
 
-describe('scanGlobals', () => {
-  it('reads both --x=v and --x v spellings, in any order', () => {
-    const s = scanGlobals(['--log-format=json', '--log', '/tmp/l.json', '--root', '/run/x', '--debug', 'state', 'c1']);
-    expect(s?.globals).toMatchObject({ root: '/run/x', log: '/tmp/l.json', logFormat: 'json', debug: true });
-    expect(s?.rest).toEqual(['state', 'c1']);
+const GLOBALS: ParsedGlobals = { logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' };
+
+function call(argv: string[]): { name: string; args: Record<string, unknown>; globals: ParsedGlobals } {
+  const parsed = parseArgv(argv);
+  if (parsed.kind !== 'command') throw new Error(`${argv.join(' ')}: ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+function usage(argv: string[]): string {
+  const parsed: Parsed = parseArgv(argv);
+  if (parsed.kind !== 'usage') throw new Error(`${argv.join(' ')}: not a usage error: ${JSON.stringify(parsed)}`);
+  return parsed.message;
+}
+
+describe('global flags', () => {
+  it('reads --x=v and --x v, before the command or among its flags', () => {
+    const c = call(['--log-format=json', '--log', '/tmp/l.json', '--root', '/run/x', '--debug', 'state', 'c1']);
+    expect(c.globals).toEqual({ ...GLOBALS, root: '/run/x', log: '/tmp/l.json', logFormat: 'json', debug: true });
+    expect(call(['state', '--root', '/r', 'c1']).globals.root).toBe('/r');
+    expect(call(['state', 'c1']).globals).toEqual(GLOBALS);
   });
-  it('defaults the root to /run/tdrun', () => {
-    expect(scanGlobals(['state', 'c1'])?.globals.root).toBeUndefined();
+  it('checks the values of flags with choices', () => {
+    expect(usage(['--log-format', 'xml', 'state', 'c1'])).toBe('--log-format xml: must be one of text, json');
+    expect(usage(['--rootless', 'maybe', 'state', 'c1'])).toBe('--rootless maybe: must be one of auto, true, false');
+    expect(usage(['--root'])).toBe('--root needs a value');
   });
-  it('gives up (so yargs reports) on unknown or malformed global flags', () => {
-    expect(scanGlobals(['--bogus', 'state', 'c1'])).toBeNull();
-    expect(scanGlobals(['--log-format', 'xml', 'state', 'c1'])).toBeNull();
-    expect(scanGlobals(['--rootless', 'maybe', 'state', 'c1'])).toBeNull();
-    expect(scanGlobals(['--root'])).toBeNull();
+  it("spec's own --rootless (runc's boolean) wins over the global of that name", () => {
+    expect(call(['spec', '--rootless', '-b', 'x']).args).toEqual({ bundle: 'x', rootless: true });
+    expect(call(['--rootless', 'true', 'spec']).args).toEqual({ rootless: false });
+    expect(call(['--rootless', 'true', 'spec']).globals.rootless).toBe('true');
   });
 });
 
-describe('commandWord', () => {
+describe('commandWord (the launcher picks the code cache by it)', () => {
   it('names the command after the global flags', () => {
     expect(commandWord(['--root', '/r', '--log=/l', 'run', '--bundle', 'b', 'x'])).toBe('run');
     expect(commandWord(['state', 'x'])).toBe('state');
@@ -31,157 +48,120 @@ describe('commandWord', () => {
   });
 });
 
-describe('fastParse', () => {
-  it('parses the shapes engines send', () => {
-    expect(fastParse(['state', 'c1'])).toEqual({ op: 'state', args: { id: 'c1' } });
-    expect(fastParse(['kill', 'c1', '9'])).toEqual({ op: 'kill', args: { id: 'c1', signal: '9', all: false } });
-    expect(fastParse(['kill', '--all', 'c1', '9'])).toEqual({ op: 'kill', args: { id: 'c1', signal: '9', all: true } });
-    expect(fastParse(['delete', '--force', 'c1'])).toEqual({ op: 'delete', args: { id: 'c1', force: true } });
-    expect(fastParse(['delete', 'c1', '-f'])).toEqual({ op: 'delete', args: { id: 'c1', force: true } });
+describe('the shapes engines send', () => {
+  it('state, kill, delete', () => {
+    expect(call(['state', 'c1']).args).toEqual({ id: 'c1' });
+    expect(call(['kill', 'c1', '9']).args).toEqual({ id: 'c1', signal: '9', all: false });
+    expect(call(['kill', '--all', 'c1', '9']).args).toEqual({ id: 'c1', signal: '9', all: true });
+    expect(call(['kill', 'c1']).args).toEqual({ id: 'c1', all: false });
+    expect(call(['delete', '--force', 'c1']).args).toEqual({ id: 'c1', force: true });
+    expect(call(['delete', 'c1', '-f']).args).toEqual({ id: 'c1', force: true });
   });
-  it('parses exec: flags, the id, then the command with its own flags', () => {
-    const base = { env: [], additionalGids: [], cap: [], preserveFds: 0, detach: false, tty: false, noNewPrivs: false, ignorePaused: false };
-    expect(fastParse(['exec', 'c1', 'sh', '-c', 'echo hi'])).toEqual({ op: 'exec', args: { ...base, id: 'c1', command: ['sh', '-c', 'echo hi'] } });
-    expect(fastParse(['exec', 'c1', '--', 'ls', '--', '-l'])).toEqual({ op: 'exec', args: { ...base, id: 'c1', command: ['ls', '--', '-l'] } });
-    expect(fastParse(['exec', '-e', 'A=1', '--env=B=2', '--user=1:1', '-t', '--pid-file', 'p', '-c', 'CAP_KILL', 'c1', 'ls'])).toEqual({
-      op: 'exec',
-      args: { ...base, env: ['A=1', 'B=2'], user: '1:1', tty: true, pidFile: 'p', cap: ['CAP_KILL'], id: 'c1', command: ['ls'] },
+  it('create and run', () => {
+    const base = { noPivot: false, noNewKeyring: false, preserveFds: 0 };
+    expect(call(['--log-format=json', 'create', '--bundle', '/b', '--pid-file', '/p', '--console-socket', '/s', 'c1']).args).toEqual({
+      ...base, id: 'c1', bundle: '/b', pidFile: '/p', consoleSocket: '/s',
     });
-    expect(fastParse(['exec', 'c1'])).toEqual({ op: 'exec', args: { ...base, id: 'c1', command: [] } });
-  });
-  it('leaves everything else to yargs', () => {
-    expect(fastParse(['state'])).toBeNull();
-    expect(fastParse(['state', 'a', 'b'])).toBeNull();
-    expect(fastParse(['state', '--help', 'c1'])).toBeNull();
-    expect(fastParse(['kill', '--bogus', 'c1'])).toBeNull();
-    expect(fastParse(['exec', '-dt', 'c1', 'ls'])).toBeNull();
-    expect(fastParse(['exec', '--bogus', 'c1', 'ls'])).toBeNull();
-    expect(fastParse(['exec', '--env'])).toBeNull();
-    expect(fastParse(['exec', '-d'])).toBeNull();
-    expect(fastParse([])).toBeNull();
-  });
-});
-
-describe('protectExecCommand', () => {
-  it('puts -- after the container id so the command keeps its flags', () => {
-    expect(protectExecCommand(['exec', 'c1', 'sh', '-c', 'echo hi'])).toEqual(['exec', 'c1', '--', 'sh', '-c', 'echo hi']);
-    expect(protectExecCommand(['--root', '/r', 'exec', '-e', 'A=1', '--user=1:1', '-t', 'c1', 'ls', '-l'])).toEqual([
-      '--root', '/r', 'exec', '-e', 'A=1', '--user=1:1', '-t', 'c1', '--', 'ls', '-l',
-    ]);
-  });
-  it('keeps engine calls and explicit -- as they are', () => {
-    const podman = ['--log-format=json', '--log', 'l', 'exec', '--pid-file', 'p', '--process', 'j', '--detach', 'c1'];
-    expect(protectExecCommand(podman)).toEqual([...podman, '--']);
-    expect(protectExecCommand(['exec', 'c1', '--', 'ls'])).toEqual(['exec', 'c1', '--', 'ls']);
-    expect(protectExecCommand(['state', 'c1'])).toEqual(['state', 'c1']);
-  });
-});
-
-describe('fastParse with value flags', () => {
-  it('takes ps --format json and list -f json -q', () => {
-    expect(fastParse(['ps', '--format', 'json', 'c1'])).toEqual({ op: 'ps', args: { id: 'c1', format: 'json' } });
-    expect(fastParse(['ps', '--format=json', 'c1'])).toEqual({ op: 'ps', args: { id: 'c1', format: 'json' } });
-    expect(fastParse(['ps', 'c1'])).toEqual({ op: 'ps', args: { id: 'c1', format: 'table' } });
-    expect(fastParse(['list', '-f', 'json', '-q'])).toEqual({ op: 'list', args: { format: 'json', quiet: true } });
-    expect(fastParse(['list'])).toEqual({ op: 'list', args: { format: 'table', quiet: false } });
-  });
-  it('leaves bad values and stray arguments to yargs', () => {
-    expect(fastParse(['ps', '--format', 'xml', 'c1'])).toBeNull();
-    expect(fastParse(['ps', '--format'])).toBeNull();
-    expect(fastParse(['list', 'extra'])).toBeNull();
-    expect(fastParse(['delete', '--force=1', 'c1'])).toBeNull();
-  });
-  it('stops the global scan at --version', () => {
-    expect(scanGlobals(['--root', '/r', '--version'])?.rest).toEqual(['--version']);
-  });
-});
-
-describe('unknownFlag', () => {
-  it('names a flag the command does not take', () => {
-    expect(unknownFlag(['state', '--no-such-flag', 'x'])).toBe('--no-such-flag');
-    expect(unknownFlag(['--bogus', 'state', 'x'])).toBe('--bogus');
-    expect(unknownFlag(['state', '--force', 'x'])).toBe('--force');
-    expect(unknownFlag(['exec', '--bogus', 'x', '--', 'sh', '--also'])).toBe('--bogus');
-  });
-  it('accepts what engines send', () => {
-    expect(unknownFlag(['--log-format=json', '--log', 'l', 'create', '--bundle', 'b', '--pid-file', 'p', '--console-socket', 's', 'c1'])).toBeNull();
-    expect(unknownFlag(['--root', 'r', 'exec', '--process', 'j', '--console-socket', 's', '--detach', '--pid-file', 'p', 'c1', '--'])).toBeNull();
-    expect(unknownFlag(['kill', '--all', 'c1', '9'])).toBeNull();
-    expect(unknownFlag(['delete', '--force', 'c1'])).toBeNull();
-    expect(unknownFlag(['update', '--resources', '-', 'c1'])).toBeNull();
-    expect(unknownFlag(['spec', '--rootless', '-b', 'x'])).toBeNull();
-    expect(unknownFlag(['exec', '-e', 'A=1', 'c1', '--', 'ls', '-l'])).toBeNull();
-  });
-  it('takes the short flag of update -r - once its "-" is attached (the help documents it)', () => {
-    expect(unknownFlag(attachDashValues(['update', '-r', '-', 'c1']))).toBeNull();
-    expect(unknownFlag(['update', '-x=-', 'c1'])).toBe('-x');
-  });
-});
-
-describe('commandName and helpRequest', () => {
-  it('finds the command after the global flags and their values', () => {
-    expect(commandName(['--root', '/r', '--log=l', '--debug', 'events', 'x'])).toBe('events');
-    expect(commandName(['--root', '/r'])).toBeUndefined();
-  });
-  it('turns a bare call and `help [COMMAND]` into --help, as runc has them', () => {
-    expect(helpRequest([])).toEqual(['--help']);
-    expect(helpRequest(['--root', '/r'])).toEqual(['--root', '/r', '--help']);
-    expect(helpRequest(['help'])).toEqual(['--help']);
-    expect(helpRequest(['--root', '/r', 'help', 'exec'])).toEqual(['--root', '/r', 'exec', '--help']);
-  });
-  it('leaves every other call alone', () => {
-    expect(helpRequest(['state', 'c1'])).toBeNull();
-    expect(helpRequest(['--version'])).toBeNull();
-    expect(helpRequest(['--help'])).toBeNull();
-    expect(helpRequest(['exec', 'c1', 'help'])).toBeNull();
-  });
-});
-
-describe('fastParse of create and run', () => {
-  it('takes the engine shapes of create', () => {
-    expect(fastParse(['create', '--bundle', '/b', '--pid-file', '/p', '--console-socket', '/s', 'c1'])).toEqual({
-      op: 'create',
-      args: { id: 'c1', bundle: '/b', pidFile: '/p', consoleSocket: '/s', noPivot: false, noNewKeyring: false },
-    });
-    expect(fastParse(['run', '-d', '--bundle=/b', '--keep', 'c1'])).toEqual({
-      op: 'run',
-      args: { id: 'c1', bundle: '/b', detach: true, keep: true, noPivot: false, noNewKeyring: false },
+    expect(call(['run', '-d', '--bundle=/b', '--keep', '--preserve-fds', '2', 'c1']).args).toEqual({
+      ...base, id: 'c1', bundle: '/b', detach: true, keep: true, preserveFds: 2,
     });
   });
-  it('leaves odd shapes to yargs', () => {
-    expect(fastParse(['create', '--bundle'])).toBeNull();
-    expect(fastParse(['create', '--detach', 'c1'])).toBeNull();
-    expect(fastParse(['run', 'c1', 'c2'])).toBeNull();
-  });
-});
-
-describe('attachDashValues', () => {
-  it('joins a lone "-" to the value flag before it, after global flags with values', () => {
-    expect(attachDashValues(['--root', '/r', 'update', '--resources', '-', 'c1'])).toEqual(['--root', '/r', 'update', '--resources=-', 'c1']);
-    expect(attachDashValues(['update', '-r', '-', 'c1'])).toEqual(['update', '-r=-', 'c1']);
-    expect(attachDashValues(['update', '--resources', 'f.json', 'c1'])).toEqual(['update', '--resources', 'f.json', 'c1']);
-    expect(attachDashValues(['exec', 'c1', '--', 'cat', '-'])).toEqual(['exec', 'c1', '--', 'cat', '-']);
-  });
-});
-
-describe('audit and info', () => {
-  it('fastParse takes a bundle audit, an audit of a container and info', () => {
-    expect(fastParse(['audit'])).toEqual({ op: 'audit', args: { format: 'text', failOn: 'high' } });
-    expect(fastParse(['audit', '-b', '/b', '--format=json', '--fail-on', 'medium'])).toEqual({
-      op: 'audit',
-      args: { bundle: '/b', format: 'json', failOn: 'medium' },
+  it('exec: flags, the id, then the command with its own flags', () => {
+    const base = { env: [], additionalGids: [], cap: [], cgroup: [], preserveFds: 0, detach: false, tty: false, noNewPrivs: false, ignorePaused: false };
+    expect(call(['exec', 'c1', 'sh', '-c', 'echo hi']).args).toEqual({ ...base, id: 'c1', command: ['sh', '-c', 'echo hi'] });
+    expect(call(['exec', 'c1', '--', 'ls', '--', '-l']).args).toEqual({ ...base, id: 'c1', command: ['ls', '--', '-l'] });
+    expect(call(['exec', 'c1', 'sh', '--help']).args).toEqual({ ...base, id: 'c1', command: ['sh', '--help'] });
+    expect(call(['exec', '-e', 'A=1', '--env=B=2', '--user=1:1', '-t', '--pid-file', 'p', '-c', 'CAP_KILL', 'c1', 'ls']).args).toEqual({
+      ...base, env: ['A=1', 'B=2'], user: '1:1', tty: true, pidFile: 'p', cap: ['CAP_KILL'], id: 'c1', command: ['ls'],
     });
-    expect(fastParse(['audit', 'c1'])).toEqual({ op: 'audit', args: { id: 'c1', format: 'text', failOn: 'high' } });
-    expect(fastParse(['info', '--format', 'json'])).toEqual({ op: 'info', args: { format: 'json' } });
+    expect(call(['exec', '--process', 'j', '--console-socket', 's', '--detach', '--pid-file', 'p', 'c1']).args).toEqual({
+      ...base, process: 'j', consoleSocket: 's', detach: true, pidFile: 'p', id: 'c1', command: [],
+    });
+    expect(call(['exec', '-dt', 'c1', 'ls']).args).toEqual({ ...base, detach: true, tty: true, id: 'c1', command: ['ls'] });
+    expect(call(['exec', '-dp', 'j', 'c1']).args).toEqual({ ...base, detach: true, process: 'j', id: 'c1', command: [] });
   });
-  it('leaves bad values and stray arguments to yargs; unknownFlag names strangers', () => {
-    expect(fastParse(['audit', '--fail-on', 'critical'])).toBeNull();
-    expect(fastParse(['audit', '--format', 'table'])).toBeNull();
-    expect(fastParse(['audit', 'c1', 'c2'])).toBeNull();
-    expect(fastParse(['info', 'extra'])).toBeNull();
-    expect(unknownFlag(['audit', '-b', 'x', '--fail-on=low', '--format', 'json'])).toBeNull();
-    expect(unknownFlag(['audit', '--quiet'])).toBe('--quiet');
-    expect(unknownFlag(['info', '--format', 'json'])).toBeNull();
-    expect(unknownFlag(['info', '-b', 'x'])).toBe('-b');
+  it('update -r - and --resources - (docker: the JSON on stdin)', () => {
+    expect(call(['update', '-r', '-', 'c1']).args).toEqual({ id: 'c1', resources: '-' });
+    expect(call(['--root', '/r', 'update', '--resources', '-', 'c1']).args).toEqual({ id: 'c1', resources: '-' });
+    expect(call(['update', '-r=-', 'c1']).args).toEqual({ id: 'c1', resources: '-' });
+    expect(usage(['update', 'c1'])).toBe('update: --resources is required');
+  });
+  it('ps, list, audit, info with their formats', () => {
+    expect(call(['ps', '--format', 'json', 'c1']).args).toEqual({ id: 'c1', format: 'json' });
+    expect(call(['ps', 'c1']).args).toEqual({ id: 'c1', format: 'table' });
+    expect(call(['list', '-f', 'json', '-q']).args).toEqual({ format: 'json', quiet: true });
+    expect(call(['audit']).args).toEqual({ format: 'text', failOn: 'high' });
+    expect(call(['audit', '-b', '/b', '--format=json', '--fail-on', 'medium']).args).toEqual({ bundle: '/b', format: 'json', failOn: 'medium' });
+    expect(call(['audit', 'c1']).args).toEqual({ id: 'c1', format: 'text', failOn: 'high' });
+    expect(call(['info', '--format', 'json']).args).toEqual({ format: 'json' });
+  });
+});
+
+describe('usage errors are one line naming what is wrong', () => {
+  it('unknown flags and commands', () => {
+    expect(usage(['state', '--no-such-flag', 'x'])).toBe('unknown flag: --no-such-flag');
+    expect(usage(['--bogus', 'state', 'x'])).toBe('unknown flag: --bogus');
+    expect(usage(['state', '--force', 'x'])).toBe('unknown flag: --force');
+    expect(usage(['--bundle', 'x', 'create', 'c1'])).toBe('unknown flag: --bundle');
+    expect(usage(['exec', '--bogus', 'x', '--', 'sh', '--also'])).toBe('unknown flag: --bogus');
+    expect(usage(['exec', '-dx', 'c1'])).toBe('unknown flag: -x');
+    expect(usage(['info', '-b', 'x'])).toBe('unknown flag: -b');
+    expect(usage(['events', 'x'])).toBe('unknown command "events"');
+  });
+  it('values and arguments', () => {
+    expect(usage(['ps', '--format', 'xml', 'c1'])).toBe('--format xml: must be one of table, json');
+    expect(usage(['audit', '--fail-on', 'critical'])).toBe('--fail-on critical: must be one of high, medium, low, none');
+    expect(usage(['create', '--preserve-fds', '-1', 'c1'])).toBe('--preserve-fds -1: must be a non-negative integer');
+    expect(usage(['delete', '--force=1', 'c1'])).toBe('--force=1: must be true or false');
+    expect(usage(['exec', '-pd', 'j', 'c1'])).toBe('-p takes a value: it cannot be bundled before other flags');
+    expect(usage(['state'])).toBe('state: missing container-id');
+    expect(usage(['state', 'a', 'b'])).toBe('state: unexpected argument "b"');
+    expect(usage(['list', 'extra'])).toBe('list: unexpected argument "extra"');
+    expect(usage(['exec', '--env'])).toBe('--env needs a value');
+  });
+});
+
+describe('help and version', () => {
+  it('a bare call, --help and `help [COMMAND]` ask for help (runc), anywhere before a command takes its arguments', () => {
+    expect(parseArgv([])).toEqual({ kind: 'help', globals: GLOBALS });
+    expect(parseArgv(['--root', '/r'])).toEqual({ kind: 'help', globals: { ...GLOBALS, root: '/r' } });
+    expect(parseArgv(['help'])).toEqual({ kind: 'help', globals: GLOBALS });
+    expect(parseArgv(['--root', '/r', 'help', 'exec'])).toMatchObject({ kind: 'help', command: 'exec' });
+    expect(parseArgv(['state', '--help', 'c1'])).toMatchObject({ kind: 'help', command: 'state' });
+    expect(parseArgv(['exec', '-h', '--bogus'])).toMatchObject({ kind: 'help', command: 'exec' });
+  });
+  it('--version, -v', () => {
+    expect(parseArgv(['--root', '/r', '--version'])).toMatchObject({ kind: 'version' });
+    expect(parseArgv(['-v'])).toMatchObject({ kind: 'version' });
+  });
+  it('describes every flag of every command, its spellings and value, and the globals', () => {
+    for (const name of Object.keys(COMMANDS) as (keyof typeof COMMANDS)[]) {
+      const text = helpText(name);
+      for (const [flag, spec] of Object.entries(COMMANDS[name].flags)) {
+        const line = text.split('\n').find((l) => l.includes(`--${flag}`));
+        expect(line, `${name} --${flag}`).toContain(spec.describe);
+        if ('short' in spec) expect(line).toContain(`-${spec.short}, --${flag}`);
+      }
+      for (const flag of Object.keys(GLOBAL_FLAGS)) expect(text, `${name}: global --${flag}`).toContain(`--${flag}`);
+    }
+    expect(helpText('exec')).toMatch(/^tdrun exec <container-id> \[command\.\.\]\n/);
+    expect(helpText('audit')).toMatch(/--fail-on high\|medium\|low\|none .*\(default: high\)/);
+    expect(helpText()).toMatch(/^tdrun \[global options\] command/);
+    expect(helpText()).toContain('tdrun kill <container-id> [signal]');
+  });
+});
+
+describe('handler argument types come from the table', () => {
+  it('types flags by kind, default and requirement', () => {
+    expectTypeOf<Args<'exec'>['env']>().toEqualTypeOf<string[]>();
+    expectTypeOf<Args<'exec'>['command']>().toEqualTypeOf<string[]>();
+    expectTypeOf<Args<'exec'>['user']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Args<'run'>['preserveFds']>().toEqualTypeOf<number>();
+    expectTypeOf<Args<'ps'>['format']>().toEqualTypeOf<'table' | 'json'>();
+    expectTypeOf<Args<'update'>['resources']>().toEqualTypeOf<string>();
+    expectTypeOf<Args<'kill'>['signal']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Args<'audit'>['id']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<ParsedGlobals['rootless']>().toEqualTypeOf<'auto' | 'true' | 'false'>();
+    expectTypeOf<ParsedGlobals['log']>().toEqualTypeOf<string | undefined>();
   });
 });

@@ -1,318 +1,209 @@
-// The cheap part of command-line parsing, shared by src/cli.ts: the scan of global flags, the
-// fast path for the simple command shapes engines send, and the protection of `exec`'s command.
-import type { RootlessFlag } from '../rootless.ts';
+// The command line parser and the help, both read from the tables of commands/table.ts. Flags take
+// `--x=v` or `--x v` (the next argument, whatever it looks like: `update -r -`), `-x v`, `-x=v`,
+// and bundles of one-letter booleans (`-dt`, the last one may take a value). Everything after a
+// variadic positional is its own (`exec ID sh -c ...`), and so is everything after `--`.
+import { argName, GLOBAL_FLAGS, lookup, type Flag, type Flags, type ParsedGlobals } from './flags.ts';
+import { COMMANDS, type Args, type Command, type CommandName, type Positional } from './table.ts';
 
-export interface Globals {
-  /** --root; absent: the default for this caller (src/rootless.ts) */
-  root?: string;
-  log?: string;
-  logFormat: 'text' | 'json';
-  debug: boolean;
-  systemdCgroup: boolean;
-  rootless: RootlessFlag;
+/** A command to run, its arguments typed by the table. */
+export type Call = { [C in CommandName]: { kind: 'command'; name: C; args: Args<C>; globals: ParsedGlobals } }[CommandName];
+export type Parsed =
+  | Call
+  | { kind: 'help'; command?: CommandName; globals: ParsedGlobals }
+  | { kind: 'version'; globals: ParsedGlobals }
+  /** `globals` as far as they were read, for the --log of the error */
+  | { kind: 'usage'; message: string; globals: ParsedGlobals };
+
+const HELP = ['--help', '-h'];
+const VERSION = ['--version', '-v'];
+
+class UsageError extends Error {}
+
+function isCommandName(word: string): word is CommandName {
+  return Object.hasOwn(COMMANDS, word);
 }
 
-const GLOBAL_VALUE_FLAGS: Record<string, keyof Globals> = {
-  '--root': 'root',
-  '--log': 'log',
-  '--log-format': 'logFormat',
-  '--rootless': 'rootless',
-};
-
-export interface Scanned {
-  globals: Globals;
-  /** argv from the command name on */
-  rest: string[];
-}
-
-/** Reads leading global flags; null when anything is unusual (yargs then parses and reports). */
-export function scanGlobals(argv: string[]): Scanned | null {
-  const globals: Globals = { logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('-') || arg === '--version' || arg === '-v') break;
-    if (arg === '--debug') globals.debug = true;
-    else if (arg === '--systemd-cgroup') globals.systemdCgroup = true;
-    else {
-      const eq = arg.indexOf('=');
-      const name = eq >= 0 ? arg.slice(0, eq) : arg;
-      const key = GLOBAL_VALUE_FLAGS[name];
-      if (!key) return null;
-      let value: string | undefined;
-      if (eq >= 0) value = arg.slice(eq + 1);
-      else value = argv[++i];
-      if (value === undefined) return null;
-      (globals as unknown as Record<string, string>)[key] = value;
-    }
-  }
-  if (globals.logFormat !== 'text' && globals.logFormat !== 'json') return null;
-  if (!['auto', 'true', 'false'].includes(globals.rootless)) return null;
-  return { globals, rest: argv.slice(i) };
-}
-
-/** The command name of a call (`run`, `state`...), or null when the call is unusual: the
- *  launcher names the bundle's code cache after it and sets the V8 flags of create, run and exec by it. */
-export function commandWord(argv: string[]): string | null {
-  const word = scanGlobals(argv)?.rest[0];
-  return word !== undefined && /^[a-z]{1,16}$/.test(word) ? word : null;
-}
-
-// the simple shapes engines send: the command, its flags, then positionals
-interface FastShape {
-  /** boolean flags: spelling -> argument name */
-  flags?: Record<string, string>;
-  /** flags with a value from a fixed list: spelling -> [argument name, allowed values] */
-  choices?: Record<string, [string, string[]]>;
-  /** flags with a free value: spelling -> argument name */
-  values?: Record<string, string>;
-  defaults?: Record<string, unknown>;
-  min: number;
-  max: number;
-  names: string[];
-}
-
-const FORMAT: [string, string[]] = ['format', ['table', 'json']];
-const CREATE_SHAPE: FastShape = {
-  flags: { '--no-pivot': 'noPivot', '--no-new-keyring': 'noNewKeyring' },
-  values: { '--bundle': 'bundle', '-b': 'bundle', '--pid-file': 'pidFile', '--console-socket': 'consoleSocket', '--preserve-fds': 'preserveFds' },
-  min: 1,
-  max: 1,
-  names: ['id'],
-};
-const TEXT_FORMAT: [string, string[]] = ['format', ['text', 'json']];
-const FAIL_ON: [string, string[]] = ['failOn', ['high', 'medium', 'low', 'none']];
-const FAST: Record<string, FastShape> = {
-  state: { min: 1, max: 1, names: ['id'] },
-  start: { min: 1, max: 1, names: ['id'] },
-  pause: { min: 1, max: 1, names: ['id'] },
-  resume: { min: 1, max: 1, names: ['id'] },
-  kill: { flags: { '--all': 'all', '-a': 'all' }, min: 1, max: 2, names: ['id', 'signal'] },
-  delete: { flags: { '--force': 'force', '-f': 'force' }, min: 1, max: 1, names: ['id'] },
-  ps: { choices: { '--format': FORMAT, '-f': FORMAT }, defaults: { format: 'table' }, min: 1, max: 1, names: ['id'] },
-  create: CREATE_SHAPE,
-  run: { ...CREATE_SHAPE, flags: { ...CREATE_SHAPE.flags, '--detach': 'detach', '-d': 'detach', '--keep': 'keep' } },
-  audit: {
-    choices: { '--format': TEXT_FORMAT, '--fail-on': FAIL_ON },
-    values: { '--bundle': 'bundle', '-b': 'bundle' },
-    defaults: { format: 'text', failOn: 'high' },
-    min: 0,
-    max: 1,
-    names: ['id'],
-  },
-  info: { choices: { '--format': TEXT_FORMAT }, defaults: { format: 'text' }, min: 0, max: 0, names: [] },
-  list: {
-    flags: { '--quiet': 'quiet', '-q': 'quiet' },
-    choices: { '--format': FORMAT, '-f': FORMAT },
-    defaults: { format: 'table' },
-    min: 0,
-    max: 0,
-    names: [],
-  },
-};
-
-// exec: flags, the id, then the command (everything after the id is the command's, as
-// protectExecCommand arranges for yargs)
-const EXEC_BOOLEAN: Record<string, string> = {
-  '--detach': 'detach', '-d': 'detach', '--tty': 'tty', '-t': 'tty', '--no-new-privs': 'noNewPrivs', '--ignore-paused': 'ignorePaused',
-};
-const EXEC_VALUE: Record<string, string> = {
-  '--console-socket': 'consoleSocket', '--cwd': 'cwd', '--user': 'user', '-u': 'user', '--process': 'process', '-p': 'process',
-  '--pid-file': 'pidFile', '--process-label': 'processLabel', '--apparmor': 'apparmor', '--preserve-fds': 'preserveFds',
-};
-const EXEC_ARRAY: Record<string, string> = {
-  '--env': 'env', '-e': 'env', '--additional-gids': 'additionalGids', '-g': 'additionalGids', '--cap': 'cap', '-c': 'cap', '--cgroup': 'cgroup',
-};
-
-function fastParseExec(rest: string[]): { op: string; args: Record<string, unknown> } | null {
-  const args: Record<string, unknown> = { env: [], additionalGids: [], cap: [], preserveFds: 0 };
-  for (const key of Object.values(EXEC_BOOLEAN)) args[key] = false;
-  for (let i = 1; i < rest.length; i++) {
-    const arg = rest[i];
-    if (!arg.startsWith('-') || /^-?\d+$/.test(arg)) {
-      args.id = arg;
-      const command = rest.slice(i + 1);
-      args.command = command[0] === '--' ? command.slice(1) : command;
-      return { op: 'exec', args };
-    }
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
-    if (EXEC_BOOLEAN[name] && name === arg) {
-      args[EXEC_BOOLEAN[name]] = true;
-      continue;
-    }
-    const key = EXEC_VALUE[name] ?? EXEC_ARRAY[name];
-    if (!key) return null;
-    const value = name === arg ? rest[++i] : arg.slice(eq + 1);
-    if (value === undefined) return null;
-    if (EXEC_ARRAY[name]) args[key] = [...((args[key] as string[] | undefined) ?? []), value];
-    else args[key] = value;
-  }
-  return null;
-}
-
-export function fastParse(rest: string[]): { op: string; args: Record<string, unknown> } | null {
-  if (rest[0] === 'exec') return fastParseExec(rest);
-  const shape = FAST[rest[0]];
-  if (!shape) return null;
-  const flags = shape.flags ?? {};
-  const choices = shape.choices ?? {};
-  const values = shape.values ?? {};
-  const args: Record<string, unknown> = { ...shape.defaults };
-  for (const key of Object.values(flags)) args[key] = false;
-  const positionals: string[] = [];
-  for (let i = 1; i < rest.length; i++) {
-    const arg = rest[i];
-    if (!arg.startsWith('-') || /^-?\d+$/.test(arg)) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
-    if (flags[name] && name === arg) {
-      args[flags[name]] = true;
-      continue;
-    }
-    const choice = choices[name];
-    const key = choice?.[0] ?? values[name];
-    if (!key) return null;
-    const value = name === arg ? rest[++i] : arg.slice(eq + 1);
-    if (value === undefined || (choice && !choice[1].includes(value))) return null;
-    args[key] = value;
-  }
-  if (positionals.length < shape.min || positionals.length > shape.max) return null;
-  positionals.forEach((value, i) => (args[shape.names[i]] = value));
-  return { op: rest[0], args };
-}
-
-const EXEC_VALUE_FLAGS = new Set([
-  '--console-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g', '--process', '-p',
-  '--pid-file', '--process-label', '--apparmor', '--cap', '-c', '--preserve-fds', '--cgroup',
-]);
-
-/** `exec ID cmd -c x`: the command's own flags must not reach yargs. Puts a `--` after the id. */
-export function protectExecCommand(argv: string[]): string[] {
-  const scanned = scanGlobals(argv);
-  const start = scanned ? argv.length - scanned.rest.length : argv.indexOf('exec');
-  if (argv[start] !== 'exec') return argv;
-  for (let i = start + 1; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') return argv;
-    if (arg.startsWith('-')) {
-      if (!arg.includes('=') && EXEC_VALUE_FLAGS.has(arg)) i++;
-      continue;
-    }
-    if (argv[i + 1] === '--') return argv;
-    return [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)];
-  }
-  return argv;
-}
-
-
-// Every flag each command takes (yargs defines them too; this table only exists so an unknown
-// flag is named in the error, where yargs would take it for an option with a value and then
-// complain about missing arguments instead).
-interface Flags {
-  boolean: string[];
-  value: string[];
-}
-const GLOBAL_FLAGS: Flags = {
-  boolean: ['--debug', '--systemd-cgroup', '--help', '-h', '--version', '-v'],
-  value: Object.keys(GLOBAL_VALUE_FLAGS),
-};
-const CREATE_FLAGS: Flags = {
-  boolean: ['--no-pivot', '--no-new-keyring'],
-  value: ['--bundle', '-b', '--console-socket', '--pid-file', '--preserve-fds'],
-};
-const NONE: Flags = { boolean: [], value: [] };
-const COMMAND_FLAGS: Record<string, Flags> = {
-  create: CREATE_FLAGS,
-  run: { boolean: [...CREATE_FLAGS.boolean, '--detach', '-d', '--keep'], value: CREATE_FLAGS.value },
-  start: NONE,
-  state: NONE,
-  kill: { boolean: ['--all', '-a'], value: [] },
-  delete: { boolean: ['--force', '-f'], value: [] },
-  list: { boolean: ['--quiet', '-q'], value: ['--format', '-f'] },
-  spec: { boolean: [], value: ['--bundle', '-b'] },
-  features: NONE,
-  exec: { boolean: ['--detach', '-d', '--tty', '-t', '--no-new-privs', '--ignore-paused'], value: [...EXEC_VALUE_FLAGS] },
-  ps: { boolean: [], value: ['--format', '-f'] },
-  pause: NONE,
-  resume: NONE,
-  update: { boolean: [], value: ['--resources', '-r'] },
-  audit: { boolean: [], value: ['--bundle', '-b', '--format', '--fail-on'] },
-  info: { boolean: [], value: ['--format'] },
-};
-
-/** `--resources -` (docker: the JSON on stdin) as `--resources=-`: yargs takes a lone "-" for a
- *  positional argument, which would leave the flag empty and the id unexpected. */
-export function attachDashValues(argv: string[]): string[] {
-  const out: string[] = [];
-  let command: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') return [...out, ...argv.slice(i)];
-    if (!arg.startsWith('-')) command ??= arg;
-    const flags = command === undefined ? GLOBAL_FLAGS : COMMAND_FLAGS[command];
-    if (arg.startsWith('-') && flags?.value.includes(arg) && i + 1 < argv.length) {
-      // the flag's value is never the command name, whatever it looks like
-      out.push(argv[i + 1] === '-' ? `${arg}=-` : arg);
-      if (argv[i + 1] !== '-') out.push(argv[i + 1]);
-      i++;
-      continue;
-    }
-    out.push(arg);
+function defaults(flags: Flags): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, flag] of Object.entries(flags)) {
+    if (flag.type === 'boolean') out[argName(name)] = false;
+    else if (flag.type === 'strings') out[argName(name)] = [];
+    else if (flag.default !== undefined) out[argName(name)] = flag.default;
   }
   return out;
 }
 
-/** The command word: the first argument that is neither a global flag nor its value. */
-export function commandName(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('-')) return arg;
-    if (GLOBAL_FLAGS.value.includes(arg)) i++;
+function setFlag(target: Record<string, unknown>, key: string, flag: Flag, spelling: string, value: string | undefined): void {
+  switch (flag.type) {
+    case 'boolean':
+      if (value !== undefined && value !== 'true' && value !== 'false') throw new UsageError(`${spelling}=${value}: must be true or false`);
+      target[key] = value !== 'false';
+      return;
+    case 'count':
+      if (!/^\d+$/.test(value ?? '')) throw new UsageError(`${spelling} ${value}: must be a non-negative integer`);
+      target[key] = Number(value);
+      return;
+    case 'strings':
+      (target[key] as string[]).push(value ?? '');
+      return;
+    case 'string':
+      if (flag.choices && !flag.choices.includes(value ?? '')) throw new UsageError(`${spelling} ${value}: must be one of ${flag.choices.join(', ')}`);
+      target[key] = value;
   }
+}
+
+/** Parses a whole command line; never throws. */
+export function parseArgv(argv: string[]): Parsed {
+  const globals = defaults(GLOBAL_FLAGS);
+  const args: Record<string, unknown> = {};
+  const positionals: string[] = [];
+  let command: CommandName | undefined;
+  let help = false;
+  let version = false;
+  try {
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i];
+      const wanted: readonly Positional[] = command ? COMMANDS[command].positionals : [];
+      if (wanted[positionals.length]?.variadic) {
+        positionals.push(...(arg === '--' ? argv.slice(i + 1) : argv.slice(i)));
+        break;
+      }
+      if (arg === '--') {
+        positionals.push(...argv.slice(i + 1));
+        break;
+      }
+      if (!arg.startsWith('-') || arg === '-' || /^-\d+$/.test(arg)) {
+        if (command) positionals.push(arg);
+        else if (arg === 'help') help = true;
+        else if (isCommandName(arg)) {
+          command = arg;
+          Object.assign(args, defaults(COMMANDS[arg].flags));
+        } else throw new UsageError(`unknown command "${arg}"`);
+        continue;
+      }
+      if (HELP.includes(arg)) help = true;
+      else if (VERSION.includes(arg)) version = true;
+      else i = readFlag(argv, i, command, args, globals);
+    }
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (help) return { kind: 'help', command, globals: globals as ParsedGlobals };
+    return { kind: 'usage', message: err.message, globals: globals as ParsedGlobals };
+  }
+  if (help) return { kind: 'help', command, globals: globals as ParsedGlobals };
+  if (version) return { kind: 'version', globals: globals as ParsedGlobals };
+  // a bare call prints the help, as runc does
+  if (!command) return { kind: 'help', globals: globals as ParsedGlobals };
+  const usage = placePositionals(command, positionals, args) ?? missingFlag(command, args);
+  if (usage) return { kind: 'usage', message: usage, globals: globals as ParsedGlobals };
+  // the shape of args is the one Args<command> describes: built from the same table
+  return { kind: 'command', name: command, args, globals: globals as ParsedGlobals } as Call;
+}
+
+/** Reads the flag at argv[i] (and its value); returns the index of the last argument it took. */
+function readFlag(argv: string[], i: number, command: CommandName | undefined, args: Record<string, unknown>, globals: Record<string, unknown>): number {
+  const arg = argv[i];
+  const eq = arg.indexOf('=');
+  const spelling = eq > 0 ? arg.slice(0, eq) : arg;
+  let inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+  // `-dt`, `-dp FILE`: one-letter flags bundled
+  const letters = !spelling.startsWith('--') && spelling.length > 2 ? [...spelling.slice(1)].map((c) => `-${c}`) : [spelling];
+  for (const [n, letter] of letters.entries()) {
+    const own = command && lookup(COMMANDS[command].flags, letter);
+    const global = !own && lookup(GLOBAL_FLAGS, letter);
+    const found = own || global;
+    if (!found) throw new UsageError(`unknown flag: ${letters.length > 1 ? letter : spelling}`);
+    const target = own ? args : globals;
+    const last = n === letters.length - 1;
+    if (found.flag.type === 'boolean') {
+      setFlag(target, found.key, found.flag, letter, last ? inline : undefined);
+      continue;
+    }
+    if (!last) throw new UsageError(`${letter} takes a value: it cannot be bundled before other flags`);
+    if (inline === undefined) {
+      if (i + 1 >= argv.length) throw new UsageError(`${spelling} needs a value`);
+      inline = argv[++i];
+    }
+    setFlag(target, found.key, found.flag, spelling, inline);
+  }
+  return i;
+}
+
+function placePositionals(command: CommandName, values: string[], args: Record<string, unknown>): string | undefined {
+  const wanted: readonly Positional[] = COMMANDS[command].positionals;
+  for (const [n, positional] of wanted.entries()) {
+    if (positional.variadic) {
+      args[positional.key] = values.slice(n);
+      return undefined;
+    }
+    if (n < values.length) args[positional.key] = values[n];
+    else if (!positional.optional) return `${command}: missing ${positional.name}`;
+  }
+  if (values.length > wanted.length) return `${command}: unexpected argument "${values[wanted.length]}"`;
   return undefined;
 }
 
-/** runc's ways to ask for help, as `--help`: no command at all (exit 0, not a usage error), and
- *  `help [COMMAND]`; null when argv asks for something else. */
-export function helpRequest(argv: string[]): string[] | null {
-  const name = commandName(argv);
-  if (name === undefined) return ['--help', '-h', '--version', '-v'].some((flag) => argv.includes(flag)) ? null : [...argv, '--help'];
-  if (name !== 'help') return null;
-  const at = argv.indexOf('help');
-  return [...argv.slice(0, at), ...argv.slice(at + 1, at + 2), '--help'];
+function missingFlag(command: CommandName, args: Record<string, unknown>): string | undefined {
+  for (const [name, flag] of Object.entries(COMMANDS[command].flags as Flags))
+    if (flag.type === 'string' && flag.required && args[argName(name)] === undefined) return `${command}: --${name} is required`;
+  return undefined;
 }
 
-/** The first flag that neither the command nor the globals know, or null. */
-export function unknownFlag(argv: string[]): string | null {
-  let command: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') break;
-    if (!arg.startsWith('-') || /^-\d+$/.test(arg)) {
-      command ??= arg;
-      continue;
-    }
-    // single-letter bundles (-dt) and unknown commands are left to yargs
-    if (/^-[a-zA-Z]{2,}$/.test(arg)) continue;
-    // `-r=-` too: attachDashValues writes a short flag's "-" value so
-    const name = arg.split('=')[0];
-    const flags = command === undefined ? GLOBAL_FLAGS : COMMAND_FLAGS[command];
-    if (!flags) continue;
-    // spec's --rootless is its own boolean
-    const own = command === 'spec' && name === '--rootless' ? 'boolean' : undefined;
-    const kind =
-      own ??
-      (flags.value.includes(name) || GLOBAL_FLAGS.value.includes(name)
-        ? 'value'
-        : flags.boolean.includes(name) || GLOBAL_FLAGS.boolean.includes(name)
-          ? 'boolean'
-          : undefined);
-    if (!kind) return name;
-    if (kind === 'value' && !arg.includes('=')) i++;
+function flagLines(flags: Flags): string[] {
+  const rows = Object.entries(flags).map(([name, flag]) => {
+    const value = flag.type === 'boolean' ? '' : flag.type === 'string' && flag.choices ? ` ${flag.choices.join('|')}` : flag.type === 'count' ? ' N' : ' VALUE';
+    const spelling = `${flag.short ? `-${flag.short}, ` : '    '}--${name}${value}`;
+    const notes = [
+      flag.type === 'strings' ? 'repeatable' : '',
+      flag.type === 'string' && flag.required ? 'required' : '',
+      'default' in flag && flag.default !== undefined && flag.default !== '' ? `default: ${flag.default}` : '',
+    ].filter(Boolean);
+    return [spelling, flag.describe + (notes.length ? ` (${notes.join(', ')})` : '')];
+  });
+  const width = Math.max(0, ...rows.map(([s]) => s.length));
+  return rows.map(([s, d]) => `  ${s.padEnd(width)}  ${d}`);
+}
+
+function usageLine(name: CommandName): string {
+  const positionals: readonly Positional[] = COMMANDS[name].positionals;
+  const words = positionals.map((p) => (p.variadic ? `[${p.name}..]` : p.optional ? `[${p.name}]` : `<${p.name}>`));
+  return ['tdrun', name, ...words].join(' ');
+}
+
+/** runc-style help: the whole command line, or one command's. */
+export function helpText(command?: CommandName): string {
+  const globalLines = flagLines({
+    ...GLOBAL_FLAGS,
+    help: { type: 'boolean', short: 'h', describe: 'show help' },
+    version: { type: 'boolean', short: 'v', describe: 'print the version' },
+  });
+  if (!command) {
+    const names = Object.keys(COMMANDS) as CommandName[];
+    const width = Math.max(...names.map((n) => usageLine(n).length));
+    return [
+      'tdrun [global options] command [command options] [arguments...]',
+      '',
+      'Commands:',
+      ...names.map((n) => `  ${usageLine(n).padEnd(width)}  ${COMMANDS[n].describe}`),
+      '',
+      'Global options:',
+      ...globalLines,
+      '',
+      "'tdrun help COMMAND' or 'tdrun COMMAND --help' shows a command's flags",
+      '',
+    ].join('\n');
   }
-  return null;
+  const spec: Command = COMMANDS[command];
+  const width = Math.max(0, ...spec.positionals.map((p) => p.name.length));
+  return [
+    usageLine(command),
+    '',
+    spec.describe,
+    ...(spec.positionals.length ? ['', 'Arguments:', ...spec.positionals.map((p) => `  ${p.name.padEnd(width)}  ${p.describe}`)] : []),
+    ...(Object.keys(spec.flags).length ? ['', 'Options:', ...flagLines(spec.flags)] : []),
+    '',
+    'Global options:',
+    ...globalLines,
+    '',
+  ].join('\n');
 }

@@ -1,14 +1,19 @@
-import { TdrunError } from '../errors.ts';
+// What more than one command handler needs.
+import type { Globals } from './flags.ts';
+import { resolveRootless } from '../rootless.ts';
+import type { Args } from './table.ts';
 
-// What every command handler receives from the CLI parser (src/cli.ts), whichever parser ran.
-export interface GlobalArgs {
-  root: string;
-  /** --rootless auto|true|false resolved against our euid */
-  rootless: boolean;
-}
-
-export function parseNonNegative(name: string, raw: unknown): number {
-  const n = typeof raw === 'number' ? raw : Number(raw ?? 0);
-  if (!Number.isInteger(n) || n < 0) throw new TdrunError(`--${name}`, `must be a non-negative integer, not ${String(raw)}`);
-  return n;
+/** create's flags as createContainer's options: `run` takes them too. */
+export function createOptions(args: Args<'create'>, globals: Globals) {
+  return {
+    root: globals.root,
+    id: args.id,
+    bundle: args.bundle ?? process.cwd(),
+    consoleSocket: args.consoleSocket || null,
+    pidFile: args.pidFile || null,
+    preserveFds: args.preserveFds,
+    noPivot: args.noPivot,
+    noNewKeyring: args.noNewKeyring,
+    rootless: resolveRootless(globals.rootless),
+  };
 }

@@ -1,7 +1,8 @@
 // `tdrun delete [--force] ID`
 import { deleteContainer } from '../container/delete.ts';
-import type { GlobalArgs } from './common.ts';
+import type { Globals } from './flags.ts';
+import type { Args } from './table.ts';
 
-export async function command(args: GlobalArgs & { id: string; force: boolean }): Promise<void> {
-  await deleteContainer(args.root, args.id, args.force);
+export async function command(args: Args<'delete'>, globals: Globals): Promise<void> {
+  await deleteContainer(globals.root, args.id, args.force);
 }

@@ -5,28 +5,10 @@ import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
 import type { ContainerRecord } from '../state/store.ts';
 import { execProcess } from '../container/exec.ts';
-import { parseNonNegative, type GlobalArgs } from './common.ts';
+import type { Globals } from './flags.ts';
+import type { Args } from './table.ts';
 
-export interface ExecArgs extends GlobalArgs {
-  id: string;
-  command: string[];
-  process?: string;
-  consoleSocket?: string;
-  pidFile?: string;
-  detach: boolean;
-  tty: boolean;
-  cwd?: string;
-  env: string[];
-  user?: string;
-  additionalGids: (string | number)[];
-  cap: string[];
-  noNewPrivs: boolean;
-  preserveFds?: number | string;
-  ignorePaused: boolean;
-  apparmor?: string;
-  processLabel?: string;
-  cgroup?: string[];
-}
+type ExecArgs = Args<'exec'>;
 
 function parseId(flag: string, raw: string | number): number {
   const n = Number(raw);
@@ -66,10 +48,10 @@ function processFromFlags(args: ExecArgs, record: ContainerRecord): Process {
   return proc;
 }
 
-export async function command(args: ExecArgs): Promise<number> {
+export async function command(args: ExecArgs, globals: Globals): Promise<number> {
   if (args.apparmor) throw new TdrunError('--apparmor', 'not supported by tdrun');
   if (args.processLabel) throw new TdrunError('--process-label', 'not supported by tdrun');
-  if (args.cgroup?.length) throw new TdrunError('--cgroup', 'not supported by tdrun yet');
+  if (args.cgroup.length) throw new TdrunError('--cgroup', 'not supported by tdrun yet');
   if (args.process && args.command.length) throw new TdrunError('exec', 'give either --process or a command, not both');
   if (!args.process && args.command.length === 0) throw new TdrunError('exec args cannot be empty');
   let processOf: (record: ContainerRecord) => Process;
@@ -86,14 +68,14 @@ export async function command(args: ExecArgs): Promise<number> {
     processOf = (record) => processFromFlags(args, record);
   }
   return execProcess({
-    root: args.root,
+    root: globals.root,
     id: args.id,
     terminal,
     processOf,
     consoleSocket: args.consoleSocket ? resolve(args.consoleSocket) : null,
     pidFile: args.pidFile || null,
     detach: args.detach,
-    preserveFds: parseNonNegative('preserve-fds', args.preserveFds),
+    preserveFds: args.preserveFds,
     ignorePaused: args.ignorePaused,
   });
 }

@@ -1,7 +1,8 @@
 // `tdrun pause ID`
 import { pauseContainer } from '../container/pause.ts';
-import type { GlobalArgs } from './common.ts';
+import type { Globals } from './flags.ts';
+import type { Args } from './table.ts';
 
-export function command(args: GlobalArgs & { id: string }): void {
-  pauseContainer(args.root, args.id);
+export function command(args: Args<'pause'>, globals: Globals): void {
+  pauseContainer(globals.root, args.id);
 }

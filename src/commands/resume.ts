@@ -1,7 +1,8 @@
 // `tdrun resume ID`
 import { resumeContainer } from '../container/resume.ts';
-import type { GlobalArgs } from './common.ts';
+import type { Globals } from './flags.ts';
+import type { Args } from './table.ts';
 
-export function command(args: GlobalArgs & { id: string }): void {
-  resumeContainer(args.root, args.id);
+export function command(args: Args<'resume'>, globals: Globals): void {
+  resumeContainer(globals.root, args.id);
 }

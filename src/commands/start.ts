@@ -1,7 +1,8 @@
 // `tdrun start ID`
 import { startContainer } from '../container/start.ts';
-import type { GlobalArgs } from './common.ts';
+import type { Globals } from './flags.ts';
+import type { Args } from './table.ts';
 
-export async function command(args: GlobalArgs & { id: string }): Promise<void> {
-  await startContainer(args.root, args.id);
+export async function command(args: Args<'start'>, globals: Globals): Promise<void> {
+  await startContainer(globals.root, args.id);
 }
