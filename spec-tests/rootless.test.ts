@@ -113,6 +113,25 @@ describe.skipIf(!!why)('rootless tdrun, as an unprivileged user', () => {
     expect(r.stdout).toMatch(new RegExp(`\\b0\\s+${user.uid}\\s+1\\b`));
   });
 
+  it("root of the user's own namespace (unshare -r, as rootless podman calls runtimes) is rootless by --rootless auto, as in runc", async () => {
+    const dir = join(rt.bundles, `unshare-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    cpSync(templateRootfs, join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
+    chownSync(dir, user.uid, user.gid);
+    const id = rt.id('unshare');
+    // inside: euid 0, but the namespace maps no host root. Without the auto rule, tdrun would
+    // make cgroups (EACCES) and put its state in /run/tdrun (EACCES)
+    const script = `${tdrunBin} spec --rootless && sed -i 's/"terminal": true/"terminal": false/; s/"sh"$/"sleep", "300"/' config.json && ${tdrunBin} run -d ${id}`;
+    ok(await user.exec('unshare', ['--user', '--map-root-user', 'sh', '-c', script], { cwd: dir }), 'unshare -r tdrun run -d');
+    const listed = JSON.parse(ok(await user.tdrun(['list', '--format', 'json']), 'list').stdout);
+    const c = listed.find((s: { id: string }) => s.id === id);
+    expect(c?.status).toBe('running');
+    expect(existsSync(join(user.runtimeDir, 'tdrun', id))).toBe(true);
+    // the container's root is root of the unshare namespace: the user, on the host
+    expect(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${c.pid}/status`, 'utf8'))?.[1]).toBe(String(user.uid));
+    ok(await user.tdrun(['delete', '-f', id]), 'delete -f');
+  });
+
   it('a state root needs XDG_RUNTIME_DIR set and owned by the user (or --root)', async () => {
     const unset = await user.tdrun(['list'], { env: { ...user.env, XDG_RUNTIME_DIR: undefined } });
     expect(unset.code).toBe(1);
