@@ -93,7 +93,8 @@ describe.skipIf(!!why)('cli', () => {
     exec.kill('SIGUSR1');
     await waitFor(() => existsSync(join(b.dir, 'out/exec/sig')));
     exec.kill('SIGTERM');
-    expect((await execed).code).toBe(7);
+    const execResult = await execed;
+    expect(execResult.code, execResult.stderr).toBe(7);
     expect(readFileSync(join(b.dir, 'out/exec/sig'), 'utf8')).toBe('usr1\nterm\n');
     run.kill('SIGTERM');
     expect((await ran).code).toBe(7);

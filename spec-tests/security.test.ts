@@ -1,4 +1,4 @@
-// design.md's security list: each test attempts the attack of one runc CVE class.
+// README, "Security measures": each test attempts the attack of one runc CVE class.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
@@ -35,7 +35,7 @@ afterAll(() => rt.cleanup());
 
 const hostEtcMounts = () => mountsUnder('/etc');
 
-describe.skipIf(!!why)('security (design.md)', () => {
+describe.skipIf(!!why)('security (runc CVE classes)', () => {
   it('CVE-2021-30465 class: a mount destination that is a symlink to /etc mounts inside the rootfs, never on the host', async () => {
     const before = hostEtcMounts();
     const hostPasswd = readFileSync('/etc/passwd', 'utf8');

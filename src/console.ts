@@ -1,10 +1,10 @@
 // The pty side of `run`/`exec` with a terminal and no --console-socket: tdrun itself receives
 // the pty master from tdrun-init and copies bytes between it and its own stdio, with our
 // terminal (if stdin is one) in raw mode so keys reach the container unprocessed.
-import { writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { native } from './native.ts';
 import { markStreamsUsed } from './stdio.ts';
+import { writeAll } from './files.ts';
 
 export interface ConsoleSession {
   /** Resolves when the container side of the pty is closed (every slave fd gone). */
@@ -13,21 +13,12 @@ export interface ConsoleSession {
   resize(): void;
   /** Puts our terminal back as it was and closes the master. */
   restore(): void;
+  /** Once the process exited: lets its last output reach us, without waiting on a pty that a
+   *  leftover background process still holds open, then restores. */
+  drain(): Promise<void>;
   /** Stops our side of the relay, leaving the terminal raw and the master open, for the
    *  supervisor to carry on (src/container/supervise.ts); the settings restore() would put back. */
   handOver(): { master: number; savedTerminal: Buffer | undefined };
-}
-
-function writeAll(fd: number, data: Buffer): void {
-  let off = 0;
-  while (off < data.length) {
-    try {
-      off += writeSync(fd, data, off, data.length - off);
-    } catch (err) {
-      // libuv made the master non-blocking for reading; keystrokes are small, so wait it out
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-    }
-  }
 }
 
 export function attachConsole(master: number): ConsoleSession {
@@ -68,6 +59,10 @@ export function attachConsole(master: number): ConsoleSession {
   return {
     closed,
     resize,
+    async drain() {
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 500))]);
+      this.restore();
+    },
     handOver() {
       restored = true;
       stdin.off('data', onInput);

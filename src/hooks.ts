@@ -7,9 +7,22 @@ import { warn } from './log.ts';
 
 export type HookKind = 'prestart' | 'createRuntime' | 'poststart' | 'poststop';
 
-// enough of a failing hook's output to tell why, without flooding a one-line error
-const OUTPUT_LIMIT = 1024;
-const OUTPUT_GRACE_MS = 100;
+// How a hook runs is said once, in addon/init/hooks.h (tdrun-init runs createContainer and
+// startContainer hooks the same way): the first OUTPUT_LIMIT bytes of its stdout and stderr end
+// the error of a failed one, its exit decides, and what it left behind holding its output gets
+// OUTPUT_GRACE_MS to finish writing. spec-tests/hooks.test.ts checks both sides, and these
+// numbers against hooks.h.
+export const OUTPUT_LIMIT = 1024;
+export const OUTPUT_GRACE_MS = 100;
+
+/** Output as it appears in an error: trimmed, each run of white space with a line break as " / ". */
+export function oneLine(output: Buffer): string {
+  // C's isspace(): tdrun-init's oneLine() reads it so
+  return output
+    .toString('utf8')
+    .replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')
+    .replace(/[ \t\n\v\f\r]*\n[ \t\n\v\f\r]*/g, ' / ');
+}
 
 function envObject(env: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -38,9 +51,12 @@ async function runOne(kind: HookKind, hook: Hook, stateJson: string): Promise<vo
       reject(err instanceof TdrunError ? err : new TdrunError(what, describe(err)));
       return;
     }
-    let output = '';
+    const output: Buffer[] = [];
+    let kept = 0;
     const collect = (chunk: Buffer) => {
-      if (output.length < OUTPUT_LIMIT) output += chunk.toString('utf8');
+      if (kept >= OUTPUT_LIMIT) return;
+      output.push(chunk.subarray(0, OUTPUT_LIMIT - kept));
+      kept += output[output.length - 1].length;
     };
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
@@ -72,7 +88,7 @@ async function runOne(kind: HookKind, hook: Hook, stateJson: string): Promise<vo
       if (timedOut) why = `timed out after ${hook.timeout}s`;
       else if (signal) why = `killed by signal ${signalNumber(signal)}`;
       else why = `exit status ${code}`;
-      const out = output.trim().slice(0, OUTPUT_LIMIT).replace(/\s*\n\s*/g, ' / ');
+      const out = oneLine(Buffer.concat(output));
       reject(new TdrunError(what, out ? `${why}, output: ${out}` : why));
     };
     child.on('exit', (code, signal) => {

@@ -32,10 +32,6 @@ export function logFlags(): string[] {
   return [...(setup.file ? ['--log', setup.file, '--log-format', setup.format] : []), ...(setup.debug ? ['--debug'] : [])];
 }
 
-export function isDebug(): boolean {
-  return setup.debug;
-}
-
 // text format: the log gets exactly the line printed on stderr
 function writeLog(level: 'error' | 'warning' | 'debug', msg: string, textLine: string): void {
   if (!setup.file) return;

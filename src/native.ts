@@ -23,8 +23,10 @@ export interface Native {
   spawn(path: string, argv: string[], env: string[], fds: number[]): number;
   /** AF_UNIX SOCK_STREAM socketpair, both ends O_CLOEXEC. */
   socketpair(): [number, number];
-  /** flock(2). Returns false only when `wait` is false and the lock is held elsewhere. */
-  flock(fd: number, op: 'shared' | 'exclusive' | 'unlock', wait: boolean): boolean;
+  /** flock(2) LOCK_EX. Returns false only when `wait` is false and the lock is held elsewhere. */
+  flock(fd: number, wait: boolean): boolean;
+  /** poll(2) until fd takes more output (a non-blocking fd that answered EAGAIN). */
+  waitWritable(fd: number): void;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants (the container init after tdrun-init's
    *  first stage exits) become our children, so `run` and `exec` can collect their exit status. */
   setChildSubreaper(): void;

@@ -1,4 +1,5 @@
 import { stdio } from './stdio.ts';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { compileCreatePlan, compileExecPlan, compileMount, compileSeccomp } from
 import { defaultSpec } from './spec/default-config.ts';
 import { MOUNT_ATTR, MS } from './spec/mount-options.ts';
 import type { Spec } from './spec/types.ts';
+import { projectRoot } from './paths.ts';
 
 // this kernel knows every capability tdrun does: pretend it stops at CAP_AUDIT_READ, as 5.3-5.7 do
 vi.mock('node:fs', async (importOriginal) => {
@@ -404,5 +406,66 @@ describe('compileSeccomp', () => {
     expect(compileExecPlan({ cwd: '/', args: ['x'] }, o).seccomp).toBeNull();
     const withProfile = compileExecPlan({ cwd: '/', args: ['x'] }, { ...o, seccomp: { profile: { defaultAction: 'SCMP_ACT_KILL' }, state } });
     expect(withProfile.seccomp?.defaultAction).toBe(0);
+  });
+});
+
+// The plan is written by src/plan.ts and read by addon/init/plan.cc, which refuses a member it
+// does not read: its unit tests (ctest), then the plans compiled here, handed to it as they are.
+describe("the plan as tdrun-init reads it (addon/init/plan.cc, ctest's plan-test)", () => {
+  const planTest = join(projectRoot, 'build/plan-test');
+  const state = { ociVersion: '1.3.0', id: 'c1', status: 'creating' as const, bundle: '/b', annotations: {} };
+
+  it('passes its unit tests', () => {
+    const r = spawnSync('ctest', ['--test-dir', 'build', '-R', '^plan$', '--output-on-failure'], { cwd: projectRoot, encoding: 'utf8' });
+    expect(r.error, 'ctest must be installed (cmake brings it)').toBeUndefined();
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it('reads every member of the plans src/plan.ts compiles, create and exec', () => {
+    const full = defaultSpec({ rootless: false });
+    full.hostname = 'h';
+    full.domainname = 'd';
+    full.process!.terminal = true;
+    full.process!.consoleSize = { height: 24, width: 80 };
+    full.process!.oomScoreAdj = 100;
+    full.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 };
+    full.process!.user = { ...full.process!.user!, umask: 0o027, additionalGids: [5] };
+    full.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+    full.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }];
+    full.linux!.namespaces!.push({ type: 'user' }, { type: 'time' });
+    full.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    full.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    full.linux!.timeOffsets = { monotonic: { secs: 1, nanosecs: 0 } };
+    full.linux!.seccomp = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: ['SCMP_ARCH_X86'],
+      flags: ['SECCOMP_FILTER_FLAG_LOG'],
+      listenerPath: '/run/listener.sock',
+      syscalls: [
+        { names: ['kill'], action: 'SCMP_ACT_ALLOW', args: [{ index: 1, value: 9, op: 'SCMP_CMP_EQ' }] },
+        { names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' },
+      ],
+    };
+    full.mounts!.push({ destination: '/data', type: 'bind', source: 'file', options: ['rbind', 'rro', 'rprivate'] });
+    full.hooks = { createContainer: [{ path: '/bin/hook', args: ['hook'], env: ['X=1'], timeout: 5 }], startContainer: [{ path: '/bin/true' }] };
+    const execOpts = { id: 'c1', initPid: 1, namespaces: full.linux!.namespaces!, consoleSocket: '/tmp/sock', consoleSocketFd: 3, preserveFds: 1, cgroup: { paths: {} } };
+    const plans = {
+      'create-default': compileCreatePlan(defaultSpec({ rootless: false }), opts()),
+      'create-full': compileCreatePlan(full, opts()),
+      'create-no-process': compileCreatePlan({ ...defaultSpec({ rootless: false }), process: undefined }, opts()),
+      exec: compileExecPlan(full.process!, { ...execOpts, seccomp: { profile: full.linux!.seccomp, state } }),
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'tdrun-plans-'));
+    try {
+      const files = Object.entries(plans).map(([name, plan]) => {
+        writeFileSync(join(dir, name), JSON.stringify(plan));
+        return join(dir, name);
+      });
+      const r = spawnSync(planTest, files, { encoding: 'utf8' });
+      expect(r.error, `${planTest} (npm run build)`).toBeUndefined();
+      expect(r.stdout.trim().split('\n')).toEqual(files.map((f) => `${f}: ok`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
 // The wire protocol between tdrun and tdrun-init; mirrors addon/init/protocol.h (read it for the
-// message sequence). A 12-byte header { u32 type; i32 value; u32 length } then the payload.
-import { readSync, writeSync } from 'node:fs';
+// message sequence; src/protocol.test.ts holds the two to the same numbers). A 12-byte header
+// { u32 type; i32 value; u32 length } then the payload.
+import { readSync } from 'node:fs';
+import { writeAll } from './files.ts';
 
 export const enum Msg {
   Plan = 1,
@@ -21,9 +23,9 @@ export interface Message {
   payload: Buffer;
 }
 
-export const HEADER_BYTES = 12;
+const HEADER_BYTES = 12;
 
-export function encodeMessage(type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0)): Buffer {
+function encodeMessage(type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0)): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt32LE(type, 0);
@@ -33,9 +35,7 @@ export function encodeMessage(type: Msg, value = 0, payload: Buffer | string = B
 }
 
 export function sendMessage(fd: number, type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0)): void {
-  const data = encodeMessage(type, value, payload);
-  let off = 0;
-  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+  writeAll(fd, encodeMessage(type, value, payload));
 }
 
 function readFully(fd: number, length: number): Buffer | null {

@@ -8,9 +8,32 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
 #include "process.h"
 
 namespace hooks {
+
+std::string oneLine(const std::string& output) {
+  size_t begin = 0, end = output.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(output[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(output[end - 1]))) --end;
+  std::string line;
+  for (size_t i = begin; i < end;) {
+    if (!std::isspace(static_cast<unsigned char>(output[i]))) {
+      line += output[i++];
+      continue;
+    }
+    size_t run = i;
+    while (i < end && std::isspace(static_cast<unsigned char>(output[i]))) ++i;
+    std::string spaces = output.substr(run, i - run);
+    line += spaces.find('\n') == std::string::npos ? spaces : " / ";
+  }
+  return line;
+}
+
 namespace {
 
 // The state travels in a memfd rather than a pipe: nothing blocks on a hook that never reads
@@ -32,8 +55,8 @@ Status stateFile(const std::string& state, int& fd) {
 }
 
 // In the child, before execve: async-signal-safe calls only (no allocation after fork).
-[[noreturn]] void child(const plan::Hook& h, char* const* argv, char* const* envp, int stdinFd, int errPipe) {
-  if (dup2(stdinFd, 0) < 0) {
+[[noreturn]] void child(const plan::Hook& h, char* const* argv, char* const* envp, int stdinFd, int outFd, int errPipe) {
+  if (dup2(stdinFd, 0) < 0 || dup2(outFd, 1) < 0 || dup2(outFd, 2) < 0) {
     int err = errno;
     (void)!write(errPipe, &err, sizeof err);
     _exit(127);
@@ -47,34 +70,83 @@ Status stateFile(const std::string& state, int& fd) {
   _exit(127);
 }
 
-Status waitHook(const char* kind, const plan::Hook& h, pid_t pid) {
-  if (h.timeout > 0) {
-    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd < 0) {
+int64_t nowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Reads what the hook wrote so far, keeping the first kOutputLimit bytes; false once every writer
+// has closed the pipe.
+bool readOutput(int fd, std::string& out) {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, std::min(size_t(n), kOutputLimit - std::min(kOutputLimit, out.size())));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && errno == EAGAIN;
+  }
+}
+
+// Waits for the hook's exit (killing it at its timeout), reading its output meanwhile, then
+// gives what it left behind kOutputGraceMs to finish writing.
+Status waitHook(const char* kind, const plan::Hook& h, pid_t pid, int outFd) {
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    int err = errno;
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return fail(err, "%s hook %s: pidfd_open", kind, h.path.c_str());
+  }
+  std::string out;
+  bool outOpen = true, timedOut = false;
+  const int64_t deadline = h.timeout > 0 ? nowMs() + int64_t(h.timeout) * 1000 : -1;
+  for (;;) {
+    pollfd fds[2] = {{pidfd, POLLIN, 0}, {outOpen ? outFd : -1, POLLIN, 0}};
+    int wait = deadline < 0 ? -1 : int(std::max<int64_t>(0, deadline - nowMs()));
+    int r = poll(fds, 2, wait);
+    if (r < 0 && errno == EINTR) continue;
+    if (r == 0) {
+      timedOut = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    if (r < 0) {
       int err = errno;
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
-      return fail(err, "%s hook %s: pidfd_open", kind, h.path.c_str());
+      close(pidfd);
+      return fail(err, "%s hook %s: poll", kind, h.path.c_str());
     }
-    pollfd pfd = {pidfd, POLLIN, 0};
-    int r;
-    do r = poll(&pfd, 1, h.timeout * 1000);
-    while (r < 0 && errno == EINTR);
-    close(pidfd);
-    if (r == 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-      return fail(0, "%s hook %s: timed out after %ds", kind, h.path.c_str(), h.timeout);
-    }
+    if (fds[1].revents) outOpen = readOutput(outFd, out);
+    if (fds[0].revents) break;
+  }
+  close(pidfd);
+  const int64_t graceEnd = nowMs() + kOutputGraceMs;
+  while (outOpen) {
+    pollfd pfd = {outFd, POLLIN, 0};
+    int r = poll(&pfd, 1, int(std::max<int64_t>(0, graceEnd - nowMs())));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    outOpen = readOutput(outFd, out);
   }
   int status;
   pid_t r;
   do r = waitpid(pid, &status, 0);
   while (r < 0 && errno == EINTR);
   if (r < 0) return fail(errno, "%s hook %s: waitpid", kind, h.path.c_str());
-  if (WIFSIGNALED(status)) return fail(0, "%s hook %s: killed by signal %d", kind, h.path.c_str(), WTERMSIG(status));
-  if (WEXITSTATUS(status) != 0) return fail(0, "%s hook %s: exit status %d", kind, h.path.c_str(), WEXITSTATUS(status));
-  return ok();
+  char why[64];
+  if (timedOut) snprintf(why, sizeof why, "timed out after %ds", h.timeout);
+  else if (WIFSIGNALED(status)) snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(status));
+  else if (WEXITSTATUS(status) != 0) snprintf(why, sizeof why, "exit status %d", WEXITSTATUS(status));
+  else return ok();
+  std::string what = std::string(kind) + " hook " + h.path + ": " + why;
+  std::string shown = oneLine(out);
+  if (!shown.empty()) what += ", output: " + shown;
+  return Status{0, what};
 }
 
 Status runOne(const char* kind, const plan::Hook& h, int stateFd) {
@@ -86,18 +158,25 @@ Status runOne(const char* kind, const plan::Hook& h, int stateFd) {
   envp.push_back(nullptr);
 
   if (lseek(stateFd, 0, SEEK_SET) < 0) return fail(errno, "rewind the hook state");
-  // The child reports a failed execve through this pipe; EOF means the hook is running.
-  int errPipe[2];
+  // The child reports a failed execve through errPipe; EOF means the hook is running. Its
+  // stdout and stderr both go to outPipe.
+  int errPipe[2], outPipe[2];
   if (pipe2(errPipe, O_CLOEXEC) != 0) return fail(errno, "pipe for %s hook %s", kind, h.path.c_str());
-  pid_t pid = fork();
-  if (pid < 0) {
+  if (pipe2(outPipe, O_CLOEXEC) != 0) {
     int err = errno;
     close(errPipe[0]);
     close(errPipe[1]);
+    return fail(err, "pipe for %s hook %s", kind, h.path.c_str());
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    int err = errno;
+    for (int fd : {errPipe[0], errPipe[1], outPipe[0], outPipe[1]}) close(fd);
     return fail(err, "fork %s hook %s", kind, h.path.c_str());
   }
-  if (pid == 0) child(h, argv.data(), envp.data(), stateFd, errPipe[1]);
+  if (pid == 0) child(h, argv.data(), envp.data(), stateFd, outPipe[1], errPipe[1]);
   close(errPipe[1]);
+  close(outPipe[1]);
   int execErr = 0;
   ssize_t n;
   do n = read(errPipe[0], &execErr, sizeof execErr);
@@ -105,9 +184,13 @@ Status runOne(const char* kind, const plan::Hook& h, int stateFd) {
   close(errPipe[0]);
   if (n == sizeof execErr) {
     waitpid(pid, nullptr, 0);
+    close(outPipe[0]);
     return fail(execErr, "%s hook %s", kind, h.path.c_str());
   }
-  return waitHook(kind, h, pid);
+  fcntl(outPipe[0], F_SETFL, O_NONBLOCK);
+  Status s = waitHook(kind, h, pid, outPipe[0]);
+  close(outPipe[0]);
+  return s;
 }
 
 }  // namespace

@@ -18,6 +18,8 @@ struct Json {
   std::string text;  // a string's value, or a number's literal text (parsed at use, exactly)
   std::vector<Json> items;
   std::vector<std::pair<std::string, Json>> members;
+  // set by Reader::get: a member nothing read is a field src/plan.ts sends and tdrun-init ignores
+  mutable bool read = false;
 };
 
 class Parser {
@@ -205,8 +207,22 @@ class Reader {
 
   static const Json* get(const Json& obj, const char* key) {
     for (auto& m : obj.members)
-      if (m.first == key) return &m.second;
+      if (m.first == key) {
+        m.second.read = true;
+        return &m.second;
+      }
     return nullptr;
+  }
+
+  // The first member under `v` that nothing read: the two sides of the plan disagree.
+  bool unread(const Json& v, const std::string& ptr) {
+    for (auto& m : v.members) {
+      if (!m.second.read) return wrong(ptr + "/" + m.first, "not read by tdrun-init (src/plan-types.ts and addon/init/plan.cc disagree)");
+      if (!unread(m.second, ptr + "/" + m.first)) return false;
+    }
+    for (size_t i = 0; i < v.items.size(); ++i)
+      if (!unread(v.items[i], ptr + "/" + std::to_string(i))) return false;
+    return true;
   }
 
   bool wrong(const std::string& ptr, const char* why) {
@@ -264,8 +280,8 @@ class Reader {
 
   template <typename T>
   bool num(const Json& v, T& out, const std::string& ptr, int64_t min, uint64_t max) {
-    uint64_t n;
-    bool negative;
+    uint64_t n = 0;
+    bool negative = false;
     if (!integer(v, min, max, n, negative, ptr)) return false;
     out = negative ? static_cast<T>(-static_cast<int64_t>(n)) : static_cast<T>(n);
     return true;
@@ -561,6 +577,7 @@ bool parse(const std::string& json, Plan& out, std::string& error) {
   if (!Parser(json).document(root, error)) return false;
   Reader r(error);
   readPlan(r, root, out);
+  if (!r.failed()) r.unread(root, "");
   return !r.failed();
 }
 

@@ -1,5 +1,5 @@
 // The wire protocol between the TypeScript orchestrator and tdrun-init.
-// Mirrored by src/protocol.ts; both sides are tested against the same numbers.
+// Mirrored by src/protocol.ts; src/protocol.test.ts reads both and holds them to the same numbers.
 //
 // Transport: a SOCK_STREAM socketpair. tdrun-init gets its end as the fd named in argv[1].
 // Every message is a 12-byte header { u32 type; i32 value; u32 length } (host byte order)

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <string>
@@ -191,10 +192,8 @@ Napi::Value Socketpair(const Napi::CallbackInfo& info) {
 Napi::Value Flock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
-  std::string op = info[1].As<Napi::String>().Utf8Value();
-  bool wait = info[2].As<Napi::Boolean>().Value();
-  int how = op == "shared" ? LOCK_SH : op == "exclusive" ? LOCK_EX : LOCK_UN;
-  if (!wait) how |= LOCK_NB;
+  bool wait = info[1].As<Napi::Boolean>().Value();
+  int how = wait ? LOCK_EX : LOCK_EX | LOCK_NB;
   int rc;
   do rc = flock(fd, how);
   while (rc < 0 && errno == EINTR);
@@ -204,6 +203,16 @@ Napi::Value Flock(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   return Napi::Boolean::New(env, true);
+}
+
+Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pollfd p = {info[0].As<Napi::Number>().Int32Value(), POLLOUT, 0};
+  int rc;
+  do rc = poll(&p, 1, -1);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) throwErrno(env, errno, "poll");
+  return env.Undefined();
 }
 
 Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
@@ -541,6 +550,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("socketpair", Napi::Function::New(env, Socketpair));
   exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("waitWritable", Napi::Function::New(env, WaitWritable));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid));
   exports.Set("tryWaitPid", Napi::Function::New(env, TryWaitPid));

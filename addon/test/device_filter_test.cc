@@ -6,6 +6,7 @@
 // - as root, with a cgroup2 mount (pure v2 or hybrid), the kernel's verifier loads the program and a
 //   child process in a fresh cgroup2 cgroup meets it for real: open and mknod allowed or EPERM.
 #include "node/device_filter.h"
+#include "test/check.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -25,16 +26,10 @@ using device_filter::Exception;
 using device_filter::kAny;
 using device_filter::Policy;
 
+using test::check;
+using test::failures;
+
 namespace {
-
-int failures = 0;
-
-void check(bool ok, const std::string& what) {
-  if (!ok) {
-    failures++;
-    std::fprintf(stderr, "FAIL: %s\n", what.c_str());
-  }
-}
 
 constexpr uint32_t M = BPF_DEVCG_ACC_MKNOD, R = BPF_DEVCG_ACC_READ, W = BPF_DEVCG_ACC_WRITE;
 

@@ -11,7 +11,8 @@ import { deviceState } from '../cgroups/devices.ts';
 import { DEFAULT_DEVICES } from '../plan.ts';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../spec/default-config.ts';
 import { CAPABILITIES, PROC_NS_NAME } from '../spec/kernel.ts';
-import { checkRules, escapePointer, sameFile, sysctlNamespace } from '../spec/rules.ts';
+import { checkRules, escapePointer, sysctlNamespace } from '../spec/rules.ts';
+import { sameFile } from '../files.ts';
 import type { Capabilities, Mount, NamespaceType, Spec } from '../spec/types.ts';
 
 export type Severity = 'high' | 'medium' | 'low';

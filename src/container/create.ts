@@ -4,7 +4,7 @@
 import { join, resolve } from 'node:path';
 import { writeFileAtomically } from '../atomic-file.ts';
 import { native } from '../native.ts';
-import { Msg, sendMessage } from '../protocol.ts';
+import { Msg } from '../protocol.ts';
 import { TdrunError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
@@ -28,7 +28,8 @@ import { lacksHostRoot } from '../rootless.ts';
 import { runHooks } from '../hooks.ts';
 import { noProcessToStart } from './start.ts';
 import { writeIdMaps } from './id-maps.ts';
-import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone, type Helper } from './spawn.ts';
+import { extraFdNumber, InitHelper } from './spawn.ts';
+import { closeQuietly } from '../files.ts';
 
 export interface CreateOptions {
   root: string;
@@ -53,19 +54,7 @@ export interface Created {
   /** startAtOnce: the helper's sync socket, still open for the init's last word; the caller
    *  forwards its signals first (the program may be running before this returns), then calls
    *  readToEnd */
-  execPending: Helper | null;
-}
-
-/** Reads the sync socket to its end and closes it: `create`'s init closes its end at Ready,
- *  `run`'s by its execve (CLOEXEC); an Error sent before that (a startContainer hook, execve
- *  itself) is thrown. */
-export function readToEnd(helper: Helper): void {
-  try {
-    const late = nextMessage(helper);
-    if (late) throw new TdrunError(`unexpected message ${late.type} from tdrun-init after Ready`);
-  } finally {
-    closeQuietly(helper.sync);
-  }
+  execPending: InitHelper | null;
 }
 
 /** systemd socket activation (LISTEN_FDS for this process) passes those fds on, as runc does. */
@@ -128,7 +117,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
       process: spec.process,
       ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}),
-      useTerminal: terminal,
       rootless: opts.rootless,
     };
     writeRecord(root, record);
@@ -158,22 +146,16 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       rootless: opts.rootless,
     });
 
-    let helper;
+    let helper: InitHelper;
     try {
-      helper = spawnHelper(preserveFds, extra);
+      helper = InitHelper.spawn(preserveFds, extra);
     } finally {
       if (consoleTheirs >= 0) closeQuietly(consoleTheirs);
     }
-    const helperPid = helper.pid;
-    let helperReaped = false;
-    undo.push(() => closeQuietly(helper.sync));
-    // first of the two on a failure: a helper that saw its socket close first would say so
-    undo.push(async () => {
-      if (!helperReaped) await killAndReap(helperPid);
-    });
+    undo.push(() => helper.abort());
     debug(`create ${id}: tdrun-init spawned`);
     // the plan first: tdrun-init makes the namespaces that do not depend on the cgroups meanwhile
-    sendPlan(helper, plan);
+    helper.sendPlan(plan);
     if (hasCgroup(placement)) {
       cgroups = createCgroups(placement, spec.linux?.resources);
       // before the cgroups' own undo: one that existed before would keep the device program
@@ -181,7 +163,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       debug(`create ${id}: cgroups made`);
     }
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
-    sendMessage(helper.sync, Msg.CgroupsReady);
+    helper.send(Msg.CgroupsReady);
 
     const state = (status: State['status'], pid?: number): State => ({
       ociVersion: spec.ociVersion,
@@ -195,11 +177,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     let initPid = 0;
     let initStartTime: number | null = null;
     for (;;) {
-      const msg = nextMessage(helper);
+      const msg = helper.next();
       if (!msg) throw new TdrunError('init exited unexpectedly');
       if (msg.type === Msg.NeedIdMaps) {
         writeIdMaps(msg.value, spec);
-        sendMessage(helper.sync, Msg.IdMapsDone);
+        helper.send(Msg.IdMapsDone);
       } else if (msg.type === Msg.ChildPid) {
         initPid = msg.value;
         debug(`create ${id}: init pid ${initPid}`);
@@ -208,21 +190,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         if (initStartTime === null) throw new TdrunError('init exited unexpectedly');
         const membershipNs = spec.linux?.namespaces?.some((n) => n.type === 'pid') ? 'pid' : 'mnt';
         record.membership = { ns: membershipNs, id: msg.payload.toString('utf8') };
-        undo.push(async () => {
-          try {
-            process.kill(initPid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-          await waitGone([initPid]);
-        });
-        await native().waitPid(helperPid);
-        helperReaped = true;
+        await helper.childStarted(msg);
       } else if (msg.type === Msg.RunRuntimeHooks) {
         const creating = state('creating', initPid);
         await runHooks('prestart', spec.hooks?.prestart, creating);
         await runHooks('createRuntime', spec.hooks?.createRuntime, creating);
-        sendMessage(helper.sync, Msg.RuntimeHooksDone, 0, JSON.stringify(creating));
+        helper.send(Msg.RuntimeHooksDone, 0, JSON.stringify(creating));
       } else if (msg.type === Msg.Ready) {
         debug(`create ${id}: init ready`);
         break;
@@ -231,7 +204,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       }
     }
     if (!initPid || initStartTime === null) throw new TdrunError('tdrun-init reported ready without the init pid');
-    if (!opts.startAtOnce) readToEnd(helper);
+    if (!opts.startAtOnce) helper.readToEnd();
 
     record.pid = initPid;
     record.initStartTime = initStartTime;

@@ -2,18 +2,18 @@
 // Safe to run twice at once: the per-id lock serialises, and the second finds nothing.
 import { existsSync } from 'node:fs';
 import { TdrunError } from '../errors.ts';
-import { markThinCall } from '../code-cache.ts';
 import { containerDir, readRecord, removeContainerDir, type ContainerRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
-import { currentStatus, requireStatus, type Status } from '../state/lifecycle.ts';
+import { requireStatus } from '../state/transitions.ts';
+import type { ContainerStatus } from '../spec/types.ts';
 import { listPids, removeCgroups, thaw } from '../cgroups/index.ts';
 import { warn } from '../log.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
-import { containerPids } from './kill.ts';
-import { waitGone } from './spawn.ts';
+import { containerPids } from './members.ts';
+import { waitGone } from '../processes.ts';
 import { hookState } from './state.ts';
 
-async function killEverything(record: ContainerRecord, status: Status, pids: number[]): Promise<void> {
+async function killEverything(record: ContainerRecord, status: ContainerStatus, pids: number[]): Promise<void> {
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -26,10 +26,11 @@ async function killEverything(record: ContainerRecord, status: Status, pids: num
   if (!(await waitGone(pids))) throw new TdrunError('processes of the container did not exit after SIGKILL');
 }
 
-export async function deleteContainer(root: string, id: string, force: boolean): Promise<void> {
-  const missing = (): void => {
+/** False when --force found no container of that id (not an error, and nothing done). */
+export async function deleteContainer(root: string, id: string, force: boolean): Promise<boolean> {
+  const missing = (): false => {
     if (!force) throw new TdrunError('container does not exist');
-    markThinCall();
+    return false;
   };
   if (!existsSync(containerDir(root, id))) return missing();
   const lock = lockContainer(root, id);
@@ -42,11 +43,9 @@ export async function deleteContainer(root: string, id: string, force: boolean):
       // a directory without a readable record: only --force may clear it away
       if (!force) throw err;
       removeContainerDir(root, id);
-      return;
+      return true;
     }
-    const status = currentStatus(record);
-    // like runc, a created (never started) container may be deleted without --force
-    if (!force && status !== 'created') requireStatus('delete', record, ['stopped']);
+    const status = requireStatus(force ? 'delete --force' : 'delete', record);
     const pids = containerPids(record, status !== 'stopped');
     if (status !== 'stopped' || pids.length > 0) await killEverything(record, status, pids);
     // processes that containerPids left alone: the cgroup is shared with something else and stays
@@ -56,6 +55,7 @@ export async function deleteContainer(root: string, id: string, force: boolean):
     removeContainerDir(root, id);
     // runtime-spec: poststop hooks run after the container is deleted, before delete returns
     await runHooksWarnOnly('poststop', record.hooks?.poststop, hookState(record, 'stopped'));
+    return true;
   } finally {
     lock.release();
   }

@@ -5,14 +5,14 @@ import { native } from '../native.ts';
 import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
 import { compileExecPlan } from '../plan.ts';
-import type { ContainerStatus, LinuxNamespace } from '../spec/types.ts';
+import type { LinuxNamespace } from '../spec/types.ts';
 import { readRecord, type ContainerRecord } from '../state/store.ts';
-import { currentStatus } from '../state/lifecycle.ts';
+import { requireStatus } from '../state/transitions.ts';
 import { Msg } from '../protocol.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
-import { closeQuietly, extraFdNumber, killAndReap, nextMessage, sendPlan, spawnHelper, waitGone } from './spawn.ts';
+import { extraFdNumber, InitHelper } from './spawn.ts';
+import { closeQuietly } from '../files.ts';
 import { writeFileAtomically } from '../atomic-file.ts';
-import { drainConsole } from './run.ts';
 import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
 import { waitAttached } from './supervise.ts';
@@ -31,15 +31,6 @@ export interface ExecOptions {
   ignorePaused: boolean;
 }
 
-/** The container's status, when a process may be exec'd in it. */
-function checkStatus(record: ContainerRecord, ignorePaused: boolean): ContainerStatus {
-  const status = currentStatus(record);
-  if (status === 'stopped') throw new TdrunError('cannot exec in a stopped container');
-  if (status === 'creating') throw new TdrunError('cannot exec in a container that is being created');
-  if (status === 'paused' && !ignorePaused) throw new TdrunError('cannot exec in a paused container');
-  return status;
-}
-
 export async function execProcess(opts: ExecOptions): Promise<number> {
   const ownConsole = opts.terminal && !opts.consoleSocket;
   if (ownConsole && opts.detach)
@@ -53,18 +44,17 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   try {
     // tdrun-init first: its exec (~0.6 ms) runs while the record is read, the process checked and
     // the plan compiled; when any of them fails, it is killed before it saw a plan
-    let helper;
+    let helper: InitHelper;
     try {
-      helper = spawnHelper(opts.preserveFds, consoleTheirs >= 0 ? [consoleTheirs] : []);
+      helper = InitHelper.spawn(opts.preserveFds, consoleTheirs >= 0 ? [consoleTheirs] : []);
     } finally {
       if (consoleTheirs >= 0) closeQuietly(consoleTheirs);
     }
-    let pid = 0;
-    let helperReaped = false;
+    let pid: number;
     debug(`exec ${opts.id}: tdrun-init spawned`);
     try {
       const record = readRecord(opts.root, opts.id);
-      const status = checkStatus(record, opts.ignorePaused);
+      const status = requireStatus(opts.ignorePaused ? 'exec --ignore-paused' : 'exec', record);
       const plan = compileExecPlan(opts.processOf(record), {
         id: opts.id,
         initPid: record.pid,
@@ -88,30 +78,17 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
         preserveFds: opts.preserveFds,
         cgroup: record.cgroup,
       });
-      sendPlan(helper, plan);
-      for (;;) {
-        const msg = nextMessage(helper);
-        if (!msg) break;
-        if (msg.type !== Msg.ChildPid) throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);
-        pid = msg.value;
-        await native().waitPid(helper.pid);
-        helperReaped = true;
-      }
-      if (!pid) throw new TdrunError('tdrun-init exited unexpectedly');
+      helper.sendPlan(plan);
+      const msg = helper.next();
+      if (!msg) throw new TdrunError('tdrun-init exited unexpectedly');
+      if (msg.type !== Msg.ChildPid) throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);
+      pid = await helper.childStarted(msg);
+      // until the process's execve: an error of the exec'd process itself comes first
+      helper.readToEnd();
     } catch (err) {
-      if (!helperReaped) await killAndReap(helper.pid);
       // the exec child sends its error and exits; make sure of it and reap it if it is ours
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-        await waitGone([pid]);
-      }
+      await helper.abort();
       throw err;
-    } finally {
-      closeQuietly(helper.sync);
     }
     debug(`exec ${opts.id}: process ${pid} running`);
     if (opts.pidFile) writeFileAtomically(resolve(opts.pidFile), String(pid));
@@ -122,7 +99,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     const exit = await waitAttached({ pid, session });
     debug(`exec ${opts.id}: process exited`);
     stopForwarding();
-    if (session) await drainConsole(session);
+    if (session) await session.drain();
     return exitStatusCode(exit);
   } finally {
     if (consoleOurs >= 0) closeQuietly(consoleOurs);

@@ -1,9 +1,8 @@
 // `run`: create + start, then (unless detached) supervise the init like a shell would a child:
 // forward signals, pump the pty when tdrun holds it, wait, delete, exit with the init's status.
 import { native } from '../native.ts';
-import type { ConsoleSession } from '../console.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
-import { createContainer, readToEnd, type CreateOptions } from './create.ts';
+import { createContainer, type CreateOptions } from './create.ts';
 import { runPoststartHooks } from './start.ts';
 import { deleteContainer } from './delete.ts';
 import { debug } from '../log.ts';
@@ -12,13 +11,6 @@ import { waitAttached } from './supervise.ts';
 export interface RunOptions extends Omit<CreateOptions, 'ownConsole' | 'startAtOnce'> {
   detach: boolean;
   keep: boolean;
-}
-
-/** Lets the last output of a container reach us after it exited, without waiting on a pty that
- *  a leftover background process still holds open. */
-export async function drainConsole(session: ConsoleSession): Promise<void> {
-  await Promise.race([session.closed, new Promise((r) => setTimeout(r, 500))]);
-  session.restore();
 }
 
 export async function runContainer(opts: RunOptions): Promise<number> {
@@ -31,7 +23,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   const stopForwarding = opts.detach ? () => {} : forwardSignals(record.pid, session ? () => session.resize() : undefined);
   try {
     // the program may not run: every reason reaches the user, every time (README)
-    if (execPending) readToEnd(execPending);
+    if (execPending) execPending.readToEnd();
     await runPoststartHooks(record);
   } catch (err) {
     stopForwarding();
@@ -44,7 +36,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   const status = await waitAttached({ pid: record.pid, session, deleteAfter: opts.keep ? undefined : { root: opts.root, id: opts.id } });
   debug(`run ${opts.id}: process exited`);
   stopForwarding();
-  if (session) await drainConsole(session);
+  if (session) await session.drain();
   if (!opts.keep) {
     await deleteContainer(opts.root, opts.id, true);
     debug(`run ${opts.id}: deleted`);

@@ -3,10 +3,10 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync, constants } f
 import { TdrunError } from '../errors.ts';
 import { readRecord, type ContainerRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
-import { requireStatus } from '../state/lifecycle.ts';
+import { requireStatus } from '../state/transitions.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
 import { hookState } from './state.ts';
-import { isAlive } from './spawn.ts';
+import { isAlive } from '../processes.ts';
 
 /** Until pid is no longer tdrun-init (it ran execve) or is gone (a startContainer hook failed). */
 async function waitForExec(pid: number): Promise<void> {
@@ -33,7 +33,7 @@ export async function startContainer(root: string, id: string): Promise<void> {
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
-    requireStatus('start', record, ['created']);
+    requireStatus('start', record);
     if (!record.process) throw noProcessToStart();
     let fd: number;
     try {

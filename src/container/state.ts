@@ -1,13 +1,13 @@
 // The runtime.md state of a container, in runc's JSON shape (plus its rootfs, created, owner).
-import type { State } from '../spec/types.ts';
+import type { ContainerStatus, State } from '../spec/types.ts';
 import type { ContainerRecord } from '../state/store.ts';
-import { currentStatus, type Status } from '../state/lifecycle.ts';
+import { currentStatus } from '../state/lifecycle.ts';
 
 export interface RuncState {
   ociVersion: string;
   id: string;
   pid: number;
-  status: Status;
+  status: ContainerStatus;
   bundle: string;
   rootfs: string;
   created: string;
@@ -16,7 +16,7 @@ export interface RuncState {
 }
 
 /** `owner` is what runc prints: "" in `state`, the state directory's owner in `list`. */
-export function runcState(record: ContainerRecord, status: Status = currentStatus(record), owner = ''): RuncState {
+export function runcState(record: ContainerRecord, status: ContainerStatus = currentStatus(record), owner = ''): RuncState {
   return {
     ociVersion: record.ociVersion,
     id: record.id,
@@ -32,7 +32,7 @@ export function runcState(record: ContainerRecord, status: Status = currentStatu
 }
 
 /** The state hooks read on stdin. */
-export function hookState(record: ContainerRecord, status: Status): State {
+export function hookState(record: ContainerRecord, status: ContainerStatus): State {
   return {
     ociVersion: record.ociVersion,
     id: record.id,

@@ -6,7 +6,7 @@
 import type { LinuxResources } from '../spec/types.ts';
 import { readRecord, writeRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
-import { requireStatus } from '../state/lifecycle.ts';
+import { requireStatus } from '../state/transitions.ts';
 import { applyResources } from '../cgroups/index.ts';
 import { hasCgroup } from '../cgroups/rootless.ts';
 import { lacksHostRoot } from '../rootless.ts';
@@ -71,7 +71,7 @@ export function updateContainer(root: string, id: string, resources: LinuxResour
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
-    requireStatus('update', record, ['created', 'running', 'paused']);
+    requireStatus('update', record);
     const changes = changesOf(resources, name);
     if (!hasCgroup(record.cgroup)) throw new TdrunError('container has no cgroup (rootless, without a writable one): no limits can be changed');
     allOrNothing(() => {

@@ -2,11 +2,11 @@
 // because tdrun (like runc) refuses a shape the spec allows. Each rule is a named function that
 // returns problems, so tests can exercise it alone; `pointer` is the JSON pointer of the field
 // to blame. A warning lets the config run (as runc would) and is printed; an error stops create.
-import { statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Hook, LinuxNamespace, NamespaceType, Process, Spec } from './types.ts';
 import { CAPABILITIES, PERSONALITY_FLAGS, PROC_NS_NAME, RLIMITS } from './kernel.ts';
 import { unsupportedOptions } from './mount-options.ts';
+import { sameFile } from '../files.ts';
 
 export interface Problem {
   pointer: string;
@@ -30,16 +30,6 @@ function namespaceOf(spec: Spec, type: NamespaceType): LinuxNamespace | undefine
 function hasNewNamespace(spec: Spec, type: NamespaceType): boolean {
   const ns = namespaceOf(spec, type);
   return ns !== undefined && !ns.path;
-}
-
-export function sameFile(a: string, b: string): boolean {
-  try {
-    const sa = statSync(a);
-    const sb = statSync(b);
-    return sa.dev === sb.dev && sa.ino === sb.ino;
-  } catch {
-    return false;
-  }
 }
 
 /** A namespace of the container's own: new, or joined by a path that is not tdrun's own namespace

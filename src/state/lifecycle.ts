@@ -1,12 +1,10 @@
 // A container's status, worked out from the kernel on every call (never stored): the init's
 // /proc entry, the exec fifo and the freezer. Cheap enough for every `state`.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { TdrunError } from '../errors.ts';
 import { dirFor, UNIFIED } from '../cgroups/setup.ts';
 import { readFrozen } from '../cgroups/freezer.ts';
+import type { ContainerStatus } from '../spec/types.ts';
 import type { ContainerRecord } from './store.ts';
-
-export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
 
 interface ProcStat {
   state: string;
@@ -69,7 +67,7 @@ function frozen(record: ContainerRecord): boolean {
   return false;
 }
 
-export function currentStatus(record: ContainerRecord): Status {
+export function currentStatus(record: ContainerRecord): ContainerStatus {
   if (!record.pid || record.pid <= 0) return 'creating';
   const stat = readProcStat(record.pid);
   // a zombie init has exited; a different start time means the pid now belongs to someone else
@@ -77,32 +75,4 @@ export function currentStatus(record: ContainerRecord): Status {
   if (frozen(record)) return 'paused';
   if (record.execFifo && existsSync(record.execFifo)) return 'created';
   return 'running';
-}
-
-function refusal(op: string, id: string, status: Status): string {
-  switch (op) {
-    case 'start':
-      if (status === 'stopped') return 'cannot start a container that has stopped';
-      if (status === 'running') return 'cannot start an already running container';
-      return `cannot start a container in the ${status} state`;
-    case 'delete':
-      return `cannot delete container ${id} that is not stopped: ${status}`;
-    case 'pause':
-    case 'kill':
-      return 'container not running';
-    case 'resume':
-      return 'container not paused';
-    case 'exec':
-      if (status === 'paused') return 'cannot exec in a paused container';
-      return `cannot exec in a ${status} container`;
-    default:
-      return `cannot ${op} a container in the ${status} state`;
-  }
-}
-
-/** Throws runc's wording when the container is not in one of `allowed`; returns the status. */
-export function requireStatus(op: string, record: ContainerRecord, allowed: Status[]): Status {
-  const status = currentStatus(record);
-  if (!allowed.includes(status)) throw new TdrunError(refusal(op, record.id, status));
-  return status;
 }

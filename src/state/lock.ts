@@ -9,11 +9,12 @@
 //   container's directory is gone);
 // - after every flock, the holder checks that the path still names the inode it locked; if not,
 //   it closes and starts over on the current file.
-import { closeSync, fstatSync, mkdirSync, openSync, statSync, unlinkSync, existsSync, constants } from 'node:fs';
+import { closeSync, mkdirSync, openSync, unlinkSync, existsSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { native } from '../native.ts';
 import { TdrunError, describe } from '../errors.ts';
 import { containerDir } from './store.ts';
+import { sameFile } from '../files.ts';
 
 export interface ContainerLock {
   release(): void;
@@ -22,23 +23,10 @@ export interface ContainerLock {
 export interface LockOptions {
   /** false: fail at once with "container <id> is busy" instead of waiting */
   wait?: boolean;
-  /** a shared lock, for callers that only read (several may hold it at once) */
-  shared?: boolean;
 }
 
 export function lockDir(root: string): string {
   return join(root, '@locks');
-}
-
-function sameFile(fd: number, path: string): boolean {
-  try {
-    const a = fstatSync(fd);
-    const b = statSync(path);
-    return a.ino === b.ino && a.dev === b.dev;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
 }
 
 export function lockContainer(root: string, id: string, opts: LockOptions = {}): ContainerLock {
@@ -60,7 +48,7 @@ export function lockContainer(root: string, id: string, opts: LockOptions = {}):
     }
     let locked: boolean;
     try {
-      locked = addon.flock(fd, opts.shared ? 'shared' : 'exclusive', opts.wait !== false);
+      locked = addon.flock(fd, opts.wait !== false);
     } catch (err) {
       closeSync(fd);
       throw new TdrunError(`lock container ${id}`, describe(err));
@@ -78,8 +66,7 @@ export function lockContainer(root: string, id: string, opts: LockOptions = {}):
       release() {
         if (released) return;
         released = true;
-        // only an exclusive holder may unlink: a shared holder has company that still relies on it
-        if (!opts.shared && !existsSync(dir)) {
+        if (!existsSync(dir)) {
           try {
             unlinkSync(path);
           } catch (err) {

@@ -35,7 +35,6 @@ export interface ContainerRecord {
   process?: Process;
   /** config.json's linux.seccomp: exec'd processes get the container's filter, as with runc */
   seccomp?: Seccomp;
-  useTerminal?: boolean;
   rootless?: boolean;
 }
 
