@@ -3,11 +3,11 @@
 //
 // Why not Node's compile cache: it is written right after a module is compiled, so it holds only
 // the few functions V8 compiles eagerly; every other function of the bundle is parsed and
-// compiled on its first call, in every call of tdrun (4-5 ms of a `run`). A cache made once the
-// command has run holds the bytecode of every function that ran. One cache per command, since
-// `state` runs other code than `run`. The first call of a command (or the first after a rebuild
-// or with other V8 flags, which V8 detects and rejects) writes its cache on a successful exit,
-// unless it succeeded early (src/code-cache.ts).
+// compiled on its first call, in every call of tdrun (bench/README.md has what it costs). A
+// cache made once the command has run holds the bytecode of every function that ran. One cache
+// per command, since `state` runs other code than `run`. The first call of a command (or the
+// first after a rebuild or with other V8 flags, which V8 detects and rejects) writes its cache on
+// a successful exit, unless it succeeded early (src/code-cache.ts).
 import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -54,21 +54,21 @@ function loadBundle(key: string): void {
   }
   const module = { exports: {} };
   // the launcher's own require serves: the bundle asks only for Node's built-ins and for files
-  // by absolute path (node:module, for createRequire, would cost 0.4 ms to load)
+  // by absolute path (node:module, for createRequire, would cost more to load than it saves)
   script.runInThisContext()(module.exports, require, module, TDRUN_BUNDLE, dirname(TDRUN_BUNDLE));
 }
 
 const argv = process.argv.slice(2);
 const command = commandWord(argv) ?? 'other';
 // exec --process (every engine's exec) checks the file against the schema; an exec cache made by
-// an exec without it would hold none of the validator, compiled anew (5-10 ms) by every engine
+// an exec without it would hold none of the validator, compiled anew by every engine
 // exec until the next build. (A "-p" among the exec'd command's own arguments only picks the
 // other cache.)
 const key = command === 'exec' && argv.some((a) => a === '-p' || a === '--process' || a.startsWith('--process=')) ? 'exec-process' : command;
 if (command === 'create' || command === 'run' || command === 'exec') {
   // These commands run the bundle's heaviest code (validation, plan) once, in a process that
-  // lives ~40 ms: code compiled for speed never pays back, and compiling it took ~3 ms of CPU on
-  // V8's worker threads per call (10% of the wall time of 20 parallel `run`s). Set before the
+  // lives a few tens of ms: code compiled for speed never pays back, and compiling it costs CPU
+  // on V8's worker threads in every call (bench/README.md). Set before the
   // bundle's Script exists, so its code cache is made and checked under the same flags.
   // A long `run` or `exec` with a terminal only moves bytes, which Node does in C++ anyway.
   try {

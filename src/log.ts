@@ -62,7 +62,7 @@ export function warn(message: string): void {
   writeLog('warning', message, line);
 }
 
-/** --debug: a line with the time since Node's time origin (~3 ms after the exec), so that a run
+/** --debug: a line with the time since Node's time origin (set a little after the exec), so that a run
  *  reads as a profile (bench/profile.mts takes medians of them). */
 export function debug(message: string): void {
   if (!setup.debug) return;

@@ -76,7 +76,7 @@ let loaded: Native | undefined;
 export function native(): Native {
   if (!loaded) {
     // process.dlopen rather than require(): the module resolution around it costs as much as
-    // the dlopen itself (0.25 ms), and the path is absolute already
+    // the dlopen itself, and the path is absolute already
     const module = { exports: {} };
     process.dlopen(module, addonPath);
     loaded = module.exports as Native;

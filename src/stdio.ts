@@ -1,5 +1,5 @@
 // Output for the short-lived commands. The process.stdout/stderr getters build a stream (and
-// load node:stream, net or tty) on first use: 3-5 ms of a `state` that is otherwise ~1 ms of work.
+// load node:stream, net or tty) on first use: more than the rest of a `state` costs.
 // A plain write(2) is what those streams do on Linux for files, pipes and terminals anyway.
 import { writeAll } from './files.ts';
 import { native } from './native.ts';
@@ -30,7 +30,7 @@ export const stdio = {
 
 /**
  * Ends the process with `code`. process.exit would also join Node's worker threads and tear
- * V8 down, 1-1.5 ms of every call; tdrun has nothing left to flush when all its output went out
+ * V8 down, in every call; tdrun has nothing left to flush when all its output went out
  * through write(2), so it then goes straight to _exit after the 'exit' listeners (the
  * launcher's code cache writer) ran. Output still in a stream takes the long way, and so does a
  * Node started with options of its own (--cpu-prof, NODE_V8_COVERAGE...), which write at exit.

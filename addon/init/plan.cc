@@ -90,11 +90,9 @@ class Parser {
       ++p_;
       if (!value(member.second, depth + 1)) return false;
       out.members.push_back(std::move(member));
-      ws();
-      if (p_ == end_) return bad("unexpected end");
-      if (*p_ == ',') { ++p_; continue; }
-      if (*p_ == '}') return ++p_, true;
-      return bad("expected ',' or '}'");
+      bool more;
+      if (!separator('}', more)) return false;
+      if (!more) return true;
     }
   }
 
@@ -106,12 +104,19 @@ class Parser {
     for (;;) {
       out.items.emplace_back();
       if (!value(out.items.back(), depth + 1)) return false;
-      ws();
-      if (p_ == end_) return bad("unexpected end");
-      if (*p_ == ',') { ++p_; continue; }
-      if (*p_ == ']') return ++p_, true;
-      return bad("expected ',' or ']'");
+      bool more;
+      if (!separator(']', more)) return false;
+      if (!more) return true;
     }
+  }
+
+  // What follows a member or an item: ',' (more follow) or `close` (the end); anything else fails.
+  bool separator(char close, bool& more) {
+    ws();
+    if (p_ == end_) return bad("unexpected end");
+    more = *p_ == ',';
+    if (more || *p_ == close) return ++p_, true;
+    return bad(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
   }
 
   bool number(std::string& out) {

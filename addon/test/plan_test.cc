@@ -62,6 +62,8 @@ void syntax() {
   check(errorOf(R"({"id":"a\u0000"})").find("NUL character") != std::string::npos, "NUL in a string");
   check(errorOf(std::string(70, '[') + std::string(70, ']')).find("nested too deeply") != std::string::npos, "depth limit");
   check(errorOf(R"({"id":"a)").find("unterminated string") != std::string::npos, "unterminated string");
+  check(errorOf(R"({"a":[1,2 3]})") == "plan: invalid JSON at offset 10: expected ',' or ']'", "a missing comma in an array");
+  check(errorOf(R"({"a":1 "b":2})") == "plan: invalid JSON at offset 7: expected ',' or '}'", "a missing comma in an object");
 }
 
 void mapping() {

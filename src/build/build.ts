@@ -26,8 +26,8 @@ const common = {
   target: 'node20',
   minifySyntax: true,
   // V8 parses the source again for every function missing from the code cache and for the
-  // source positions of a stack trace: half the bytes (397 -> 212 KB) made `run` 0.5-0.7 ms
-  // faster (interleaved A/B). Names stay, so stack traces still read.
+  // source positions of a stack trace: half the bytes made `run` faster (bench/README.md).
+  // Names stay, so stack traces still read.
   minifyWhitespace: true,
   legalComments: 'none',
   logLevel: 'warning',
@@ -57,8 +57,8 @@ await build({
 
 // bin/tdrun: src/launcher.ts behind a shebang that names our Node 24 by absolute path.
 // --no-rehash-snapshot: by default V8 draws a fresh hash secret at every start and rehashes the
-// strings of Node's startup snapshot with it, 5-6 ms of every call here (mostly a primality test
-// in HashSeed::InitializeRoots). Without it the seed baked into the snapshot is kept. The random
+// strings of Node's startup snapshot with it, in every call (mostly a primality test in
+// HashSeed::InitializeRoots; bench/README.md has the cost). Without it the seed baked into the snapshot is kept. The random
 // seed defends against hash flooding by whoever controls the keys of parsed input; tdrun parses
 // only what root gives it (config.json, its own state, the command line), and a caller who could
 // flood it could as well hand it a config that takes as long in other ways.

@@ -25,7 +25,7 @@ export function compileConfigValidator(): string {
 
 /**
  * tdrun reports an error's instancePath and message only (src/spec/load.ts); ajv's schemaPath,
- * keyword and params fill 27% of the code that every create, run and exec loads and
+ * keyword and params fill a quarter of the code that every create, run and exec loads and
  * deserializes, so they go. An ajv whose output no longer matches these patterns fails the build.
  */
 export function trimErrorObjects(code: string): string {

@@ -151,7 +151,8 @@ function missingFlag(command: CommandName, args: Record<string, unknown>): strin
 
 function flagLines(flags: Flags): string[] {
   const rows = Object.entries(flags).map(([name, flag]) => {
-    const value = flag.type === 'boolean' ? '' : flag.type === 'string' && flag.choices ? ` ${flag.choices.join('|')}` : flag.type === 'count' ? ' N' : ' VALUE';
+    const value =
+      flag.type === 'boolean' ? '' : flag.type === 'string' && flag.choices ? ` ${flag.choices.join('|')}` : ` ${flag.value ?? (flag.type === 'count' ? 'N' : 'VALUE')}`;
     const spelling = `${flag.short ? `-${flag.short}, ` : '    '}--${name}${value}`;
     const notes = [
       flag.type === 'strings' ? 'repeatable' : '',

@@ -4,6 +4,8 @@ interface FlagBase {
   describe: string;
   /** the one-letter spelling (`-b` for `--bundle`) */
   short?: string;
+  /** what the help calls the value (`--bundle DIR`); VALUE when not given */
+  value?: string;
 }
 /** A flag's kind decides how it is parsed and the type its handler sees. */
 export type Flag =
@@ -20,8 +22,8 @@ export type Flags = Readonly<Record<string, Flag>>;
  *  the same name wins there (`spec --rootless`). */
 export const GLOBAL_FLAGS = {
   // no default here: it depends on the caller (src/rootless.ts), and cli.ts resolves it
-  root: { type: 'string', describe: 'directory for container state (default: /run/tdrun; $XDG_RUNTIME_DIR/tdrun rootless)' },
-  log: { type: 'string', describe: 'log file (default: stderr only)' },
+  root: { type: 'string', value: 'DIR', describe: 'directory for container state (default: /run/tdrun; $XDG_RUNTIME_DIR/tdrun rootless)' },
+  log: { type: 'string', value: 'FILE', describe: 'log file (default: stderr only)' },
   'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'log file format' },
   debug: { type: 'boolean', describe: 'each step on stderr, with the milliseconds since the start' },
   'systemd-cgroup': { type: 'boolean', describe: 'systemd cgroup driver (not supported)' },

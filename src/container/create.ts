@@ -26,7 +26,7 @@ import { applyResources, createCgroups, detectCgroups, resolvePlacement, type Cr
 import { hasCgroup, rootlessPlacement } from '../cgroups/rootless.ts';
 import { lacksHostRoot } from '../rootless.ts';
 import { runHooks } from '../hooks.ts';
-import { noProcessToStart } from './start.ts';
+import { noProcessToStart } from '../state/transitions.ts';
 import { writeIdMaps } from './id-maps.ts';
 import { extraFdNumber, InitHelper } from './spawn.ts';
 import { closeQuietly } from '../files.ts';

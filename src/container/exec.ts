@@ -42,7 +42,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   let consoleTheirs = -1;
   if (ownConsole) [consoleOurs, consoleTheirs] = native().socketpair();
   try {
-    // tdrun-init first: its exec (~0.6 ms) runs while the record is read, the process checked and
+    // tdrun-init first: its exec runs while the record is read, the process checked and
     // the plan compiled; when any of them fails, it is killed before it saw a plan
     let helper: InitHelper;
     try {

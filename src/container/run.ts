@@ -18,7 +18,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   if (!opts.detach) native().setChildSubreaper();
   // no exec fifo: nobody can act between our create and start, so the init need not wait for one
   const { record, consoleMaster, execPending } = await createContainer({ ...opts, ownConsole: !opts.detach, startAtOnce: true });
-  // console.ts pulls in node:tty and node:net (~6 ms): only a terminal needs it
+  // console.ts pulls in node:tty and node:net, slow to load: only a terminal needs it
   const session = consoleMaster !== null ? (await import('../console.ts')).attachConsole(consoleMaster) : null;
   const stopForwarding = opts.detach ? () => {} : forwardSignals(record.pid, session ? () => session.resize() : undefined);
   try {

@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync, constants } f
 import { TdrunError } from '../errors.ts';
 import { readRecord, type ContainerRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
-import { requireStatus } from '../state/transitions.ts';
+import { noProcessToStart, requireStatus, requireStatusOf } from '../state/transitions.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
 import { hookState } from './state.ts';
 import { isAlive } from '../processes.ts';
@@ -24,11 +24,6 @@ async function waitForExec(pid: number): Promise<void> {
   }
 }
 
-/** config.md: process is REQUIRED when start is called. */
-export function noProcessToStart(): TdrunError {
-  return new TdrunError('config.json /process', 'is required to start a container');
-}
-
 export async function startContainer(root: string, id: string): Promise<void> {
   const lock = lockContainer(root, id);
   try {
@@ -43,7 +38,8 @@ export async function startContainer(root: string, id: string): Promise<void> {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENXIO') throw new TdrunError('container init is not running');
-      if (code === 'ENOENT') throw new TdrunError('cannot start an already running container');
+      // the fifo is gone: another start won the race
+      if (code === 'ENOENT') requireStatusOf('start', id, 'running');
       throw err;
     }
     try {

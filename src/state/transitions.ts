@@ -70,8 +70,18 @@ export function refusal(op: Operation, id: string, status: ContainerStatus): str
 
 /** The container's status, when `op` accepts it; throws the refusal otherwise. */
 export function requireStatus(op: Operation, record: ContainerRecord): ContainerStatus {
-  const status = currentStatus(record);
-  const refused = refusal(op, record.id, status);
+  return requireStatusOf(op, record.id, currentStatus(record));
+}
+
+/** `status` when `op` accepts it; throws the refusal otherwise (for a status learned otherwise). */
+export function requireStatusOf(op: Operation, id: string, status: ContainerStatus): ContainerStatus {
+  const refused = refusal(op, id, status);
   if (refused !== null) throw new TdrunError(refused);
   return status;
+}
+
+/** What start needs besides the status: config.md, process is REQUIRED when start is called
+ *  (`run` starts at once, so it asks at create). */
+export function noProcessToStart(): TdrunError {
+  return new TdrunError('config.json /process', 'is required to start a container');
 }
