@@ -348,3 +348,12 @@ echo
   echo "| \`run\` RSS (KiB) | $t_run | $r_run |"
   echo "| \`exec\` RSS (KiB) | $t_exec | $r_exec |"
 } | tee -a "$work/results.md"
+
+# What the engines' default seccomp profile costs `run` (bench/seccomp.sh, its own table).
+echo
+if [ -f /usr/share/containers/seccomp.json ]; then
+  bash "$repo/bench/seccomp.sh" --tdrun "$tdrun_bin" --runs "$runs" | tee -a "$work/results.md"
+else
+  echo "seccomp: skipped (/usr/share/containers/seccomp.json missing: apt-get install golang-github-containers-common)" |
+    tee -a "$work/results.md"
+fi

@@ -48,7 +48,7 @@ const rootfsFile = (path: string, content: string, mode = 0o644): Edit => (_c, b
 const BASE_MOUNTS = specOutput().mounts.length;
 
 const CASES: Case[] = [
-  { id: 'TD001', at: '/process/scheduler', violate: (c) => (c.process.scheduler = { policy: 'SCHED_OTHER' }) },
+  { id: 'TD001', at: '/process/scheduler/priority', violate: (c) => (c.process.scheduler = { policy: 'SCHED_FIFO', priority: 0 }) },
   { id: 'TD101', at: '/process/user/uid', violate: () => {}, fix: (c) => (c.process.user = { uid: 1000, gid: 1000 }) },
   { id: 'TD102', at: '/process/capabilities/effective/3', violate: capAdd('CAP_SYS_ADMIN'), fix: capAdd('CAP_CHOWN') },
   { id: 'TD103', at: '/process/capabilities/effective/3', violate: capAdd('CAP_SYS_NICE'), fix: capAdd('CAP_CHOWN') },

@@ -241,7 +241,8 @@ describe.skipIf(!!why)('cli', () => {
     const b = await startSleeper(rt);
     await rt.ok(['exec', b.id, '/bin/true']);
     expect(existsSync(cacheOf('exec'))).toBe(true);
-    expect(existsSync(cacheOf('exec-process')), 'a command exec has no validator code to give').toBe(false);
+    // (that the command exec made no exec-process cache cannot be asserted: every other test file
+    // running `exec --process` at the same time, the engines' included, writes it)
     const processJson = join(b.dir, 'true.json');
     writeFileSync(processJson, JSON.stringify({ args: ['/bin/true'], cwd: '/', user: { uid: 0, gid: 0 } }));
     await rt.ok(['exec', '--process', processJson, b.id]);

@@ -1,12 +1,14 @@
 // tdrun behind real engines (shared/engine-calls.md): podman, containerd (ctr and the runc v2 shim
-// with BinaryName, Kubernetes' path) and dockerd, each on private roots (spec-tests/lib/engines.ts),
+// with BinaryName; its CRI plugin driven over gRPC as kubelet drives it, Kubernetes' path) and
+// dockerd, each on private roots (spec-tests/lib/engines.ts, the CRI client in spec-tests/lib/cri.ts),
 // with the engines' default security settings. Every scenario runs with runc first in the same
 // run: when runc fails it too, the environment is at fault, and the test says so.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Containerd, Docker, enginesDir, ensureEngines, IMAGE, Podman, RootlessPodman, runtimePath, tdrun, type Outcome, type RuntimeName } from './lib/engines.ts';
+import { type ContainerConfig, CriClient, type LinuxContainerResources, type PodSandboxConfig } from './lib/cri.ts';
+import { Containerd, ContainerdCri, Docker, enginesDir, ensureEngines, IMAGE, Podman, RootlessPodman, runtimeCommand, runtimePath, SANDBOX_ENTRYPOINT, SANDBOX_IMAGE, tdrun, type Outcome, type RuntimeName } from './lib/engines.ts';
 import { skipReason, waitFor } from './lib/runtime.ts';
 
 function enginesMissing(): string | null {
@@ -48,6 +50,11 @@ function expectReviewerFindings(r: Outcome, what: string): void {
   if (what === 'live') expect(ids.filter((f: string) => f.startsWith('TD7')), what).toEqual([]);
 }
 
+/** Fills a string past any small memory limit. It waits first: the runc v2 shim starts watching a
+ *  cgroup v1 container for OOM events only after the start call returns, and an OOM kill before
+ *  that is reported as a plain SIGKILL by runc and tdrun alike. */
+const MEMORY_HOG = 'sleep 2; x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived';
+
 /** Whether a `sleep SECONDS` runs anywhere on the host. */
 function pgrepSleep(seconds: string): boolean {
   for (const pid of readdirSync('/proc')) {
@@ -67,7 +74,10 @@ afterAll(() => rmSync(enginesDir, { recursive: true, force: true }));
 
 describe.skipIf(!!why)('podman --runtime tdrun', () => {
   const podman = new Podman('p');
-  beforeAll(() => podman.setup(), 600_000);
+  beforeAll(async () => {
+    await podman.setup();
+    await podman.importImage(SANDBOX_IMAGE, [SANDBOX_ENTRYPOINT]);
+  }, 600_000);
   afterAll(() => podman.cleanup(), 120_000);
   const p = (runtime: RuntimeName, args: string[]) => podman.podman(runtime, args);
 
@@ -180,6 +190,24 @@ describe.skipIf(!!why)('podman --runtime tdrun', () => {
     expect(o?.stdout).toContain('pong');
     ok(await p(r, ['rm', '-f', '-t', '0', name]), 'rm -f');
   });
+
+  both("a pod: its containers join the infra container's network, ipc and uts namespaces by path; loopback works between them", async (r, tag) => {
+    const pod = unique(tag);
+    ok(await p(r, ['pod', 'create', '--name', pod, '--network', 'none', '--infra-image', SANDBOX_IMAGE]), 'pod create');
+    try {
+      ok(await p(r, ['run', '-d', '--pod', pod, IMAGE, 'sh', '-c', 'nc -l -p 7070 -e echo pong; sleep 600']), 'run -d in the pod');
+      const o = await waitFor(async () => {
+        const got = await p(r, ['run', '--rm', '--pod', pod, IMAGE, 'sh', '-c', 'echo ping | nc 127.0.0.1 7070; hostname; readlink /proc/self/ns/ipc']);
+        return got.stdout.includes('pong') ? got : null;
+      }, 10_000, 200);
+      expect(o?.stdout).toContain('pong');
+      const infra = (await p(r, ['pod', 'inspect', '--format', '{{.InfraContainerID}}', pod])).stdout.trim();
+      const inInfra = ok(await p(r, ['exec', infra, 'sh', '-c', 'hostname; readlink /proc/self/ns/ipc']), 'exec in the infra container');
+      expect(o?.stdout.split('\n').slice(1).join('\n'), "uts and ipc are the infra container's").toBe(inInfra.stdout);
+    } finally {
+      ok(await p(r, ['pod', 'rm', '-f', '-t', '0', pod]), 'pod rm -f');
+    }
+  });
   it("tdrun audit of podman's own config and of its running container: the default's known gaps, no way out, no drift", async () => {
     const name = unique('audit');
     ok(await p('tdrun', ['run', '-d', '--name', name, '--network', 'none', IMAGE, 'sleep', '600']), 'run -d');
@@ -242,7 +270,9 @@ describe.skipIf(!!why)('containerd (ctr, runc v2 shim with BinaryName) with tdru
     await containerd.cleanup();
     await podman.cleanup();
   }, 120_000);
-  const runArgs = (r: RuntimeName) => ['--runc-binary', runtimePath(r)];
+  // the shim's --root for the runtime is `<runc-root>/<namespace>`: one of this run's own per runtime
+  const runtimeRoot = (r: RuntimeName) => join(containerd.dir, `runtime-${r}`);
+  const runArgs = (r: RuntimeName) => ['--runc-binary', runtimePath(r), '--runc-root', runtimeRoot(r)];
 
   both('ctr run --rm passes output and exit status through; loopback is up', async (r, tag) => {
     const o = await containerd.ctr(['run', '--rm', ...runArgs(r), IMAGE, unique(tag), 'sh', '-c', 'ip -o link show lo; echo hello; exit 7']);
@@ -259,6 +289,8 @@ describe.skipIf(!!why)('containerd (ctr, runc v2 shim with BinaryName) with tdru
   both('task exec, ps, pause, resume, kill and delete', async (r, tag) => {
     const id = unique(tag);
     ok(await containerd.ctr(['run', '-d', ...runArgs(r), IMAGE, id, 'sleep', '600']), 'run -d');
+    const state = JSON.parse(ok(await runtimeCommand(r, ['--root', join(runtimeRoot(r), 'tdrun-test'), 'state', id]), 'state').stdout);
+    expect(state.status, `run by ${r}`).toBe('running');
     const e = ok(await containerd.ctr(['task', 'exec', '--exec-id', 'e1', id, 'sh', '-c', 'echo from-exec']), 'exec');
     expect(e.stdout.trim()).toBe('from-exec');
     expect(ok(await containerd.ctr(['task', 'ps', id]), 'ps').stdout.trim().split('\n').length).toBeGreaterThanOrEqual(2);
@@ -318,10 +350,24 @@ describe.skipIf(!!why)('dockerd --add-runtime tdrun', () => {
     expect((await docker.docker(['inspect', '--format', '{{.State.ExitCode}}', name])).stdout.trim()).toBe('137');
     ok(await docker.docker(['rm', name]), 'rm');
     const oom = unique(tag);
-    const o = await d(r, ['run', '--name', oom, '--network', 'none', '--memory', '16m', '--memory-swap', '16m', IMAGE, 'sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived']);
+    const o = await d(r, ['run', '--name', oom, '--network', 'none', '--memory', '16m', '--memory-swap', '16m', IMAGE, 'sh', '-c', MEMORY_HOG]);
     expect(o.code, o.stdout + o.stderr).toBe(137);
     expect((await docker.docker(['inspect', '--format', '{{.State.OOMKilled}}', oom])).stdout.trim()).toBe('true');
     ok(await docker.docker(['rm', oom]), 'rm');
+  });
+  both("--init: docker-init (tini) is the container's first process, forwards the stop signal and passes the exit status through", async (r, tag) => {
+    const o = await d(r, ['run', '--rm', '--init', '--network', 'none', IMAGE, 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline; echo; echo $$; exit 5']);
+    const [init, shellPid] = o.stdout.trim().split('\n');
+    expect(init, o.stderr).toMatch(/^\/sbin\/docker-init -- sh -c /);
+    expect(shellPid).not.toBe('1');
+    expect(o.code).toBe(5);
+    // sleep as a container's first process would ignore SIGTERM (the kernel drops signals a pid 1
+    // has no handler for) and be killed after the grace period: tini hands the SIGTERM on instead
+    const name = unique(tag);
+    ok(await d(r, ['run', '-d', '--init', '--name', name, '--network', 'none', IMAGE, 'sleep', '600']), 'run -d --init');
+    ok(await docker.docker(['stop', '-t', '30', name]), 'stop');
+    expect((await docker.docker(['inspect', '--format', '{{.State.ExitCode}}', name])).stdout.trim(), 'killed by the forwarded SIGTERM').toBe('143');
+    ok(await docker.docker(['rm', name]), 'rm');
   });
   it("tdrun audit of docker's own config and of its running container: the default's known gaps, no way out, no drift", async () => {
     const name = unique('audit');
@@ -336,4 +382,107 @@ describe.skipIf(!!why)('dockerd --add-runtime tdrun', () => {
     }
     ok(await docker.docker(['rm', '-f', name]), 'rm -f');
   });
+});
+
+describe.skipIf(!!why)("containerd's CRI plugin, driven as kubelet drives it, with a tdrun runtime handler", () => {
+  const podman = new Podman('pk');
+  const cri = new ContainerdCri('k');
+  let client: CriClient;
+  beforeAll(async () => {
+    await podman.setup();
+    await podman.importImage(SANDBOX_IMAGE, [SANDBOX_ENTRYPOINT]);
+    await cri.setup([await podman.save('oci-archive'), await podman.save('oci-archive', SANDBOX_IMAGE)]);
+    client = new CriClient(cri.socket);
+  }, 600_000);
+  afterAll(async () => {
+    client?.close();
+    await cri.cleanup();
+    await podman.cleanup();
+  }, 120_000);
+
+  it('Version: containerd answers on the CRI v1 API', async () => {
+    const v = await client.version();
+    expect(v.runtimeName).toBe('containerd');
+    expect(v.runtimeApiVersion).toBe('v1');
+  });
+
+  both('a pod of two containers on the runtime handler: shared namespaces, exec, stats, update, stop with SIGKILL, OOM kill, removal', async (r, tag) => {
+    const podNamespaces = { network: 'NODE', pid: 'POD', ipc: 'POD' } as const;
+    const seccomp = { profileType: 'RuntimeDefault' } as const;
+    const logDirectory = join(cri.dir, 'logs', tag);
+    mkdirSync(logDirectory, { recursive: true });
+    const sandboxConfig: PodSandboxConfig = {
+      metadata: { name: `pod-${tag}`, uid: unique(tag), namespace: 'tdrun-test' },
+      logDirectory,
+      linux: { cgroupParent: cri.cgroupParent, securityContext: { namespaceOptions: podNamespaces, seccomp } },
+    };
+    const container = (name: string, command: string[], resources: LinuxContainerResources = {}): ContainerConfig => ({
+      metadata: { name },
+      image: { image: IMAGE },
+      command,
+      logPath: `${name}.log`,
+      linux: { resources, securityContext: { namespaceOptions: podNamespaces, seccomp } },
+    });
+    // a mark of this run's own (told apart from any other sleep on the host) the writer leaves
+    // running in the pod's pid namespace: stopping the writer must end it too (kill --all)
+    const mark = tag === 'td' ? '611' : '612';
+
+    const pod = await client.runPodSandbox(sandboxConfig, r);
+    const status = await client.podSandboxStatus(pod);
+    expect([status.state, status.runtimeHandler]).toEqual(['SANDBOX_READY', r]);
+    const writer = await client.createContainer(pod, container('writer', ['sh', '-c',
+      `trap "" TERM; echo started; echo shared > /dev/shm/mark; sleep ${mark} & while :; do wait; done`]), sandboxConfig);
+    const reader = await client.createContainer(pod, container('reader', ['sleep', '600'],
+      { memoryLimitInBytes: 64 * 1024 * 1024, cpuPeriod: 100_000, cpuQuota: 50_000 }), sandboxConfig);
+    await client.startContainer(writer);
+    await client.startContainer(reader);
+
+    // the runtime behind the handler holds the sandbox and both containers, and runs them
+    const listed = JSON.parse((await runtimeCommand(r, ['--root', cri.runtimeRoot(r), 'list', '--format', 'json'])).stdout) as { id: string; status: string }[];
+    for (const id of [pod, writer, reader]) expect(listed.find((c) => c.id === id)?.status, `${id} in ${r}'s state`).toBe('running');
+
+    const exec = (id: string, script: string) => client.execSync(id, ['sh', '-c', script]);
+    expect(await waitFor(async () => (await exec(reader, 'cat /dev/shm/mark')).stdout === 'shared\n', 10_000, 200), 'IPC (/dev/shm) shared with the writer').toBe(true);
+    const namespaces = 'for ns in self/ns/pid self/ns/ipc self/ns/net 1/ns/pid 1/ns/ipc; do readlink /proc/$ns; done';
+    const inWriter = (await exec(writer, namespaces)).stdout.trim().split('\n');
+    const inReader = (await exec(reader, namespaces)).stdout.trim().split('\n');
+    expect(inReader, 'both containers in the same pid and ipc namespaces').toEqual(inWriter);
+    expect(inReader.slice(0, 2), "which are the sandbox's (pid 1 of the pod)").toEqual(inReader.slice(3, 5));
+    expect(inReader[2], "the node's network namespace").toBe(readlinkSync('/proc/self/ns/net'));
+    expect((await exec(reader, 'ps -o args')).stdout, "the writer's processes, seen from the reader").toContain(`sleep ${mark}`);
+    const limits = await exec(reader, 'grep Seccomp: /proc/self/status; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us');
+    expect(limits.stdout, limits.stderr).toMatch(/^Seccomp:\s+2\n67108864\n50000\n$/);
+    expect((await exec(reader, 'exit 3')).exitCode, 'exit code of an exec').toBe(3);
+
+    const stats = await client.containerStats(writer);
+    expect(stats.attributes.id).toBe(writer);
+    expect(stats.memory.usageBytes?.value).toBeGreaterThan(0);
+    expect(stats.cpu.usageCoreNanoSeconds?.value).toBeGreaterThan(0);
+
+    await client.updateContainerResources(reader, { memoryLimitInBytes: 128 * 1024 * 1024, cpuPeriod: 100_000, cpuQuota: 25_000 });
+    expect((await exec(reader, 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us')).stdout).toBe('134217728\n25000\n');
+
+    expect((await client.containerStatus(writer)).state).toBe('CONTAINER_RUNNING');
+    await client.stopContainer(writer, 1);
+    const stopped = await client.containerStatus(writer);
+    expect([stopped.state, stopped.exitCode], 'SIGTERM ignored, so SIGKILL').toEqual(['CONTAINER_EXITED', 137]);
+    expect(await waitFor(() => !pgrepSleep(mark), 5000), 'what the writer left in the pod is gone with it').toBe(true);
+    expect(readFileSync(join(logDirectory, 'writer.log'), 'utf8')).toMatch(/ stdout F started\n/);
+
+    const hog = await client.createContainer(pod, container('hog', ['sh', '-c', MEMORY_HOG],
+      { memoryLimitInBytes: 16 * 1024 * 1024, memorySwapLimitInBytes: 16 * 1024 * 1024 }), sandboxConfig);
+    await client.startContainer(hog);
+    const oom = await waitFor(async () => {
+      const s = await client.containerStatus(hog);
+      return s.state === 'CONTAINER_EXITED' ? s : null;
+    }, 30_000, 200);
+    expect([oom?.exitCode, oom?.reason], 'the OOM kill, as kubelet reads it').toEqual([137, 'OOMKilled']);
+
+    await client.stopContainer(reader, 0);
+    for (const id of [writer, reader, hog]) await client.removeContainer(id);
+    await client.stopPodSandbox(pod);
+    await client.removePodSandbox(pod);
+    const left = (await runtimeCommand(r, ['--root', cri.runtimeRoot(r), 'list', '--quiet'])).stdout.split('\n');
+    expect(left.filter((id) => [pod, writer, reader, hog].includes(id)), `left in ${r}'s state`).toEqual([]);
+  }, 240_000);
 });

@@ -1,6 +1,6 @@
 // config.md#mounts and config-linux.md default filesystems.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBundle, runProbe } from './lib/bundle.ts';
@@ -145,5 +145,118 @@ describe.skipIf(!!why)('config.md#mounts', () => {
     const bb = makeBundle(rt, bad, (c, d) => c.mounts.push({ destination: '/data', type: 'bind', source: d.dir, options: ['rbind', 'tmpcopyup'] }));
     const e = await rt.run(['create', '-b', bb.dir, bad]);
     expect(e.stderr).toMatch(new RegExp(`^tdrun: create ${bad}: config.json /mounts/\\d+/options/1: tmpcopyup applies to tmpfs mounts only`, 'm'));
+  });
+});
+
+describe.skipIf(!!why)('config.md#mounts: idmapped mounts (uidMappings, gidMappings, idmap, ridmap)', () => {
+  /** A host directory owned by `owner` holding a file `f`, for a bind mount. */
+  function hostDir(dir: string, owner: number): string {
+    const data = join(dir, 'hostdata');
+    mkdirSync(data);
+    writeFileSync(join(data, 'f'), 'host');
+    chownSync(data, owner, owner);
+    chownSync(join(data, 'f'), owner, owner);
+    return data;
+  }
+  const oneId = (containerID: number, hostID: number) => [{ containerID, hostID, size: 1 }];
+  const SCRIPT = 'stat -c "%u %g" /data/f; echo x > /data/new && echo written';
+
+  it('uidMappings/gidMappings: a host file of uid 1000 appears as the mapped id, and a write lands as 1000 on the host', async () => {
+    for (const mapped of [true, false]) {
+      const id = rt.id('idmap');
+      let data = '';
+      const b = makeBundle(rt, id, (c, d) => {
+        data = hostDir(d.dir, 1000);
+        c.process.user = { uid: 2000, gid: 2000 };
+        c.process.args = ['sh', '-c', SCRIPT];
+        c.mounts.push({
+          destination: '/data',
+          type: 'bind',
+          source: data,
+          options: ['bind'],
+          ...(mapped ? { uidMappings: oneId(1000, 2000), gidMappings: oneId(1000, 2000) } : {}),
+        });
+      });
+      const r = await rt.run(['run', '-b', b.dir, id]);
+      if (mapped) {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe('2000 2000\nwritten\n');
+        const st = statSync(join(data, 'new'));
+        expect([st.uid, st.gid]).toEqual([1000, 1000]);
+      } else {
+        // the same mount without mappings: what the mapping changes
+        expect(r.stdout).toBe('1000 1000\n');
+        expect(existsSync(join(data, 'new'))).toBe(false);
+      }
+    }
+  });
+
+  it('idmap without mappings of its own takes the user namespace\'s: the container\'s root owns the host root\'s files', async () => {
+    const userns = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    for (const option of ['idmap', 'rbind']) {
+      const id = rt.id('idmap-userns');
+      let data = '';
+      const b = makeBundle(rt, id, (c, d) => {
+        data = hostDir(d.dir, 0);
+        // the container's root could not make the mount point in the host root's image
+        mkdirSync(join(d.rootfs, 'data'));
+        c.linux.namespaces.push({ type: 'user' });
+        c.linux.uidMappings = userns;
+        c.linux.gidMappings = userns;
+        c.process.args = ['sh', '-c', SCRIPT];
+        c.mounts.push({ destination: '/data', type: 'bind', source: data, options: ['rbind', option] });
+      });
+      const r = await rt.run(['run', '-b', b.dir, id]);
+      if (option === 'idmap') {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe('0 0\nwritten\n');
+        expect(statSync(join(data, 'new')).uid).toBe(0);
+      } else {
+        // unmapped, the host's root is nobody in the container, and its directory is closed
+        expect(r.stdout).toBe('65534 65534\n');
+        expect(existsSync(join(data, 'new'))).toBe(false);
+      }
+    }
+  });
+
+  it('ridmap maps the mounts below the source too; idmap only the top one', async () => {
+    const dir = mkdtempSync(join(rt.bundles, 'ridmap-'));
+    const data = hostDir(dir, 1000);
+    const sub = join(data, 'sub');
+    mkdirSync(sub);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,uid=1000,gid=1000', 'tdtest-ridmap', sub]);
+    try {
+      for (const option of ['idmap', 'ridmap']) {
+        const id = rt.id(option);
+        const b = makeBundle(rt, id, (c) => {
+          c.process.args = ['stat', '-c', '%u', '/data/f', '/data/sub'];
+          c.mounts.push({ destination: '/data', type: 'bind', source: data, options: ['rbind', option], uidMappings: oneId(1000, 3000), gidMappings: oneId(1000, 3000) });
+        });
+        const r = await rt.run(['run', '-b', b.dir, id]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout, option).toBe(option === 'ridmap' ? '3000\n3000\n' : '3000\n1000\n');
+      }
+    } finally {
+      execFileSync('umount', [sub]);
+    }
+  });
+
+  it('refused with the JSON pointer: not a bind mount, one of the two mappings, idmap with no mappings anywhere', async () => {
+    const cases: [string, (c: any, dir: string) => void][] = [
+      ['/mounts/\\d+/uidMappings: an idmapped mount must be a bind mount', (c) =>
+        c.mounts.push({ destination: '/t', type: 'tmpfs', source: 'tmpfs', uidMappings: oneId(0, 1000), gidMappings: oneId(0, 1000) })],
+      ['/mounts/\\d+/gidMappings: an idmapped mount needs both uidMappings and gidMappings', (c, dir) =>
+        c.mounts.push({ destination: '/t', type: 'bind', source: dir, options: ['bind'], uidMappings: oneId(0, 1000) })],
+      ['/mounts/\\d+/options/1: "idmap" without mappings of the mount\'s own takes the user namespace\'s, and the config has none', (c, dir) =>
+        c.mounts.push({ destination: '/t', type: 'bind', source: dir, options: ['bind', 'idmap'] })],
+    ];
+    for (const [message, edit] of cases) {
+      const id = rt.id('idmap-bad');
+      const b = makeBundle(rt, id, (c, d) => edit(c, d.dir));
+      const r = await rt.run(['create', '-b', b.dir, id]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`^tdrun: create ${id}: config.json ${message}$`, 'm'));
+      expect(existsSync(join(rt.root, id))).toBe(false);
+    }
   });
 });

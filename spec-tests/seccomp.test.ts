@@ -2,7 +2,7 @@
 // every action, operator and flag of the spec; runtime.md#containerProcessState for the listener.
 // The probe's `try` verb makes syscalls and reports their errno (spec-tests/probe/probe.cc).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -349,5 +349,118 @@ describe.skipIf(!!why)('config-linux.md#seccomp: SCMP_ACT_NOTIFY and the listene
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)['mkdir=/tmp/a'].errno).toBe(ENOSYS);
     expect((await agent.done).code).toBe(0);
+  });
+});
+
+// Not a spec rule but what makes the profile engines send with every container cheap (issue 15):
+// tdrun-init keeps the programs libseccomp compiled under the state root, by the SHA-256 of the
+// profile, libseccomp's version and the architecture. What the container gets must not change,
+// and a cache anyone but root could write would let them pick any container's filter.
+describe.skipIf(!!why)('config-linux.md#seccomp through the compiled-program cache', () => {
+  const crt = new Runtime('sccache');
+  afterAll(() => crt.cleanup());
+  const cacheDir = () => join(crt.root, '@seccomp');
+  const cached = () => readdirSync(cacheDir()).filter((f) => /^[0-9a-f]{64}\.bpf$/.test(f));
+  const denyMkdir = allowExcept('SCMP_ACT_ERRNO', ['mkdir', 'mkdirat']);
+  const denyRmdir = allowExcept('SCMP_ACT_ERRNO', ['rmdir']);
+  // allowed, mkdir meets the read-only rootfs (EROFS) and rmdir(NULL) EFAULT
+  const OPS = ['mkdir=/tmp/a', 'sys=84,0'];
+  const EROFS = 30;
+  const EFAULT = 14;
+  async function errnos(seccomp: Config): Promise<{ mkdir: number; rmdir: number; stderr: string }> {
+    const { json, result } = await runProbe(crt, (c) => (c.linux.seccomp = seccomp), ['try', ...OPS]);
+    expect(result.code, result.stderr).toBe(0);
+    return { mkdir: json['mkdir=/tmp/a'].errno, rmdir: json['sys=84,0'].errno, stderr: result.stderr };
+  }
+  /** The cache file's parts: the header lines (magic, key, notifies, skipped names, count) and the program. */
+  function parts(file: string): { lines: string[]; program: Buffer } {
+    const data = readFileSync(join(cacheDir(), file));
+    let at = 0;
+    for (let i = 0; i < 5; i++) at = data.indexOf(0x0a, at) + 1;
+    return { lines: data.subarray(0, at).toString('utf8').split('\n').slice(0, 5), program: data.subarray(at) };
+  }
+  let mkdirFile = '';
+  let rmdirFile = '';
+
+  it('the program is kept, closed to others, and the same profile loads it again without compiling', async () => {
+    expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
+    [mkdirFile] = cached();
+    expect(cached()).toHaveLength(1);
+    expect(statSync(cacheDir()).mode & 0o777).toBe(0o700);
+    const st = statSync(join(cacheDir(), mkdirFile));
+    expect({ mode: st.mode & 0o777, uid: st.uid }).toEqual({ mode: 0o600, uid: 0 });
+    expect(parts(mkdirFile).lines[1]).toBe(mkdirFile.slice(0, 64));
+    expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
+    // a compile would have renamed a new file over it
+    expect(statSync(join(cacheDir(), mkdirFile)).ino).toBe(st.ino);
+    expect(await errnos(denyRmdir)).toMatchObject({ mkdir: EROFS, rmdir: EPERM });
+    rmdirFile = cached().find((f) => f !== mkdirFile)!;
+    expect(cached()).toHaveLength(2);
+  });
+
+  it('the warning about unknown syscall names comes with a cached program too', async () => {
+    const withUnknown = allowExcept('SCMP_ACT_ERRNO', ['mkdir', 'mkdirat', 'tdrun_future_syscall']);
+    for (let run = 0; run < 2; run++) {
+      const { mkdir, stderr } = await errnos(withUnknown);
+      expect(mkdir).toBe(EPERM);
+      expect(stderr).toMatch(/warning: seccomp: syscalls unknown to libseccomp [\d.]+ skipped: tdrun_future_syscall/);
+    }
+  });
+
+  it('a program is taken only from a directory and file that no one else can write', async () => {
+    // What an attacker able to write the cache could do: rmdir's program under mkdir's profile.
+    const forged = Buffer.concat([
+      Buffer.from([...parts(mkdirFile).lines.slice(0, 4), parts(rmdirFile).lines[4], ''].join('\n')),
+      parts(rmdirFile).program,
+    ]);
+    const file = join(cacheDir(), mkdirFile);
+    writeFileSync(file, forged, { mode: 0o600 });
+    expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EROFS, rmdir: EPERM });
+    try {
+      chmodSync(cacheDir(), 0o777);
+      expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
+      chmodSync(cacheDir(), 0o700);
+      writeFileSync(file, forged, { mode: 0o600 });
+      chmodSync(file, 0o620);
+      expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
+      writeFileSync(file, forged, { mode: 0o600 });
+      chownSync(file, 1000, 0);
+      expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
+    } finally {
+      chmodSync(cacheDir(), 0o700);
+    }
+    // and the file that replaced the refused one is the right program again
+    expect(statSync(file).uid).toBe(0);
+    expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
+  });
+
+  it('a file whose content names another profile, or is cut short, is compiled over', async () => {
+    const file = join(cacheDir(), mkdirFile);
+    copyFileSync(join(cacheDir(), rmdirFile), file);
+    expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
+    const whole = readFileSync(file);
+    writeFileSync(file, whole.subarray(0, whole.length - 3), { mode: 0o600 });
+    expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
+    expect(readFileSync(file).equals(whole)).toBe(true);
+  });
+
+  it('a SCMP_ACT_NOTIFY program from the cache still hands the listener its fd (NEW_LISTENER kept)', async () => {
+    for (let run = 0; run < 2; run++) {
+      const id = crt.id('notify');
+      const b = makeBundle(crt, id, (c, { dir }) => {
+        c.linux.seccomp = { ...allowExcept('SCMP_ACT_NOTIFY', ['mkdir']), listenerPath: join(dir, 'listener.sock') };
+        c.process.args = ['/probe', 'try', 'mkdir=/tmp/a'];
+      });
+      const agent = spawn('python3', [join(projectRoot, 'spec-tests/lib/seccomp-listener.py'), join(b.dir, 'listener.sock'), 'answer', '95'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const done = collect(agent, 30_000);
+      await new Promise<void>((resolve) => createInterface({ input: agent.stdout! }).once('line', () => resolve()));
+      const r = await crt.run(['run', '-b', b.dir, id]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)['mkdir=/tmp/a'].errno).toBe(EOPNOTSUPP);
+      expect((await done).code).toBe(0);
+    }
+    expect(cached().map((f) => parts(f).lines[2])).toContain('1');
   });
 });

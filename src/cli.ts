@@ -1,7 +1,7 @@
 // tdrun's entry point (bundled into dist/tdrun.cjs). runc-compatible command line, parsed by
 // commands/argv.ts from the tables of commands/table.ts. Command modules load lazily: a call
 // evaluates only its own command's code.
-import { parseArgv, helpText, type Call } from './commands/argv.ts';
+import { parseArgv, type Call } from './commands/argv.ts';
 import type { Globals } from './commands/flags.ts';
 import { defaultStateRoot } from './rootless.ts';
 import type { Args, CommandName } from './commands/table.ts';
@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
     case 'help':
       // help runs none of its command: its code cache would miss most of it
       markThinCall();
-      stdio.out(helpText(parsed.command));
+      stdio.out(await (await import('./commands/help.ts')).helpText(parsed.command));
       return exitProcess(0);
     case 'usage':
       // engines read the reason from --log

@@ -37,6 +37,15 @@ export interface Native {
   tryWaitPid(pid: number): ExitStatus | null;
   /** mkfifo(path, mode). */
   mkfifo(path: string, mode: number): void;
+  /** linux.netDevices: moves interface `name` from the network namespace file `fromNs` into the
+   *  one of `toNs`, named `newName` there, with its global addresses and up if it was up
+   *  (addon/node/netdev.cc). The error's syscall names the step that failed. */
+  moveNetDevice(fromNs: string, name: string, toNs: string, newName: string): void;
+  /** Keeps the namespace file `source` (e.g. /proc/PID/ns/net) alive by bind-mounting it on
+   *  `target`, a new empty file. */
+  pinNamespace(source: string, target: string): void;
+  /** Undoes pinNamespace; a target already gone or not mounted is no error. */
+  unpinNamespace(target: string): void;
   /** Receive one fd sent with SCM_RIGHTS on a unix socket (blocking). */
   recvFd(socketFd: number): number;
   /** ioctl(TIOCSWINSZ). */

@@ -46,6 +46,12 @@ export interface PlanMount {
   copyUp: boolean;
   /** "dir" or "file": what to create at the destination when it is missing (file when a bind source is not a directory) */
   createAs: 'dir' | 'file';
+  /** an idmapped bind mount: /proc/PID/uid_map and gid_map lines ("containerID hostID size\n"...)
+   *  of the user namespace given to mount_setattr(MOUNT_ATTR_IDMAP); "" = not idmapped */
+  idmapUids: string;
+  idmapGids: string;
+  /** ridmap: every mount below the source too, not only its top one */
+  idmapRecursive: boolean;
 }
 
 export interface PlanDevice {
@@ -96,6 +102,30 @@ export interface PlanProcess {
   ioPriority: number | null;
   /** personality(2)'s persona (linux.personality, the container's process only); null: inherited */
   personality: number | null;
+  // The keys below are left out when unset, so a plan without them is not a byte longer.
+  /** process.scheduler as sched_setattr(2)'s struct sched_attr; 64-bit times as decimal strings */
+  scheduler?: PlanScheduler;
+  /** process.execCPUAffinity (exec only, as config.md says): cpu numbers for sched_setaffinity,
+   *  `initial` before tdrun-init joins the container's cgroup, `final` right before execve */
+  cpuAffinityInitial?: number[];
+  cpuAffinityFinal?: number[];
+  /** linux.memoryPolicy (the container's process only) for set_mempolicy(2) */
+  memoryPolicy?: { mode: number; nodes: number[] };
+  /** the LSM labels written to /proc/thread-self/attr/<file> (taken at execve), before
+   *  no_new_privs as runc does, only where that LSM is enabled (rules.ts refuses it otherwise) */
+  execLabels?: { file: 'apparmor/exec' | 'exec'; label: string }[];
+}
+
+export interface PlanScheduler {
+  /** SCHED_* number */
+  policy: number;
+  /** SCHED_FLAG_* bits */
+  flags: number;
+  nice: number;
+  priority: number;
+  runtime: string;
+  deadline: string;
+  period: string;
 }
 
 export interface PlanSeccompArg {
@@ -130,6 +160,8 @@ export interface PlanSeccomp {
    *  "state" member and of itself: tdrun-init appends the two "pid" members, which only the
    *  container process can fill in; "" without a listener */
   listenerMessageHead: string;
+  /** the directory of compiled programs (src/state/store.ts's seccompCacheDir); "" = compile anew */
+  cacheDir: string;
 }
 
 export interface Plan {
@@ -159,6 +191,9 @@ export interface Plan {
    *  mounted); tdrun-init moves itself there before entering any namespace */
   cgroupsV1: string[];
   cgroupV2: string | null;
+  /** linux.intelRdt: the tasks file of the resctrl group (or monitoring group) tdrun made, which
+   *  tdrun-init writes its pid to with the cgroups; "" = none */
+  resctrlTasks: string;
 
   // ---- create only (empty / defaults for exec) ----
   /** absolute host path of the root filesystem, symlinks resolved */

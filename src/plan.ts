@@ -4,8 +4,8 @@
 import { realpathSync, statSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { TdrunError, errnoText } from './errors.ts';
-import { warn } from './log.ts';
-import type { Plan, PlanCapabilities, PlanDevice, PlanHook, PlanMount, PlanProcess, PlanSeccomp } from './plan-types.ts';
+import { debug, warn } from './log.ts';
+import type { Plan, PlanCapabilities, PlanDevice, PlanHook, PlanMount, PlanProcess, PlanScheduler, PlanSeccomp } from './plan-types.ts';
 import {
   CAPABILITIES,
   CLONE_NEW,
@@ -17,18 +17,23 @@ import {
   SECCOMP_FILTER_FLAGS,
   SECCOMP_OPERATORS,
   kernelHasCapability,
+  MPOL_FLAGS,
+  MPOL_MODES,
   PERSONALITY_FLAGS,
+  SCHED_FLAGS,
+  SCHED_POLICIES,
 } from './spec/kernel.ts';
+import { hostLsm } from './spec/lsm.ts';
 import {
   MS,
   bindOptions,
   flagOptions,
   propagationOptions,
+  idmapOptions,
   recursiveOptions,
-  unsupportedOptions,
 } from './spec/mount-options.ts';
-import { noPivotPropagation, processRules } from './spec/rules.ts';
-import type { Hook, LinuxNamespace, Mount, Process, Seccomp, SeccompAction, Spec, State } from './spec/types.ts';
+import { parseIdList, processRules } from './spec/rules.ts';
+import type { Hook, IDMapping, LinuxNamespace, Mount, Process, Seccomp, SeccompAction, Spec, State } from './spec/types.ts';
 import { type CgroupPlacement, UNIFIED } from './cgroups/setup.ts';
 
 export interface CreatePlanOptions {
@@ -44,6 +49,10 @@ export interface CreatePlanOptions {
   /** tdrun runs rootless (src/rootless.ts): in a user namespace of its own even when the config
    *  asks for none (rootless podman's), where device nodes cannot be made either */
   rootless: boolean;
+  /** where tdrun-init caches compiled seccomp programs; "" = none */
+  seccompCacheDir: string;
+  /** linux.intelRdt's tasks file (src/container/intel-rdt.ts); "" = none */
+  resctrlTasks: string;
 }
 
 /** What a seccomp listener is told about the container: runtime.md's state, less the pid. */
@@ -56,11 +65,13 @@ export interface ExecPlanOptions {
   namespaces: LinuxNamespace[];
   /** the container's linux.seccomp (runc filters exec'd processes with it too), and what its
    *  listener is told */
-  seccomp?: { profile: Seccomp; state: ListenerState };
+  seccomp?: { profile: Seccomp; state: ListenerState; cacheDir: string };
   consoleSocket: string | null;
   consoleSocketFd: number;
   preserveFds: number;
   cgroup: CgroupPlacement;
+  /** the container's resctrl tasks file, which exec'd processes join too; "" = none */
+  resctrlTasks: string;
 }
 
 /** The placement as tdrun-init joins it (src/cgroups/setup.ts keys hierarchies; the plan splits by kind). */
@@ -130,7 +141,57 @@ function compileProcess(process: Process, name: 'config.json' | 'process'): Plan
     oomScoreAdj: process.oomScoreAdj ?? null,
     ioPriority: process.ioPriority ? (IOPRIO_CLASS[process.ioPriority.class] << 13) | (process.ioPriority.priority ?? 0) : null,
     personality: null,
+    ...(process.scheduler ? { scheduler: schedulerAttr(process.scheduler) } : {}),
+    ...execLabels(process),
   };
+}
+
+function schedulerAttr(s: NonNullable<Process['scheduler']>): PlanScheduler {
+  return {
+    policy: SCHED_POLICIES[s.policy],
+    flags: (s.flags ?? []).reduce((bits, flag) => bits | SCHED_FLAGS[flag], 0),
+    nice: s.nice ?? 0,
+    priority: s.priority ?? 0,
+    runtime: u64String(s.runtime ?? 0),
+    deadline: u64String(s.deadline ?? 0),
+    period: u64String(s.period ?? 0),
+  };
+}
+
+/** The labels for the LSMs the host enforces (rules.ts refused a label whose LSM is not enabled).
+ *  AppArmor's own attr directory: with another major LSM, attr/exec is not AppArmor's. */
+function execLabels(process: Process): Pick<PlanProcess, 'execLabels'> {
+  if (!process.apparmorProfile && !process.selinuxLabel) return {};
+  const lsm = hostLsm();
+  const labels: NonNullable<PlanProcess['execLabels']> = [];
+  if (process.apparmorProfile && lsm.apparmor) labels.push({ file: 'apparmor/exec', label: `exec ${process.apparmorProfile}` });
+  if (process.selinuxLabel && lsm.selinux) labels.push({ file: 'exec', label: process.selinuxLabel });
+  for (const l of labels) debug(`LSM label: "${l.label}" to /proc/thread-self/attr/${l.file}`);
+  return labels.length ? { execLabels: labels } : {};
+}
+
+/** process.execCPUAffinity for an exec'd process; config.md: not applicable to the container's init. */
+function cpuAffinity(process: Process): Pick<PlanProcess, 'cpuAffinityInitial' | 'cpuAffinityFinal'> {
+  const lists: Pick<PlanProcess, 'cpuAffinityInitial' | 'cpuAffinityFinal'> = {};
+  const initial = parseIdList(process.execCPUAffinity?.initial ?? '');
+  const final = parseIdList(process.execCPUAffinity?.final ?? '');
+  if (initial?.length) lists.cpuAffinityInitial = initial;
+  if (final?.length) lists.cpuAffinityFinal = final;
+  return lists;
+}
+
+function memoryPolicyOf(linux: Spec['linux']): Pick<PlanProcess, 'memoryPolicy'> {
+  const policy = linux?.memoryPolicy;
+  if (!policy) return {};
+  const mode = (policy.flags ?? []).reduce((bits, flag) => bits | MPOL_FLAGS[flag], MPOL_MODES[policy.mode]);
+  return { memoryPolicy: { mode, nodes: parseIdList(policy.nodes ?? '') ?? [] } };
+}
+
+/** runc's SELinux mount labelling: a context= option on every filesystem mount that takes one
+ *  (not bind mounts, proc, sysfs, mqueue, cgroup). Only where SELinux is enabled (rules.ts). */
+function withMountLabel(m: PlanMount, label: string | undefined): PlanMount {
+  if (!label || m.bind || ['proc', 'sysfs', 'mqueue', 'cgroup', 'cgroup2'].includes(m.type)) return m;
+  return { ...m, data: [m.data, `context="${label}"`].filter(Boolean).join(',') };
 }
 
 const IOPRIO_CLASS = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 } as const;
@@ -147,7 +208,14 @@ function cleanDestination(destination: string): string {
   return clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean;
 }
 
-export function compileMount(m: Mount, bundle: string, index: number): PlanMount {
+/** Lines for /proc/PID/uid_map or gid_map. */
+export function mapLines(mappings: IDMapping[] | undefined): string {
+  return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+/** `linux`: the container's uidMappings/gidMappings, which an idmap option without mappings of
+ *  the mount's own takes (rules.ts's mountOptions checked that there are some). */
+export function compileMount(m: Mount, bundle: string, index: number, linux: Spec['linux'] = {}): PlanMount {
   let flags = 0;
   let bind = m.type === 'bind';
   let recursive = false;
@@ -156,7 +224,8 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
   const propagation: number[] = [];
   const data: string[] = [];
   let copyUp = false;
-  (m.options ?? []).forEach((option, j) => {
+  let idmap: { recursive: boolean } | null = m.uidMappings?.length ? { recursive: false } : null;
+  (m.options ?? []).forEach((option) => {
     const flag = flagOptions[option];
     const rec = recursiveOptions[option];
     if (flag) flags = (flags & ~flag.clear) | flag.set;
@@ -168,9 +237,8 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
     else if (rec) {
       attrSet = (attrSet & ~rec.clear) | rec.set;
       attrClear = (attrClear & ~rec.set) | rec.clear;
-    } else if (option in unsupportedOptions) {
-      throw new TdrunError(`config.json /mounts/${index}/options/${j}`, unsupportedOptions[option]);
-    } else data.push(option);
+    } else if (option in idmapOptions) idmap = idmapOptions[option];
+    else data.push(option);
   });
   let source = m.source ?? '';
   let createAs: 'dir' | 'file' = 'dir';
@@ -198,6 +266,9 @@ export function compileMount(m: Mount, bundle: string, index: number): PlanMount
     recursiveAttrClear: attrClear,
     copyUp,
     createAs,
+    idmapUids: idmap ? mapLines(m.uidMappings?.length ? m.uidMappings : linux?.uidMappings) : '',
+    idmapGids: idmap ? mapLines(m.gidMappings?.length ? m.gidMappings : linux?.gidMappings) : '',
+    idmapRecursive: idmap?.recursive ?? false,
   };
 }
 
@@ -249,7 +320,7 @@ function seccompAction(action: SeccompAction, errnoRet: number | undefined): num
 }
 
 /** Expects a linux.seccomp that seccompProfile (src/spec/rules.ts) accepted. */
-export function compileSeccomp(seccomp: Seccomp, state: ListenerState): PlanSeccomp {
+export function compileSeccomp(seccomp: Seccomp, state: ListenerState, cacheDir: string): PlanSeccomp {
   let listenerMessageHead = '';
   if (seccomp.listenerPath) {
     const message = {
@@ -277,6 +348,7 @@ export function compileSeccomp(seccomp: Seccomp, state: ListenerState): PlanSecc
     })),
     listenerPath: seccomp.listenerPath || null,
     listenerMessageHead,
+    cacheDir,
   };
 }
 
@@ -298,8 +370,6 @@ function resolveRootfs(spec: Spec, bundle: string): string {
 }
 
 export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
-  const noPivotProblem = noPivotPropagation(spec, { noPivot: opts.noPivot })[0];
-  if (noPivotProblem) throw new TdrunError(`config.json ${noPivotProblem.pointer}`, noPivotProblem.message);
   const bundle = resolve(opts.bundle);
   const namespaces = sortedNamespaces(spec.linux?.namespaces ?? []);
   let newNamespaces = 0;
@@ -312,7 +382,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
   const timeOffsets = Object.entries(spec.linux?.timeOffsets ?? {}).map(
     ([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`,
   );
-  const mounts = (spec.mounts ?? []).map((m, i) => compileMount(m, bundle, i));
+  const mounts = (spec.mounts ?? []).map((m, i) => withMountLabel(compileMount(m, bundle, i, spec.linux), spec.linux?.mountLabel));
   const hooks = spec.hooks ?? {};
   const rootfsPropagation = spec.linux?.rootfsPropagation;
   return {
@@ -326,9 +396,14 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     consoleSocket: opts.consoleSocket,
     consoleSocketFd: opts.consoleSocketFd,
     process: spec.process
-      ? { ...compileProcess(spec.process, 'config.json'), personality: spec.linux?.personality ? personalityValue(spec.linux.personality) : null }
+      ? {
+          ...compileProcess(spec.process, 'config.json'),
+          personality: spec.linux?.personality ? personalityValue(spec.linux.personality) : null,
+          ...memoryPolicyOf(spec.linux),
+        }
       : null,
     ...planCgroups(opts.cgroup),
+    resctrlTasks: opts.resctrlTasks,
     rootfs: resolveRootfs(spec, bundle),
     rootfsReadonly: spec.root?.readonly ?? false,
     rootfsPropagation: rootfsPropagation ? propagationOptions[rootfsPropagation] : MS.SLAVE | MS.REC,
@@ -344,7 +419,10 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     sysctl: Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]) => ({ key, value })),
     execFifo: opts.execFifo,
     newSessionKeyring: !opts.noNewKeyring,
-    syncHooks: [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length),
+    // tdrun moves linux.netDevices in while the init waits there, before the runtime hooks
+    syncHooks:
+      [hooks.prestart, hooks.createRuntime, hooks.createContainer, hooks.startContainer].some((h) => h?.length) ||
+      Object.keys(spec.linux?.netDevices ?? {}).length > 0,
     hooks: { createContainer: compileHooks(hooks.createContainer), startContainer: compileHooks(hooks.startContainer) },
     seccomp: spec.linux?.seccomp
       ? compileSeccomp(spec.linux.seccomp, {
@@ -353,7 +431,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
           status: 'creating',
           bundle,
           ...(spec.annotations ? { annotations: spec.annotations } : {}),
-        })
+        }, opts.seccompCacheDir)
       : null,
   };
 }
@@ -374,8 +452,9 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     preserveFds: opts.preserveFds,
     consoleSocket: opts.consoleSocket,
     consoleSocketFd: opts.consoleSocketFd,
-    process: compileProcess(process, 'process'),
+    process: { ...compileProcess(process, 'process'), ...cpuAffinity(process) },
     ...planCgroups(opts.cgroup),
+    resctrlTasks: opts.resctrlTasks,
     rootfs: '',
     rootfsReadonly: false,
     rootfsPropagation: 0,
@@ -393,6 +472,6 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     newSessionKeyring: false,
     syncHooks: false,
     hooks: { createContainer: [], startContainer: [] },
-    seccomp: opts.seccomp ? compileSeccomp(opts.seccomp.profile, opts.seccomp.state) : null,
+    seccomp: opts.seccomp ? compileSeccomp(opts.seccomp.profile, opts.seccomp.state, opts.seccomp.cacheDir) : null,
   };
 }

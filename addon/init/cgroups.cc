@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <string>
+
 namespace cgroups {
 namespace {
 
@@ -64,6 +66,17 @@ Status enter(const plan::Plan& p) {
   // cgroup2 first, so that the waiting original stays out of the v1 cgroups (and their limits)
   if (!p.cgroupV2.empty()) TRY(respawnInto(p.cgroupV2));
   for (auto& dir : p.cgroupsV1) TRY(writeSelf(dir + "/tasks"));
+  // linux.intelRdt: the resctrl group (or its monitoring group) tdrun made; resctrl's tasks file
+  // takes a pid, and children inherit the group as they inherit cgroups
+  if (!p.resctrlTasks.empty()) {
+    int fd = open(p.resctrlTasks.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return fail(errno, "join the resctrl group: open %s", p.resctrlTasks.c_str());
+    std::string pid = std::to_string(getpid());
+    ssize_t n = write(fd, pid.data(), pid.size());
+    int err = errno;
+    close(fd);
+    if (n != static_cast<ssize_t>(pid.size())) return fail(n < 0 ? err : 0, "join the resctrl group: write %s", p.resctrlTasks.c_str());
+  }
   return ok();
 }
 

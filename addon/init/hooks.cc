@@ -12,6 +12,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "fd.h"
 #include "process.h"
 
 namespace hooks {
@@ -38,17 +39,13 @@ namespace {
 
 // The state travels in a memfd rather than a pipe: nothing blocks on a hook that never reads
 // its stdin, and every hook reads it from offset 0.
-Status stateFile(const std::string& state, int& fd) {
-  fd = memfd_create("tdrun-hook-state", MFD_CLOEXEC);
-  if (fd < 0) return fail(errno, "memfd_create for the hook state");
+Status stateFile(const std::string& state, Fd& fd) {
+  fd = Fd(memfd_create("tdrun-hook-state", MFD_CLOEXEC));
+  if (!fd.valid()) return fail(errno, "memfd_create for the hook state");
   size_t off = 0;
   while (off < state.size()) {
-    ssize_t n = write(fd, state.data() + off, state.size() - off);
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      return fail(err, "write the hook state");
-    }
+    ssize_t n = write(fd.get(), state.data() + off, state.size() - off);
+    if (n < 0) return fail(errno, "write the hook state");
     off += n;
   }
   return ok();
@@ -94,8 +91,8 @@ bool readOutput(int fd, std::string& out) {
 // Waits for the hook's exit (killing it at its timeout), reading its output meanwhile, then
 // gives what it left behind kOutputGraceMs to finish writing.
 Status waitHook(const char* kind, const plan::Hook& h, pid_t pid, int outFd) {
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) {
+  Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd.valid()) {
     int err = errno;
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
@@ -105,7 +102,7 @@ Status waitHook(const char* kind, const plan::Hook& h, pid_t pid, int outFd) {
   bool outOpen = true, timedOut = false;
   const int64_t deadline = h.timeout > 0 ? nowMs() + int64_t(h.timeout) * 1000 : -1;
   for (;;) {
-    pollfd fds[2] = {{pidfd, POLLIN, 0}, {outOpen ? outFd : -1, POLLIN, 0}};
+    pollfd fds[2] = {{pidfd.get(), POLLIN, 0}, {outOpen ? outFd : -1, POLLIN, 0}};
     int wait = deadline < 0 ? -1 : int(std::max<int64_t>(0, deadline - nowMs()));
     int r = poll(fds, 2, wait);
     if (r < 0 && errno == EINTR) continue;
@@ -118,13 +115,12 @@ Status waitHook(const char* kind, const plan::Hook& h, pid_t pid, int outFd) {
       int err = errno;
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
-      close(pidfd);
       return fail(err, "%s hook %s: poll", kind, h.path.c_str());
     }
     if (fds[1].revents) outOpen = readOutput(outFd, out);
     if (fds[0].revents) break;
   }
-  close(pidfd);
+  pidfd.reset();
   const int64_t graceEnd = nowMs() + kOutputGraceMs;
   while (outOpen) {
     pollfd pfd = {outFd, POLLIN, 0};
@@ -160,50 +156,37 @@ Status runOne(const char* kind, const plan::Hook& h, int stateFd) {
   if (lseek(stateFd, 0, SEEK_SET) < 0) return fail(errno, "rewind the hook state");
   // The child reports a failed execve through errPipe; EOF means the hook is running. Its
   // stdout and stderr both go to outPipe.
-  int errPipe[2], outPipe[2];
-  if (pipe2(errPipe, O_CLOEXEC) != 0) return fail(errno, "pipe for %s hook %s", kind, h.path.c_str());
-  if (pipe2(outPipe, O_CLOEXEC) != 0) {
-    int err = errno;
-    close(errPipe[0]);
-    close(errPipe[1]);
-    return fail(err, "pipe for %s hook %s", kind, h.path.c_str());
-  }
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return fail(errno, "pipe for %s hook %s", kind, h.path.c_str());
+  Fd errRead(fds[0]), errWrite(fds[1]);
+  if (pipe2(fds, O_CLOEXEC) != 0) return fail(errno, "pipe for %s hook %s", kind, h.path.c_str());
+  Fd outRead(fds[0]), outWrite(fds[1]);
   pid_t pid = fork();
-  if (pid < 0) {
-    int err = errno;
-    for (int fd : {errPipe[0], errPipe[1], outPipe[0], outPipe[1]}) close(fd);
-    return fail(err, "fork %s hook %s", kind, h.path.c_str());
-  }
-  if (pid == 0) child(h, argv.data(), envp.data(), stateFd, outPipe[1], errPipe[1]);
-  close(errPipe[1]);
-  close(outPipe[1]);
+  if (pid < 0) return fail(errno, "fork %s hook %s", kind, h.path.c_str());
+  if (pid == 0) child(h, argv.data(), envp.data(), stateFd, outWrite.get(), errWrite.get());
+  // only the hook may hold the writing ends, or we would never see their EOF
+  errWrite.reset();
+  outWrite.reset();
   int execErr = 0;
   ssize_t n;
-  do n = read(errPipe[0], &execErr, sizeof execErr);
+  do n = read(errRead.get(), &execErr, sizeof execErr);
   while (n < 0 && errno == EINTR);
-  close(errPipe[0]);
   if (n == sizeof execErr) {
     waitpid(pid, nullptr, 0);
-    close(outPipe[0]);
     return fail(execErr, "%s hook %s", kind, h.path.c_str());
   }
-  fcntl(outPipe[0], F_SETFL, O_NONBLOCK);
-  Status s = waitHook(kind, h, pid, outPipe[0]);
-  close(outPipe[0]);
-  return s;
+  fcntl(outRead.get(), F_SETFL, O_NONBLOCK);
+  return waitHook(kind, h, pid, outRead.get());
 }
 
 }  // namespace
 
 Status run(const char* kind, const std::vector<plan::Hook>& hooks, const std::string& state) {
   if (hooks.empty()) return ok();
-  int fd;
+  Fd fd;
   TRY(stateFile(state, fd));
-  Status s;
-  for (auto& h : hooks)
-    if (!(s = runOne(kind, h, fd)).ok()) break;
-  close(fd);
-  return s;
+  for (auto& h : hooks) TRY(runOne(kind, h, fd.get()));
+  return ok();
 }
 
 }  // namespace hooks

@@ -179,19 +179,23 @@ Status run(int syncFd) {
   // user namespace the container's root cannot write that root-owned file anyway, and a
   // non-dumpable process's /proc files would belong to the host's root, out of its own reach.
   if (!p.hasNamespace(CLONE_NEWUSER) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_DUMPABLE 0");
+  // Built meanwhile, in the host's view of the filesystem (the listener's socket); the cache is
+  // checked first, while this process still sees the host's ids.
+  seccomp::Filter filter;
+  if (p.hasSeccomp) seccomp::readCache(p.seccomp, filter);
   int unsharedEarly = 0;
   // create sends the plan before it makes the cgroups (protocol.h)
   if (!p.execMode) TRY(ns::unshareEarly(p, unsharedEarly));
-  // Built meanwhile, in the host's view of the filesystem (the listener's socket).
-  seccomp::Filter filter;
   if (p.hasSeccomp) TRY(seccomp::compile(p.seccomp, filter));
   if (!p.execMode) TRY(syncmsg::expect(syncFd, proto::Msg::CgroupsReady));
+  // execCPUAffinity: the CPUs an exec'd process runs on while it joins the container's cgroup
+  if (!p.process.cpuAffinityInitial.empty()) TRY(process::setCpuAffinity(p.process.cpuAffinityInitial, "/process/execCPUAffinity/initial"));
   TRY(cgroups::enter(p));
 
   int consoleSock = -1, fifo = -1;
   if (p.process.terminal) TRY(console::connect(p, consoleSock));
   if (!p.execMode && !p.execFifo.empty()) TRY(openExecFifo(p, fifo));
-  if (!p.execMode && p.hasNamespace(CLONE_NEWUSER)) TRY(rootfs::cloneBindSources(p));
+  if (!p.execMode) TRY(rootfs::cloneBindSources(p));
   TRY(ns::enter(p, syncFd, unsharedEarly));
 
   // The child waits for EOF on this pipe (or the pid the parent writes for a seccomp listener),

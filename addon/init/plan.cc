@@ -75,11 +75,18 @@ class Parser {
     }
   }
 
-  bool object(Json& out, int depth) {
-    out.type = Json::Object;
+  // Steps over the opening bracket; true, and past `close` too, when nothing is inside.
+  bool empty(char close) {
     ++p_;
     ws();
-    if (p_ != end_ && *p_ == '}') return ++p_, true;
+    if (p_ == end_ || *p_ != close) return false;
+    ++p_;
+    return true;
+  }
+
+  bool object(Json& out, int depth) {
+    out.type = Json::Object;
+    if (empty('}')) return true;
     for (;;) {
       ws();
       if (p_ == end_ || *p_ != '"') return bad("expected a member name");
@@ -98,9 +105,7 @@ class Parser {
 
   bool array(Json& out, int depth) {
     out.type = Json::Array;
-    ++p_;
-    ws();
-    if (p_ != end_ && *p_ == ']') return ++p_, true;
+    if (empty(']')) return true;
     for (;;) {
       out.items.emplace_back();
       if (!value(out.items.back(), depth + 1)) return false;
@@ -365,6 +370,7 @@ constexpr int64_t kIntMin = -2147483648LL;
 constexpr uint64_t kIntMax = 2147483647ULL;
 constexpr uint64_t kU32Max = 4294967295ULL;
 constexpr uint64_t kU64Max = ~0ULL;
+constexpr uint64_t kMaxCpuOrNode = 8191;  // src/spec/rules.ts's bound for cpu and node lists
 
 void readHook(Reader& r, const Json& j, const std::string& ptr, std::vector<Hook>& out) {
   Hook h;
@@ -416,6 +422,31 @@ void readProcess(Reader& r, const Json& j, Process& p) {
     p.hasIoPriority = r.num(*o, p.ioPriority, ptr + "/ioPriority", 0, kIntMax);
   if (const Json* o = Reader::get(j, "personality"); o && o->type != Json::Null)
     p.hasPersonality = r.num(*o, p.personality, ptr + "/personality", 0, 0xffffffffUL);
+  if (const Json* s = Reader::get(j, "scheduler"); r.object(s, ptr + "/scheduler")) {
+    p.hasScheduler = true;
+    const std::string sp = ptr + "/scheduler";
+    r.num(*s, "policy", p.scheduler.policy, sp, 0, kU32Max);
+    r.num(*s, "flags", p.scheduler.flags, sp, 0, kU32Max);
+    r.num(*s, "nice", p.scheduler.nice, sp, -20, 19);
+    r.num(*s, "priority", p.scheduler.priority, sp, 0, kU32Max);
+    r.decimal(*s, "runtime", p.scheduler.runtime, sp);
+    r.decimal(*s, "deadline", p.scheduler.deadline, sp);
+    r.decimal(*s, "period", p.scheduler.period, sp);
+  }
+  r.numbers(j, "cpuAffinityInitial", p.cpuAffinityInitial, ptr, 0, kMaxCpuOrNode);
+  r.numbers(j, "cpuAffinityFinal", p.cpuAffinityFinal, ptr, 0, kMaxCpuOrNode);
+  if (const Json* m = Reader::get(j, "memoryPolicy"); r.object(m, ptr + "/memoryPolicy")) {
+    p.hasMemoryPolicy = true;
+    r.num(*m, "mode", p.memoryPolicyMode, ptr + "/memoryPolicy", 0, kIntMax);
+    r.numbers(*m, "nodes", p.memoryPolicyNodes, ptr + "/memoryPolicy", 0, kMaxCpuOrNode);
+  }
+  r.each(j, "execLabels", ptr, [&](const Json& e, const std::string& ep) {
+    ExecLabel l;
+    r.str(e, "file", l.file, ep);
+    r.str(e, "label", l.label, ep);
+    if (!r.failed() && l.file != "exec" && l.file != "apparmor/exec") r.wrong(ep + "/file", "not an LSM exec attribute");
+    p.execLabels.push_back(std::move(l));
+  });
   if (!r.failed() && p.args.empty()) r.wrong(ptr + "/args", "must not be empty");
 }
 
@@ -432,6 +463,10 @@ void readMount(Reader& r, const Json& j, const std::string& ptr, std::vector<Mou
   r.num(j, "recursiveAttrSet", m.recursiveAttrSet, ptr, 0, kU64Max);
   r.num(j, "recursiveAttrClear", m.recursiveAttrClear, ptr, 0, kU64Max);
   r.boolean(j, "copyUp", m.copyUp, ptr);
+  r.str(j, "idmapUids", m.idmapUids, ptr);
+  r.str(j, "idmapGids", m.idmapGids, ptr);
+  r.boolean(j, "idmapRecursive", m.idmapRecursive, ptr);
+  if (!r.failed() && !m.idmapUids.empty() && (!m.bind || m.idmapGids.empty())) r.wrong(ptr + "/idmapUids", "only for a bind mount, with idmapGids");
   std::string createAs;
   if (r.str(j, "createAs", createAs, ptr)) {
     if (createAs == "file") m.createAsFile = true;
@@ -479,6 +514,7 @@ void readSeccomp(Reader& r, const Json& j, Seccomp& s) {
   bool hasListener;
   r.optStr(j, "listenerPath", s.listenerPath, hasListener, ptr);
   r.str(j, "listenerMessageHead", s.listenerMessageHead, ptr);
+  r.str(j, "cacheDir", s.cacheDir, ptr);
   if (!r.failed() && hasListener && (s.listenerPath.empty() || s.listenerPath[0] != '/'))
     r.wrong(ptr + "/listenerPath", "not an absolute path");
 }
@@ -519,6 +555,7 @@ void readPlan(Reader& r, const Json& root, Plan& p) {
   r.strings(root, "cgroupsV1", p.cgroupsV1, top);
   bool hasCgroupV2;
   r.optStr(root, "cgroupV2", p.cgroupV2, hasCgroupV2, top);
+  r.str(root, "resctrlTasks", p.resctrlTasks, top);
 
   r.str(root, "rootfs", p.rootfs, top);
   r.boolean(root, "rootfsReadonly", p.rootfsReadonly, top);

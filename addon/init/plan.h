@@ -27,6 +27,8 @@ struct Mount {
   uint64_t recursiveAttrSet = 0, recursiveAttrClear = 0;
   bool createAsFile = false;  // "createAs": "file"
   bool copyUp = false;        // tmpcopyup
+  std::string idmapUids, idmapGids;  // uid_map/gid_map lines of an idmapped mount; empty = not one
+  bool idmapRecursive = false;       // ridmap
   int sourceTree = -1;        // not in the plan: rootfs::cloneBindSources's clone of the source, or -1
 };
 
@@ -70,6 +72,21 @@ struct Seccomp {
   // The containerProcessState JSON sent to the listener, cut right before the two "pid" members
   // only the container process can fill in: see seccomp.cc.
   std::string listenerMessageHead;
+  std::string cacheDir;  // compiled programs (seccomp.h's readCache); empty = no cache
+};
+
+// process.scheduler, as sched_setattr(2)'s struct sched_attr takes it.
+struct Scheduler {
+  uint32_t policy = 0;
+  uint64_t flags = 0;
+  int32_t nice = 0;
+  uint32_t priority = 0;
+  uint64_t runtime = 0, deadline = 0, period = 0;
+};
+
+// An LSM label for the next execve: /proc/thread-self/attr/<file> ("apparmor/exec" or "exec").
+struct ExecLabel {
+  std::string file, label;
 };
 
 struct Process {
@@ -92,6 +109,13 @@ struct Process {
   int ioPriority = 0;  // ioprio_set(2)'s value
   bool hasPersonality = false;
   unsigned long personality = 0;
+  bool hasScheduler = false;
+  Scheduler scheduler;
+  std::vector<int> cpuAffinityInitial, cpuAffinityFinal;  // empty = leave as inherited
+  bool hasMemoryPolicy = false;
+  int memoryPolicyMode = 0;  // MPOL_* | MPOL_F_*
+  std::vector<int> memoryPolicyNodes;
+  std::vector<ExecLabel> execLabels;
 };
 
 struct Plan {
@@ -110,6 +134,7 @@ struct Plan {
   Process process;
   std::vector<std::string> cgroupsV1;  // directories, one per v1 hierarchy
   std::string cgroupV2;                // directory; empty = no cgroup2 hierarchy
+  std::string resctrlTasks;            // linux.intelRdt's group's tasks file; empty = none
 
   std::string rootfs;
   bool rootfsReadonly = false;

@@ -6,6 +6,7 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -16,6 +17,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 
@@ -164,7 +166,76 @@ Status setCapabilities(const plan::Capabilities& c) {
   return ok();
 }
 
+const char* const kPolicyNames[] = {"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE"};
+
+// sched_attr of <linux/sched/types.h>, SCHED_ATTR_SIZE_VER0: the spec has no util clamp values,
+// so the kernel refuses SCHED_FLAG_UTIL_CLAMP_* with this size, and the error names the field.
+struct SchedAttr {
+  uint32_t size, policy;
+  uint64_t flags;
+  int32_t nice;
+  uint32_t priority;
+  uint64_t runtime, deadline, period;
+};
+
+Status setScheduler(const plan::Scheduler& s) {
+  SchedAttr attr = {sizeof attr, s.policy, s.flags, s.nice, s.priority, s.runtime, s.deadline, s.period};
+  if (syscall(SYS_sched_setattr, 0, &attr, 0) == 0) return ok();
+  int err = errno;
+  const char* name = s.policy < sizeof kPolicyNames / sizeof *kPolicyNames ? kPolicyNames[s.policy] : "?";
+  // the usual cause on cgroup v1: RT group scheduling gives a new cgroup no realtime runtime
+  const bool realtime = s.policy == SCHED_FIFO || s.policy == SCHED_RR;
+  const char* hint = err == EPERM && realtime ? " (a realtime policy needs CAP_SYS_NICE and realtime runtime in the cgroup: linux.resources.cpu.realtimeRuntime)" : "";
+  return fail(err, "sched_setattr /process/scheduler (policy %s, flags 0x%llx, nice %d, priority %u, runtime %llu, deadline %llu, period %llu)%s",
+              name, static_cast<unsigned long long>(s.flags), s.nice, s.priority, static_cast<unsigned long long>(s.runtime),
+              static_cast<unsigned long long>(s.deadline), static_cast<unsigned long long>(s.period), hint);
+}
+
+std::string listText(const std::vector<int>& ids) {
+  std::string text;
+  for (int id : ids) text += (text.empty() ? "" : ",") + std::to_string(id);
+  return text;
+}
+
+Status setMemoryPolicy(const plan::Process& p) {
+  unsigned long maxNode = 0;
+  for (int node : p.memoryPolicyNodes) maxNode = std::max(maxNode, static_cast<unsigned long>(node) + 1);
+  constexpr unsigned kBits = 8 * sizeof(unsigned long);
+  std::vector<unsigned long> mask(maxNode / kBits + 1, 0);
+  for (int node : p.memoryPolicyNodes) mask[node / kBits] |= 1UL << (node % kBits);
+  // maxnode counts one past the highest node the kernel reads (it drops the last bit)
+  if (syscall(SYS_set_mempolicy, p.memoryPolicyMode, p.memoryPolicyNodes.empty() ? nullptr : mask.data(), p.memoryPolicyNodes.empty() ? 0 : maxNode + 1) == 0)
+    return ok();
+  return fail(errno, "set_mempolicy /linux/memoryPolicy (mode 0x%x, nodes %s)", p.memoryPolicyMode, listText(p.memoryPolicyNodes).c_str());
+}
+
+// AppArmor's "exec <profile>" or an SELinux context, taken by the kernel at the next execve.
+Status setExecLabel(const plan::ExecLabel& l) {
+  Status s = writeProc("thread-self/attr/" + l.file, l.label);
+  if (s.ok()) return s;
+  const bool apparmor = l.file == "apparmor/exec";
+  // AppArmor answers the write with ENOENT for a profile it has not loaded (the open's ENOENT is
+  // a kernel without the attribute); the label is "exec <profile>"
+  if (apparmor && s.err == ENOENT && s.what.compare(0, 6, "write ") == 0) return fail(0, "/process/apparmorProfile: AppArmor profile \"%s\" is not loaded", l.label.c_str() + 5);
+  return fail(s.err, "%s: %s", apparmor ? "/process/apparmorProfile" : "/process/selinuxLabel", s.what.c_str());
+}
+
 }  // namespace
+
+Status setCpuAffinity(const std::vector<int>& cpus, const char* pointer) {
+  int highest = 0;
+  for (int cpu : cpus) highest = std::max(highest, cpu);
+  cpu_set_t* set = CPU_ALLOC(highest + 1);
+  if (!set) return fail(ENOMEM, "sched_setaffinity %s", pointer);
+  size_t size = CPU_ALLOC_SIZE(highest + 1);
+  CPU_ZERO_S(size, set);
+  for (int cpu : cpus) CPU_SET_S(cpu, size, set);
+  int rc = sched_setaffinity(0, size, set);
+  int err = errno;
+  CPU_FREE(set);
+  if (rc != 0) return fail(err, "sched_setaffinity %s (cpus %s)", pointer, listText(cpus).c_str());
+  return ok();
+}
 
 Status openProc(const std::string& rel, int flags, int& fd) {
   std::string shown = "/proc/" + rel;
@@ -218,6 +289,9 @@ Status apply(const plan::Process& p, std::string& resolved, const std::function<
   // IOPRIO_WHO_PROCESS 1, this process: the program inherits it across execve
   if (p.hasIoPriority && syscall(SYS_ioprio_set, 1, 0, p.ioPriority) != 0) return fail(errno, "ioprio_set %d", p.ioPriority);
   if (p.hasPersonality && personality(p.personality) < 0) return fail(errno, "personality 0x%lx", p.personality);
+  if (p.hasMemoryPolicy) TRY(setMemoryPolicy(p));
+  // While privileged: a realtime policy or a negative nice needs CAP_SYS_NICE.
+  if (p.hasScheduler) TRY(setScheduler(p.scheduler));
 
   // A cwd only the container user may enter is entered after the switch (as runc does).
   bool cwdLater = false;
@@ -240,6 +314,9 @@ Status apply(const plan::Process& p, std::string& resolved, const std::function<
   TRY(lookPath(p, resolved));
   if (p.hasUmask) umask(p.umask);
   if (p.hasCapabilities) TRY(setCapabilities(p.capabilities));
+  // Before no_new_privs, as runc does: under it SELinux needs an nnp_transition permission and
+  // AppArmor allows only some transitions. startContainer hooks, forked later, get it as with runc.
+  for (auto& label : p.execLabels) TRY(setExecLabel(label));
   if (p.noNewPrivileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_NO_NEW_PRIVS");
   return ok();
 }
@@ -280,6 +357,7 @@ Status exec(const std::string& resolved, const plan::Process& p, const std::func
   for (auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   resetSignals();
+  if (!p.cpuAffinityFinal.empty()) TRY(setCpuAffinity(p.cpuAffinityFinal, "/process/execCPUAffinity/final"));
   TRY(lastStep());
   execve(resolved.c_str(), argv.data(), envp.data());
   return fail(errno, "exec %s", resolved.c_str());

@@ -1,9 +1,11 @@
-// The process settings of plan.process, applied in the order the kernel needs: rlimits and
-// oom_score_adj while still privileged, then cwd, user and groups, umask, capabilities and
-// no_new_privs; then the fd hygiene and signal reset right before execve.
+// The process settings of plan.process, applied in the order the kernel needs: rlimits,
+// oom_score_adj, io priority, personality, memory policy and scheduler while still privileged,
+// then cwd, user and groups, umask, capabilities, the LSM exec label and no_new_privs; then the
+// fd hygiene, signal reset and final CPU affinity right before execve.
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "plan.h"
 #include "status.h"
@@ -24,6 +26,9 @@ Status enterCwd(const std::string& cwd);
 // `whilePrivileged` runs after the rlimits, oom_score_adj and cwd, right before the process gives
 // up its capabilities and root (a seccomp filter without no_new_privs needs CAP_SYS_ADMIN).
 Status apply(const plan::Process& p, std::string& resolved, const std::function<Status()>& whilePrivileged);
+
+// sched_setaffinity of this process to `cpus`; `pointer` names the setting in an error.
+Status setCpuAffinity(const std::vector<int>& cpus, const char* pointer);
 
 // Marks every fd from 3+preserveFds on close-on-exec, clears it on the preserved ones.
 Status sealFds(int preserveFds);

@@ -1,6 +1,7 @@
 #include "rootfs.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <sys/sendfile.h>
 #include <linux/magic.h>
@@ -9,12 +10,14 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "process.h"
 #include "rootfs_cgroup.h"
 #include "rootfs_util.h"
 
@@ -394,15 +397,75 @@ Status hideHostProcAndSys(const std::string& rootfs) {
   return ok();
 }
 
+// A user namespace holding an idmapped mount's mappings: a child unshares it and waits while
+// this process, still the host's root, writes its maps from outside (which may map any ids)
+// and opens it. The mount keeps the namespace; the child exits when `release` closes.
+Status mappingNamespace(const plan::Mount& m, Fd& out) {
+  const std::string what = mountWhat(m);
+  int ready[2], release[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) return fail(errno, "%s: pipe", what.c_str());
+  if (pipe2(release, O_CLOEXEC) != 0) {
+    int err = errno;
+    close(ready[0]), close(ready[1]);
+    return fail(err, "%s: pipe", what.c_str());
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(ready[0]), close(release[1]);
+    char made = unshare(CLONE_NEWUSER) == 0 ? 1 : 0;
+    (void)!write(ready[1], &made, 1);
+    (void)!read(release[0], &made, 1);
+    _exit(0);
+  }
+  close(ready[1]), close(release[0]);
+  Status s;
+  char made = 0;
+  if (pid < 0) s = fail(errno, "%s: fork for its user namespace", what.c_str());
+  else if (read(ready[0], &made, 1) != 1 || !made) s = fail(0, "%s: could not make a user namespace for its mappings", what.c_str());
+  else {
+    const std::string proc = std::to_string(pid);
+    s = process::writeProc(proc + "/uid_map", m.idmapUids);
+    if (s.ok()) s = process::writeProc(proc + "/gid_map", m.idmapGids);
+    // a magic link, which openProc's resolution refuses; this is the host's /proc, before any
+    // container mount exists
+    if (s.ok()) {
+      out = Fd(open(("/proc/" + proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
+      if (!out.valid()) s = fail(errno, "open /proc/%s/ns/user", proc.c_str());
+    }
+    if (!s.ok()) s.what = what + ": " + s.what;
+  }
+  close(ready[0]), close(release[1]);
+  if (pid > 0) waitpid(pid, nullptr, 0);
+  return s;
+}
+
+// config.md's mount uidMappings/gidMappings: the detached clone is mapped through a user
+// namespace with them (the mount must not be attached yet, so this comes before move_mount).
+Status idmapTree(const plan::Mount& m, int tree) {
+  Fd userns;
+  TRY(mappingNamespace(m, userns));
+  struct mount_attr attr = {};
+  attr.attr_set = MOUNT_ATTR_IDMAP;
+  attr.userns_fd = static_cast<uint64_t>(userns.get());
+  if (mount_setattr(tree, "", AT_EMPTY_PATH | (m.idmapRecursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0) {
+    // EINVAL: a filesystem without idmapped mount support (FS_ALLOW_IDMAP), or a mount below
+    // the source (ridmap) on one
+    return fail(errno, "%s: idmap the mount", mountWhat(m).c_str());
+  }
+  return ok();
+}
+
 }  // namespace
 
 Status cloneBindSources(plan::Plan& p) {
+  const bool userns = p.hasNamespace(CLONE_NEWUSER);
   for (auto& m : p.mounts) {
-    if (!m.bind) continue;
+    const bool idmapped = !m.idmapUids.empty();
+    if (!m.bind || (!userns && !idmapped)) continue;
     const unsigned recursive = m.recursive ? AT_RECURSIVE : 0;
     Fd tree(open_tree(AT_FDCWD, m.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | recursive));
     // EPERM: rootless, no CAP_SYS_ADMIN over the host's mounts; the init binds by path, as below
-    if (!tree.valid() && errno == EPERM) return ok();
+    if (!tree.valid() && errno == EPERM && !idmapped) return ok();
     if (!tree.valid()) return fail(errno, "%s", mountWhat(m).c_str());
     // A clone joins its source's peer group: as a slave, what the container mounts below it
     // never reaches the host (a bind made inside the container is a slave through "/" anyway).
@@ -410,9 +473,11 @@ Status cloneBindSources(plan::Plan& p) {
     attr.propagation = MS_SLAVE;
     if (mount_setattr(tree.get(), "", AT_EMPTY_PATH | recursive, &attr, sizeof attr) < 0) {
       // before Linux 5.12: the init binds the source by its path, as without a user namespace
-      if (errno == ENOSYS) return ok();
+      if (errno == ENOSYS && !idmapped) return ok();
+      if (errno == ENOSYS) return fail(ENOSYS, "%s: idmapped mounts need mount_setattr (Linux 5.12)", mountWhat(m).c_str());
       return fail(errno, "%s: make the source a slave", mountWhat(m).c_str());
     }
+    if (idmapped) TRY(idmapTree(m, tree.get()));
     m.sourceTree = tree.release();
   }
   return ok();

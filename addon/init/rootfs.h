@@ -15,6 +15,8 @@ Status prepare(const plan::Plan& p);
 // mount's source, made with the host's credentials and view, for prepare() to attach. The
 // container's root may not be able to reach a source itself (a host directory below one that
 // only the host's root may enter); runc opens its mount sources early for the same reason.
+// Idmapped bind mounts are cloned this way with or without a user namespace, and mapped here:
+// MOUNT_ATTR_IDMAP needs the host's privileges over the source's filesystem.
 Status cloneBindSources(plan::Plan& p);
 
 // pivot_root into plan.rootfs (or MS_MOVE + chroot with noPivot); cwd becomes "/".

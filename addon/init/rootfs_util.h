@@ -1,45 +1,14 @@
-// Helpers of rootfs.cc: file descriptors, path resolution that never leaves a given root, and
+// Helpers of rootfs.cc: path resolution that never leaves a given root, and
 // the mount calls that go through /proc/self/fd/N so the path mounted on is the one resolved.
 #pragma once
 #include <string>
 #include <unistd.h>
 #include <vector>
 
+#include "fd.h"
 #include "status.h"
 
 namespace rootfs {
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& o) : fd_(o.fd_) { o.fd_ = -1; }
-  Fd& operator=(Fd&& o) {
-    if (this != &o) {
-      reset();
-      fd_ = o.fd_;
-      o.fd_ = -1;
-    }
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // What to make for a missing last component; missing parents are always made as directories.
 enum class Create { None, Dir, File };

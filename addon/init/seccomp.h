@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 #include <sys/types.h>
 
+#include <string>
 #include <vector>
 
 #include "plan.h"
@@ -14,12 +15,26 @@ namespace seccomp {
 
 struct Filter {
   std::vector<sock_filter> program;
+  bool notifies = false;  // a SCMP_ACT_NOTIFY rule made it into the program
+  std::string skipped;    // the profile's syscall names unknown to libseccomp, ", "-joined
   unsigned flags = 0;  // SECCOMP_FILTER_FLAG_*: the plan's, plus NEW_LISTENER when a rule notifies
   int listener = -1;   // connected to plan.seccomp.listenerPath, or -1
   pid_t hostPid = 0;   // the container process's pid in tdrun's pid namespace, for the listener
+  // The cache of compiled programs (plan.seccomp.cacheDir): its directory, checked and held
+  // open by readCache, and the profile's key; `cached` when the program came from there.
+  int cacheDir = -1;
+  std::string cacheKey;
+  bool cached = false;
 };
 
-// Builds the program and checks its actions and flags against this kernel, so that a filter that
+// Looks the profile up among the programs compiled before (crun's cache: engines send the same
+// profile with every container, and libseccomp takes milliseconds over a docker-sized one). The
+// directory must belong to this user and be closed to everyone else; a file is used only when
+// its name and its content carry the SHA-256 of the profile and of this libseccomp and
+// architecture, and its size is what its header says. Call it in the host's user namespace.
+void readCache(const plan::Seccomp& s, Filter& out);
+
+// Builds the program (unless readCache found it; a new one goes into the cache) and checks its actions and flags against this kernel, so that a filter that
 // could not be installed fails `create` rather than `start`. Connects to the listener's socket:
 // call it while the host's filesystem is still visible.
 Status compile(const plan::Seccomp& s, Filter& out);

@@ -1,11 +1,14 @@
 // N-API exports only; src/native.ts documents every function. Each is a thin wrapper around one
-// or two syscalls. No container work happens in this process: posix_spawn() starts tdrun-init,
+// or two syscalls, save the device program (device_filter.cc) and the network interface moves
+// (netdev.cc), which runc too makes from the runtime's side. No work inside the container
+// happens in this process: posix_spawn() starts tdrun-init,
 // a static single-threaded helper, because a child forked from multi-threaded Node may only make
 // async-signal-safe calls.
 #include <napi.h>
 #include <uv.h>
 
 #include "node/device_filter.h"
+#include "node/netdev.h"
 
 #include <atomic>
 
@@ -21,6 +24,7 @@
 #include <linux/mount.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -330,6 +334,41 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value MoveNetDevice(const Napi::CallbackInfo& info) {
+  auto arg = [&](int i) { return info[i].As<Napi::String>().Utf8Value(); };
+  netdev::Result r = netdev::move(arg(0), arg(1), arg(2), arg(3));
+  if (!r.ok()) throwErrno(info.Env(), r.err, r.what.c_str());
+  return info.Env().Undefined();
+}
+
+// A namespace file kept open by a bind mount on `target` (created empty, 0600), as `ip netns add` does.
+Napi::Value PinNamespace(const Napi::CallbackInfo& info) {
+  std::string source = info[0].As<Napi::String>().Utf8Value();
+  std::string target = info[1].As<Napi::String>().Utf8Value();
+  int fd = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throwErrno(info.Env(), errno, ("create " + target).c_str());
+    return info.Env().Undefined();
+  }
+  close(fd);
+  if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) < 0) {
+    int err = errno;
+    unlink(target.c_str());
+    throwErrno(info.Env(), err, ("bind " + source + " on " + target).c_str());
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value UnpinNamespace(const Napi::CallbackInfo& info) {
+  std::string target = info[0].As<Napi::String>().Utf8Value();
+  if (umount2(target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT) {
+    throwErrno(info.Env(), errno, ("unmount " + target).c_str());
+    return info.Env().Undefined();
+  }
+  if (unlink(target.c_str()) < 0 && errno != ENOENT) throwErrno(info.Env(), errno, ("remove " + target).c_str());
+  return info.Env().Undefined();
+}
+
 Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sock = info[0].As<Napi::Number>().Int32Value();
@@ -556,6 +595,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tryWaitPid", Napi::Function::New(env, TryWaitPid));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("moveNetDevice", Napi::Function::New(env, MoveNetDevice));
+  exports.Set("pinNamespace", Napi::Function::New(env, PinNamespace));
+  exports.Set("unpinNamespace", Napi::Function::New(env, UnpinNamespace));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));

@@ -1,11 +1,11 @@
 // Real engines with a runtime of our choice: podman, containerd (ctr, through the runc v2 shim with
-// BinaryName, the path Kubernetes takes) and dockerd, each from Debian's packages, on private
+// BinaryName, and its CRI plugin, the path Kubernetes takes) and dockerd, each from Debian's packages, on private
 // roots, sockets and config files under /tmp/tdrun-engines-<pid> (short: podman refuses a run root
 // over 50 characters, and socket paths have 108), so nothing of the machine's own engines is
 // touched and only the daemons started here are stopped. No registry is reachable: the
 // image is a busybox rootfs built here and imported into each engine.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tdrunBin, waitFor } from './runtime.ts';
 import { addRootlessUser, type RootlessUser } from './rootless-user.ts';
@@ -122,16 +122,22 @@ export class Podman {
   }
 
   async setup(): Promise<void> {
+    await this.importImage(IMAGE, []);
+  }
+
+  /** The busybox root filesystem as image NAME, with Dockerfile-style CHANGES. */
+  async importImage(name: string, changes: string[]): Promise<void> {
     const tar = buildRootfsTar(enginesDir);
-    const r = await this.podman('runc', ['import', '--change', 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin', tar, IMAGE]);
+    const change = ['ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin', ...changes].flatMap((c) => ['--change', c]);
+    const r = await this.podman('runc', ['import', ...change, tar, name]);
     if (r.code !== 0) throw new Error(`podman import: ${r.stderr}`);
   }
 
   /** An image archive for the other engines ('oci-archive' for containerd, 'docker-archive' for docker). */
-  async save(format: 'oci-archive' | 'docker-archive'): Promise<string> {
-    const file = join(this.dir, `${format}.tar`);
+  async save(format: 'oci-archive' | 'docker-archive', image = IMAGE): Promise<string> {
+    const file = join(this.dir, `${format}-${image.replace(/[^a-z0-9]+/g, '-')}.tar`);
     if (existsSync(file)) return file;
-    const r = await this.podman('runc', ['save', '--format', format, '-o', file, IMAGE]);
+    const r = await this.podman('runc', ['save', '--format', format, '-o', file, image]);
     if (r.code !== 0) throw new Error(`podman save: ${r.stderr}`);
     return file;
   }
@@ -268,6 +274,82 @@ export class Containerd extends Daemon {
   }
 }
 
+/** The image a pod's sandbox (infra) container is made from, Kubernetes' "pause": busybox here. */
+export const SANDBOX_IMAGE = 'localhost/tdrun-pause:test';
+/** What that first process runs: it sits there, ends on SIGTERM, and reaps what the pod's other
+ *  containers leave to it, as Kubernetes' pause does. */
+export const SANDBOX_ENTRYPOINT = `ENTRYPOINT ["/bin/sh", "-c", "trap 'exit 0' TERM; sleep 2147483647 & wait"]`;
+
+/** containerd with its CRI plugin on, the way a Kubernetes node runs it, on private paths: two
+ *  runtime handlers (what a RuntimeClass names), both the runc v2 shim, one with BinaryName = runc
+ *  for the reference and one with BinaryName = tdrun, each with its own state root. Pods use the
+ *  node's network: a pod network of its own needs a CNI plugin chain that would put interfaces,
+ *  routes and /var/run/netns entries on the host, and the runtime's part (joining the namespaces
+ *  the sandbox holds) is the same either way. kubelet gives sandboxes oom_score_adj -998, which
+ *  needs CAP_SYS_RESOURCE this machine lacks (runc fails as tdrun does): restrict_oom_score_adj, the
+ *  setting for nodes like it, keeps every value at or above containerd's own. */
+export class ContainerdCri extends Daemon {
+  readonly socket: string;
+  /** the namespace containerd's CRI plugin keeps Kubernetes' containers and images in */
+  static readonly NAMESPACE = 'k8s.io';
+
+  constructor(tag: string) {
+    super('cri', tag);
+    this.socket = join(this.dir, 'containerd.sock');
+  }
+
+  /** The runtime's state root as the shim passes it (`--root <Root>/k8s.io`). */
+  runtimeRoot(runtime: RuntimeName): string {
+    return join(this.dir, `runtime-${runtime}`, ContainerdCri.NAMESPACE);
+  }
+
+  /** The cgroup parent pods are given (kubelet's /kubepods/...), removed at cleanup. */
+  get cgroupParent(): string {
+    return `/${this.dir.split('/').slice(-2).join('-')}`;
+  }
+
+  async setup(images: string[]): Promise<void> {
+    const config = join(this.dir, 'config.toml');
+    const cri = 'plugins."io.containerd.grpc.v1.cri"';
+    const handler = (name: RuntimeName) =>
+      `[${cri}.containerd.runtimes.${name}]\n  runtime_type = "io.containerd.runc.v2"\n` +
+      `[${cri}.containerd.runtimes.${name}.options]\n  BinaryName = "${runtimePath(name)}"\n  Root = "${join(this.dir, `runtime-${name}`)}"\n`;
+    writeFileSync(
+      config,
+      `version = 2\nroot = "${join(this.dir, 'root')}"\nstate = "${join(this.dir, 'state')}"\n` +
+        `[grpc]\n  address = "${this.socket}"\n[ttrpc]\n  address = "${this.socket}.ttrpc"\n[debug]\n  address = ""\n[metrics]\n  address = ""\n` +
+        `[plugins."io.containerd.internal.v1.opt"]\n  path = "${join(this.dir, 'opt')}"\n` +
+        `[${cri}]\n  sandbox_image = "${SANDBOX_IMAGE}"\n  disable_apparmor = true\n  restrict_oom_score_adj = true\n  stream_server_address = "127.0.0.1"\n  stream_server_port = "0"\n` +
+        `[${cri}.cni]\n  bin_dir = "${join(this.dir, 'cni', 'bin')}"\n  conf_dir = "${join(this.dir, 'cni', 'conf')}"\n` +
+        `[${cri}.containerd]\n  default_runtime_name = "runc"\n` + handler('runc') + handler('tdrun'),
+    );
+    await this.start('containerd', ['--config', config], this.socket);
+    for (const image of images) {
+      const r = await this.ctr(['images', 'import', image]);
+      if (r.code !== 0) throw new Error(`ctr images import: ${r.stderr}`);
+    }
+  }
+
+  ctr(args: string[], timeoutMs?: number): Promise<Outcome> {
+    return run('ctr', ['--address', this.socket, '-n', ContainerdCri.NAMESPACE, ...args], { timeoutMs });
+  }
+
+  /** What a failed scenario left: its tasks killed and deleted, its containers removed. */
+  async cleanup(): Promise<void> {
+    const tasks = (await this.ctr(['tasks', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
+    for (const id of tasks) await this.ctr(['tasks', 'kill', '-a', '-s', 'SIGKILL', id]);
+    await new Promise((r) => setTimeout(r, 200));
+    for (const id of tasks) await this.ctr(['tasks', 'delete', '-f', id]);
+    for (const id of (await this.ctr(['containers', 'ls', '-q'])).stdout.split('\n').filter(Boolean)) await this.ctr(['containers', 'rm', id]);
+    await this.stopDaemon();
+    for (const controller of readdirSync('/sys/fs/cgroup')) {
+      const dir = join('/sys/fs/cgroup', controller, this.cgroupParent);
+      if (existsSync(dir)) await run('rmdir', [dir]);
+    }
+    await this.removeDir();
+  }
+}
+
 /** dockerd with its own data and exec roots and socket, no bridge, no iptables; tdrun and runc
  *  are two named runtimes of it. It starts its own containerd below the exec root. */
 export class Docker extends Daemon {
@@ -308,5 +390,10 @@ export class Docker extends Daemon {
 
 /** tdrun itself, as the engines call it, for what a scenario checks behind their back. */
 export function tdrun(args: string[]): Promise<Outcome> {
-  return run(runtimePath('tdrun'), args);
+  return runtimeCommand('tdrun', args);
+}
+
+/** The runtime (tdrun or the reference runc) called directly, on the state an engine gave it. */
+export function runtimeCommand(runtime: RuntimeName, args: string[]): Promise<Outcome> {
+  return run(runtimePath(runtime), args);
 }

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -267,6 +269,51 @@ std::string fileOrNull(const char *path) {
   return quote(s);
 }
 
+std::string idListJson(const std::vector<int> &ids) {
+  std::string out = "[";
+  for (size_t i = 0; i < ids.size(); i++) {
+    if (i) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  return out + "]";
+}
+
+// sched_getattr(2): policy, flags, nice, priority and the SCHED_DEADLINE times
+std::string schedulerJson() {
+  struct {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+    uint32_t utilMin, utilMax;
+  } a = {};
+  if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) != 0) return errObj(errno);
+  return "{\"policy\":" + std::to_string(a.policy) + ",\"flags\":" + std::to_string(a.flags) + ",\"nice\":" + std::to_string(a.nice) +
+         ",\"priority\":" + std::to_string(a.priority) + ",\"runtime\":" + std::to_string(a.runtime) +
+         ",\"deadline\":" + std::to_string(a.deadline) + ",\"period\":" + std::to_string(a.period) + "}";
+}
+
+std::string cpusJson() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return errObj(errno);
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return idListJson(cpus);
+}
+
+// get_mempolicy(2) of the process: the mode with its MPOL_F_* flags, and the nodes
+std::string memoryPolicyJson() {
+  int mode = 0;
+  unsigned long mask[16] = {};
+  if (syscall(SYS_get_mempolicy, &mode, mask, sizeof mask * 8, nullptr, 0) != 0) return errObj(errno);
+  std::vector<int> nodes;
+  for (unsigned node = 0; node < sizeof mask * 8; node++)
+    if (mask[node / 64] & (1UL << (node % 64))) nodes.push_back(static_cast<int>(node));
+  return "{\"mode\":" + std::to_string(mode) + ",\"nodes\":" + idListJson(nodes) + "}";
+}
+
 int probeAll() {
   std::string status;
   int err = 0;
@@ -320,6 +367,11 @@ int probeAll() {
   // IOPRIO_WHO_PROCESS of this process; 0xffffffff asks personality(2) without changing it
   out += ",\"ioPriority\":" + std::to_string(syscall(SYS_ioprio_get, 1, 0));
   out += ",\"personality\":" + std::to_string(personality(0xffffffff));
+  out += ",\"scheduler\":" + schedulerJson();
+  out += ",\"cpus\":" + cpusJson();
+  out += ",\"memoryPolicy\":" + memoryPolicyJson();
+  // the LSM label of the process; null where no LSM answers (EINVAL)
+  out += ",\"lsmLabel\":" + fileOrNull("/proc/self/attr/current");
   out += ",\"fds\":" + fdsJson();
   out += ",\"isatty\":[" + std::string(isatty(0) ? "true" : "false") + "," + (isatty(1) ? "true" : "false") + "," +
          (isatty(2) ? "true" : "false") + "]";

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { release, version } from 'node:os';
 import { detectCgroups, UNIFIED } from '../cgroups/index.ts';
 import { unescapeMountinfo } from '../cgroups/setup.ts';
+import { findResctrl } from '../container/intel-rdt.ts';
 import { native } from '../native.ts';
 
 const SYSCALLS = ['pidfd_open', 'clone3', 'openat2', 'open_tree', 'mount_setattr'] as const;
@@ -94,6 +95,13 @@ function hasSubordinateIds(file: string, euid: number): boolean {
   });
 }
 
+function rdtFeature(): Feature {
+  const found = findResctrl();
+  return 'root' in found
+    ? { name: 'Intel RDT (linux.intelRdt)', supported: true, why: `resctrl at ${found.root}` }
+    : { name: 'Intel RDT (linux.intelRdt)', supported: false, why: found.why };
+}
+
 function features(h: Omit<HostInfo, 'features' | 'tdrunInfo'>): Feature[] {
   const has = (name: string) => h.cgroup.hierarchies.some((x) => x.controllers.includes(name));
   const f = (name: string, supported: boolean, yes: string, no: string): Feature => ({ name, supported, why: supported ? yes : no });
@@ -128,8 +136,16 @@ function features(h: Omit<HostInfo, 'features' | 'tdrunInfo'>): Feature[] {
       'no v1 devices controller is mounted on this hybrid host',
     ),
     f('seccomp (linux.seccomp)', h.seccomp.kernel, 'libseccomp in tdrun-init', 'the kernel has no seccomp'),
-    f('AppArmor profiles', false, '', h.lsm.apparmor ? 'AppArmor is active; tdrun does not apply profiles yet' : 'AppArmor is not active on this host'),
-    f('SELinux labels', false, '', h.lsm.selinux ? 'SELinux is active; tdrun does not apply labels yet' : 'SELinux is not active on this host'),
+    f(
+      'idmapped mounts (mounts uidMappings/gidMappings, idmap, ridmap)',
+      sys.open_tree === 'available' && sys.mount_setattr === 'available' && h.rootless.euid === 0,
+      'open_tree + mount_setattr MOUNT_ATTR_IDMAP (Linux 5.12), as root',
+      h.rootless.euid === 0 ? 'open_tree or mount_setattr is missing (Linux 5.12)' : 'tdrun maps mounts as root only',
+    ),
+    f('network devices (linux.netDevices)', h.rootless.euid === 0, 'moved over rtnetlink, as root', 'moving host interfaces needs root, as with runc'),
+    rdtFeature(),
+    f('AppArmor profiles', h.lsm.apparmor, 'attr/apparmor/exec before execve', 'AppArmor is not active on this host: a profile is refused'),
+    f('SELinux labels', h.lsm.selinux, 'attr/exec before execve, context= on mounts', 'SELinux is not active on this host: a label is refused'),
     f(
       'rootless containers',
       (h.userNamespaces.max ?? 0) > 0,

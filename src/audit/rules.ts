@@ -348,7 +348,7 @@ export const RULES: readonly Rule[] = [
     severity: 'low',
     title: 'no AppArmor profile or SELinux label',
     why: 'no mandatory access control confines the process where the host has an LSM to do it.',
-    fix: 'set /process/apparmorProfile (or /process/selinuxLabel on SELinux hosts)',
+    fix: 'set /process/apparmorProfile on AppArmor hosts, /process/selinuxLabel on SELinux hosts (tdrun refuses a label where its LSM is not enabled)',
     check: (spec) => (spec.process?.apparmorProfile || spec.process?.selinuxLabel ? [] : [{ pointer: '/process/apparmorProfile' }]),
   },
   {

@@ -2,7 +2,8 @@
 // package, which runs TypeScript directly):
 //   1. compile the config.json schema into standalone validator code (no ajv at run time),
 //   2. bundle src/cli.ts, the validator with it, into a CommonJS file, dist/tdrun.cjs (commands
-//      stay lazily evaluated),
+//      stay lazily evaluated), and yargs, which only `--help` needs (src/commands/help.ts), into
+//      dist/yargs.cjs beside it,
 //   3. bundle src/launcher.ts into bin/tdrun, whose shebang names that Node 24 by absolute path,
 //      so engines can call tdrun by path with a minimal environment and no PATH lookup of `node`.
 import { build } from 'esbuild';
@@ -33,6 +34,14 @@ const common = {
   logLevel: 'warning',
 } as const;
 
+// yargs with its helpers (~185 KB) is more than half of what the bundle would be; in a file of
+// its own, the calls that never show help do not read, hash and deserialize it.
+await build({
+  ...common,
+  stdin: { contents: "module.exports = require('yargs/yargs');", resolveDir: root, loader: 'js' },
+  outfile: resolve(root, 'dist/yargs.cjs'),
+});
+
 await build({
   ...common,
   entryPoints: [resolve(root, 'src/cli.ts')],
@@ -41,14 +50,21 @@ await build({
   plugins: [
     {
       // The launcher runs the bundle as a vm.Script, which has no dynamic import callback, so
-      // every import() of something outside the bundle (Node's built-ins loaded lazily) becomes a
-      // require() that esbuild wraps in a promise.
+      // every import() of something outside the bundle (yargs beside it, Node's built-ins loaded
+      // lazily) becomes a require() that esbuild wraps in a promise.
       name: 'import-as-require',
       setup(b) {
+        b.onResolve({ filter: /^yargs\/yargs$/ }, () => ({ path: 'yargs.cjs', namespace: 'require' }));
         b.onResolve({ filter: /^node:/ }, (args) =>
           args.kind === 'dynamic-import' ? { path: args.path, namespace: 'require' } : undefined,
         );
-        b.onLoad({ filter: /.*/, namespace: 'require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});` }));
+        // dist/yargs.cjs by absolute path: the launcher hands the bundle its own require(), which
+        // resolves relative paths from bin/
+        b.onLoad({ filter: /.*/, namespace: 'require' }, (args) => ({
+          contents: args.path.startsWith('node:')
+            ? `module.exports = require(${JSON.stringify(args.path)});`
+            : `module.exports = require(__dirname + ${JSON.stringify(`/${args.path}`)});`,
+        }));
         b.onResolve({ filter: /.*/, namespace: 'require' }, (args) => ({ path: args.path, external: true }));
       },
     },

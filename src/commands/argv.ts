@@ -1,9 +1,10 @@
-// The command line parser and the help, both read from the tables of commands/table.ts. Flags take
+// The command line parser, read from the tables of commands/table.ts (commands/help.ts renders the
+// help from the same tables). Flags take
 // `--x=v` or `--x v` (the next argument, whatever it looks like: `update -r -`), `-x v`, `-x=v`,
 // and bundles of one-letter booleans (`-dt`, the last one may take a value). Everything after a
 // variadic positional is its own (`exec ID sh -c ...`), and so is everything after `--`.
 import { argName, GLOBAL_FLAGS, lookup, type Flag, type Flags, type ParsedGlobals } from './flags.ts';
-import { COMMANDS, type Args, type Command, type CommandName, type Positional } from './table.ts';
+import { COMMANDS, type Args, type CommandName, type Positional } from './table.ts';
 
 /** A command to run, its arguments typed by the table. */
 export type Call = { [C in CommandName]: { kind: 'command'; name: C; args: Args<C>; globals: ParsedGlobals } }[CommandName];
@@ -147,64 +148,4 @@ function missingFlag(command: CommandName, args: Record<string, unknown>): strin
   for (const [name, flag] of Object.entries(COMMANDS[command].flags as Flags))
     if (flag.type === 'string' && flag.required && args[argName(name)] === undefined) return `${command}: --${name} is required`;
   return undefined;
-}
-
-function flagLines(flags: Flags): string[] {
-  const rows = Object.entries(flags).map(([name, flag]) => {
-    const value =
-      flag.type === 'boolean' ? '' : flag.type === 'string' && flag.choices ? ` ${flag.choices.join('|')}` : ` ${flag.value ?? (flag.type === 'count' ? 'N' : 'VALUE')}`;
-    const spelling = `${flag.short ? `-${flag.short}, ` : '    '}--${name}${value}`;
-    const notes = [
-      flag.type === 'strings' ? 'repeatable' : '',
-      flag.type === 'string' && flag.required ? 'required' : '',
-      'default' in flag && flag.default !== undefined && flag.default !== '' ? `default: ${flag.default}` : '',
-    ].filter(Boolean);
-    return [spelling, flag.describe + (notes.length ? ` (${notes.join(', ')})` : '')];
-  });
-  const width = Math.max(0, ...rows.map(([s]) => s.length));
-  return rows.map(([s, d]) => `  ${s.padEnd(width)}  ${d}`);
-}
-
-function usageLine(name: CommandName): string {
-  const positionals: readonly Positional[] = COMMANDS[name].positionals;
-  const words = positionals.map((p) => (p.variadic ? `[${p.name}..]` : p.optional ? `[${p.name}]` : `<${p.name}>`));
-  return ['tdrun', name, ...words].join(' ');
-}
-
-/** runc-style help: the whole command line, or one command's. */
-export function helpText(command?: CommandName): string {
-  const globalLines = flagLines({
-    ...GLOBAL_FLAGS,
-    help: { type: 'boolean', short: 'h', describe: 'show help' },
-    version: { type: 'boolean', short: 'v', describe: 'print the version' },
-  });
-  if (!command) {
-    const names = Object.keys(COMMANDS) as CommandName[];
-    const width = Math.max(...names.map((n) => usageLine(n).length));
-    return [
-      'tdrun [global options] command [command options] [arguments...]',
-      '',
-      'Commands:',
-      ...names.map((n) => `  ${usageLine(n).padEnd(width)}  ${COMMANDS[n].describe}`),
-      '',
-      'Global options:',
-      ...globalLines,
-      '',
-      "'tdrun help COMMAND' or 'tdrun COMMAND --help' shows a command's flags",
-      '',
-    ].join('\n');
-  }
-  const spec: Command = COMMANDS[command];
-  const width = Math.max(0, ...spec.positionals.map((p) => p.name.length));
-  return [
-    usageLine(command),
-    '',
-    spec.describe,
-    ...(spec.positionals.length ? ['', 'Arguments:', ...spec.positionals.map((p) => `  ${p.name.padEnd(width)}  ${p.describe}`)] : []),
-    ...(Object.keys(spec.flags).length ? ['', 'Options:', ...flagLines(spec.flags)] : []),
-    '',
-    'Global options:',
-    ...globalLines,
-    '',
-  ].join('\n');
 }

@@ -45,12 +45,12 @@ function processFromFlags(args: ExecArgs, record: ContainerRecord): Process {
     proc.capabilities = caps;
   }
   if (args.noNewPrivs) proc.noNewPrivileges = true;
+  if (args.apparmor) proc.apparmorProfile = args.apparmor;
+  if (args.processLabel) proc.selinuxLabel = args.processLabel;
   return proc;
 }
 
 export async function command(args: ExecArgs, globals: Globals): Promise<number> {
-  if (args.apparmor) throw new TdrunError('--apparmor', 'not supported by tdrun');
-  if (args.processLabel) throw new TdrunError('--process-label', 'not supported by tdrun');
   if (args.cgroup.length) throw new TdrunError('--cgroup', 'not supported by tdrun yet');
   if (args.process && args.command.length) throw new TdrunError('exec', 'give either --process or a command, not both');
   if (!args.process && args.command.length === 0) throw new TdrunError('exec args cannot be empty');

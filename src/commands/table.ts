@@ -70,6 +70,7 @@ export const COMMANDS = {
       bundle: { type: 'string', short: 'b', value: 'DIR', describe: 'bundle directory' },
       // runc's flag of the same name as the global one
       rootless: { type: 'boolean', describe: 'a config for a rootless container (user namespace, your own uid and gid mapped)' },
+      hardened: { type: 'boolean', describe: 'a config that starts safe: seccomp deny-list, engine capabilities, a non-root user from the rootfs' },
     },
   },
   features: { describe: 'show the supported features', positionals: [], flags: {} },
@@ -90,8 +91,8 @@ export const COMMANDS = {
       'no-new-privs': { type: 'boolean', describe: 'set no_new_privs' },
       'preserve-fds': { type: 'count', default: 0, describe: 'pass N more fds (3..3+N-1) to the process' },
       'ignore-paused': { type: 'boolean', describe: 'exec even if the container is paused' },
-      apparmor: { type: 'string', value: 'PROFILE', describe: 'AppArmor profile (not supported)' },
-      'process-label': { type: 'string', value: 'LABEL', describe: 'SELinux label (not supported)' },
+      apparmor: { type: 'string', value: 'PROFILE', describe: 'AppArmor profile for the process' },
+      'process-label': { type: 'string', value: 'LABEL', describe: 'SELinux label for the process' },
       cgroup: { type: 'strings', value: 'PATH', describe: 'a sub-cgroup to run in (not supported yet)' },
     },
   },
@@ -101,7 +102,11 @@ export const COMMANDS = {
   update: {
     describe: 'change the resource limits of a container',
     positionals: [ID],
-    flags: { resources: { type: 'string', short: 'r', value: 'FILE|-', required: true, describe: "LinuxResources JSON file, or '-' for standard input" } },
+    flags: {
+      resources: { type: 'string', short: 'r', value: 'FILE|-', describe: "LinuxResources JSON file, or '-' for standard input" },
+      'l3-cache-schema': { type: 'string', value: 'LINE', describe: 'linux.intelRdt: the L3 cache line of the schemata, e.g. "L3:0=ff0"' },
+      'mem-bw-schema': { type: 'string', value: 'LINE', describe: 'linux.intelRdt: the memory bandwidth line of the schemata, e.g. "MB:0=50"' },
+    },
   },
   audit: {
     describe: 'report how safe a bundle, or a running container, is',

@@ -16,6 +16,7 @@ import {
   containerDir,
   createContainerDir,
   removeContainerDir,
+  seccompCacheDir,
   validateId,
   writeRecord,
   type ContainerRecord,
@@ -26,6 +27,8 @@ import { applyResources, createCgroups, detectCgroups, resolvePlacement, type Cr
 import { hasCgroup, rootlessPlacement } from '../cgroups/rootless.ts';
 import { lacksHostRoot } from '../rootless.ts';
 import { runHooks } from '../hooks.ts';
+import { leaveIntelRdt, makeIntelRdt, rdtPlacement, requireResctrl, tasksFile } from './intel-rdt.ts';
+import { moveNetDevicesIn, moveNetDevicesOut } from './net-devices.ts';
 import { noProcessToStart } from '../state/transitions.ts';
 import { writeIdMaps } from './id-maps.ts';
 import { extraFdNumber, InitHelper } from './spawn.ts';
@@ -71,6 +74,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = resolve(opts.bundle);
   const spec = loadConfig(bundle, { noPivot: opts.noPivot });
   debug(`create ${id}: config.json checked`);
+  const resctrl = requireResctrl(spec.linux?.intelRdt);
   const process_ = spec.process;
   // a config without process can be created (config.md); `run` would start it at once
   if (!process_ && opts.startAtOnce) throw noProcessToStart();
@@ -133,6 +137,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       [consoleOurs, consoleTheirs] = native().socketpair();
       extra.push(consoleTheirs);
     }
+    const rdtPlanned = resctrl && spec.linux?.intelRdt ? rdtPlacement(resctrl, spec.linux.intelRdt, id) : null;
     const plan = compileCreatePlan(spec, {
       id,
       bundle,
@@ -144,6 +149,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       noNewKeyring: opts.noNewKeyring,
       cgroup: placement,
       rootless: opts.rootless,
+      seccompCacheDir: spec.linux?.seccomp ? seccompCacheDir(root) : '',
+      resctrlTasks: rdtPlanned ? tasksFile(rdtPlanned) : '',
     });
 
     let helper: InitHelper;
@@ -160,8 +167,14 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       cgroups = createCgroups(placement, spec.linux?.resources);
       // before the cgroups' own undo: one that existed before would keep the device program
       undo.push(applyResources(placement, spec.linux?.resources, { skipDevices: opts.rootless && lacksHostRoot() }));
-      debug(`create ${id}: cgroups made`);
     }
+    if (resctrl && rdtPlanned) {
+      const rdt = makeIntelRdt(resctrl, spec.linux!.intelRdt!, rdtPlanned);
+      undo.push(() => leaveIntelRdt(rdt));
+      record.intelRdt = rdt;
+      writeRecord(root, record);
+    }
+    debug(`create ${id}: cgroups made`);
     // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
     helper.send(Msg.CgroupsReady);
 
@@ -192,6 +205,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         record.membership = { ns: membershipNs, id: msg.payload.toString('utf8') };
         await helper.childStarted(msg);
       } else if (msg.type === Msg.RunRuntimeHooks) {
+        const netDevices = moveNetDevicesIn(spec, dir, initPid, opts.rootless);
+        if (netDevices) {
+          undo.push(() => moveNetDevicesOut(netDevices));
+          // at once: a delete -f after a tdrun killed from here on must give them back
+          record.netDevices = netDevices;
+          writeRecord(root, record);
+        }
         const creating = state('creating', initPid);
         await runHooks('prestart', spec.hooks?.prestart, creating);
         await runHooks('createRuntime', spec.hooks?.createRuntime, creating);

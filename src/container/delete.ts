@@ -9,7 +9,9 @@ import type { ContainerStatus } from '../spec/types.ts';
 import { listPids, removeCgroups, thaw } from '../cgroups/index.ts';
 import { warn } from '../log.ts';
 import { runHooksWarnOnly } from '../hooks.ts';
+import { leaveIntelRdt } from './intel-rdt.ts';
 import { containerPids } from './members.ts';
+import { moveNetDevicesOut } from './net-devices.ts';
 import { waitGone } from '../processes.ts';
 import { hookState } from './state.ts';
 
@@ -48,6 +50,8 @@ export async function deleteContainer(root: string, id: string, force: boolean):
     const status = requireStatus(force ? 'delete --force' : 'delete', record);
     const pids = containerPids(record, status !== 'stopped');
     if (status !== 'stopped' || pids.length > 0) await killEverything(record, status, pids);
+    if (record.netDevices) moveNetDevicesOut(record.netDevices);
+    if (record.intelRdt) leaveIntelRdt(record.intelRdt);
     // processes that containerPids left alone: the cgroup is shared with something else and stays
     const others = listPids(record.cgroup).filter((pid) => !pids.includes(pid));
     if (others.length > 0) warn(`the container's cgroup is kept: it still holds pid ${others.join(', ')}`);

@@ -5,8 +5,9 @@ import { native } from '../native.ts';
 import { TdrunError } from '../errors.ts';
 import type { Process } from '../spec/types.ts';
 import { compileExecPlan } from '../plan.ts';
+import { tasksFile } from './intel-rdt.ts';
 import type { LinuxNamespace } from '../spec/types.ts';
-import { readRecord, type ContainerRecord } from '../state/store.ts';
+import { readRecord, seccompCacheDir, type ContainerRecord } from '../state/store.ts';
 import { requireStatus } from '../state/transitions.ts';
 import { Msg } from '../protocol.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
@@ -70,6 +71,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
                   bundle: record.bundle,
                   ...(record.annotations ? { annotations: record.annotations } : {}),
                 },
+                cacheDir: seccompCacheDir(opts.root),
               },
             }
           : {}),
@@ -77,6 +79,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
         consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(opts.preserveFds, 0) : -1,
         preserveFds: opts.preserveFds,
         cgroup: record.cgroup,
+        resctrlTasks: record.intelRdt ? tasksFile(record.intelRdt) : '',
       });
       helper.sendPlan(plan);
       const msg = helper.next();

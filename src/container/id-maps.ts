@@ -7,14 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { IDMapping, Spec } from '../spec/types.ts';
 import { TdrunError } from '../errors.ts';
+import { mapLines } from '../plan.ts';
 
 /** The caller may write this map itself without privilege: one line, of its own id. */
 export function isOwnIdOnly(mappings: IDMapping[], ownId: number): boolean {
   return mappings.length === 1 && mappings[0].hostID === ownId && mappings[0].size === 1;
-}
-
-function mapText(mappings: IDMapping[]): string {
-  return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 
 function runHelper(helper: 'newuidmap' | 'newgidmap', pid: number, mappings: IDMapping[]): void {
@@ -38,12 +35,12 @@ export function writeIdMaps(pid: number, spec: Spec): void {
   const euid = process.geteuid?.() ?? 0;
   const egid = process.getegid?.() ?? 0;
   if (euid === 0) {
-    if (uids.length > 0) writeFileSync(`/proc/${pid}/uid_map`, mapText(uids));
-    if (gids.length > 0) writeFileSync(`/proc/${pid}/gid_map`, mapText(gids));
+    if (uids.length > 0) writeFileSync(`/proc/${pid}/uid_map`, mapLines(uids));
+    if (gids.length > 0) writeFileSync(`/proc/${pid}/gid_map`, mapLines(gids));
     return;
   }
   if (uids.length > 0) {
-    if (isOwnIdOnly(uids, euid)) writeFileSync(`/proc/${pid}/uid_map`, mapText(uids));
+    if (isOwnIdOnly(uids, euid)) writeFileSync(`/proc/${pid}/uid_map`, mapLines(uids));
     else runHelper('newuidmap', pid, uids);
   }
   if (gids.length > 0) {
@@ -51,7 +48,7 @@ export function writeIdMaps(pid: number, spec: Spec): void {
       // the kernel's condition for an unprivileged gid map: setgroups can no longer drop a
       // group that denies access (user_namespaces(7))
       writeFileSync(`/proc/${pid}/setgroups`, 'deny');
-      writeFileSync(`/proc/${pid}/gid_map`, mapText(gids));
+      writeFileSync(`/proc/${pid}/gid_map`, mapLines(gids));
     } else runHelper('newgidmap', pid, gids);
   }
 }

@@ -3,7 +3,8 @@
 // `docker update --cpus 0.5` carries `memory.limit: 0`), so a 0 where runc takes it as "unset"
 // leaves the setting as it is, and the obsolete kernel memory limits are ignored with a warning.
 // All or nothing: a write that fails puts back what the update had already changed.
-import type { LinuxResources } from '../spec/types.ts';
+import type { IntelRdt, LinuxResources } from '../spec/types.ts';
+import { updateSchemata } from './intel-rdt.ts';
 import { readRecord, writeRecord } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { requireStatus } from '../state/transitions.ts';
@@ -67,18 +68,32 @@ function merged(inForce: LinuxResources | undefined, changes: LinuxResources): L
   return out as LinuxResources;
 }
 
-export function updateContainer(root: string, id: string, resources: LinuxResources, name: string): void {
+/** `rdt`: new linux.intelRdt schemata lines (--l3-cache-schema, --mem-bw-schema), applied first
+ *  and put back when the cgroup part fails. */
+export function updateContainer(
+  root: string,
+  id: string,
+  resources: LinuxResources,
+  name: string,
+  rdt: Pick<IntelRdt, 'l3CacheSchema' | 'memBwSchema'> = {},
+): void {
   const lock = lockContainer(root, id);
   try {
     const record = readRecord(root, id);
     requireStatus('update', record);
     const changes = changesOf(resources, name);
     if (!hasCgroup(record.cgroup)) throw new TdrunError('container has no cgroup (rootless, without a writable one): no limits can be changed');
-    allOrNothing(() => {
-      applyResources(record.cgroup, changes, { update: true, inForce: record.resources, skipDevices: record.rootless && lacksHostRoot() });
-      // inside: a state that cannot be written undoes the cgroup changes too
-      writeRecord(root, { ...record, resources: merged(record.resources, changes) });
-    });
+    const restoreSchemata = updateSchemata(record.intelRdt, rdt);
+    try {
+      allOrNothing(() => {
+        applyResources(record.cgroup, changes, { update: true, inForce: record.resources, skipDevices: record.rootless && lacksHostRoot() });
+        // inside: a state that cannot be written undoes the cgroup changes too
+        writeRecord(root, { ...record, resources: merged(record.resources, changes) });
+      });
+    } catch (err) {
+      restoreSchemata();
+      throw err;
+    }
   } finally {
     lock.release();
   }

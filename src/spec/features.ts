@@ -2,7 +2,7 @@
 // decide from it what to put in a config: everything listed here is applied, everything that
 // loadConfig refuses is reported disabled.
 import { execFileSync } from 'node:child_process';
-import { CAPABILITIES, SECCOMP_FILTER_FLAGS } from './kernel.ts';
+import { CAPABILITIES, MPOL_FLAGS, MPOL_MODES, SECCOMP_FILTER_FLAGS } from './kernel.ts';
 import { knownMountOptions } from './mount-options.ts';
 import { SPEC_VERSION } from './default-config.ts';
 import { initHelperPath } from '../paths.ts';
@@ -39,11 +39,15 @@ export function features(): object {
         knownFlags: Object.keys(SECCOMP_FILTER_FLAGS),
         supportedFlags: seccomp.flags,
       },
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
-      intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
-      netDevices: { enabled: false },
+      // features-linux.md: whether the support is built in, whatever the host; tdrun applies a
+      // label where its LSM is enabled and refuses it elsewhere (spec/rules.ts lsmLabels)
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
+      memoryPolicy: { modes: Object.keys(MPOL_MODES), flags: Object.keys(MPOL_FLAGS) },
+      // applied where the host has resctrl; create says why not where it has none
+      intelRdt: { enabled: true },
+      mountExtensions: { idmap: { enabled: true } },
+      netDevices: { enabled: true },
     },
     annotations: { 'io.github.seccomp.libseccomp.version': seccomp.libseccomp },
   };

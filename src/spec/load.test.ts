@@ -79,8 +79,8 @@ describe('loadConfig', () => {
   });
 
   it('reports the first rule error with its pointer', () => {
-    const c = config((c) => (c.linux.intelRdt = { closID: 'x' }));
-    expect(loadError(JSON.stringify(c))).toBe('config.json /linux/intelRdt: not supported by tdrun yet');
+    const c = config((c) => (c.linux.intelRdt = { closID: '../x' }));
+    expect(loadError(JSON.stringify(c))).toBe('config.json /linux/intelRdt/closID: "../x" is not a resctrl group name');
     const v = config((c) => (c.ociVersion = '2.0.0'));
     expect(loadError(JSON.stringify(v))).toMatch(/^config\.json \/ociVersion: version 2\.0\.0 is not supported/);
   });
@@ -136,7 +136,8 @@ describe('features', () => {
     const f: any = features();
     expect(f.ociVersionMax).toBe('1.3.0');
     expect(f.mountOptions).toEqual(knownMountOptions());
-    expect(f.mountOptions).not.toContain('idmap');
+    expect(f.mountOptions).toEqual(expect.arrayContaining(['idmap', 'ridmap']));
+    expect(f.linux.mountExtensions.idmap.enabled).toBe(true);
     expect(f.linux.seccomp.enabled).toBe(true);
     expect(f.linux.seccomp.actions).toContain('SCMP_ACT_NOTIFY');
     expect(f.linux.seccomp.archs).toContain('SCMP_ARCH_X86_64');

@@ -125,10 +125,11 @@ export const recursiveOptions: Readonly<Record<string, FlagOption>> = {
   rnorelatime: { set: A.STRICTATIME, clear: A.ATIME_MASK },
 };
 
-/** Options of the spec tdrun refuses: they ask for something it does not do yet. */
-export const unsupportedOptions: Readonly<Record<string, string>> = {
-  idmap: 'idmapped mounts are not supported by tdrun yet',
-  ridmap: 'idmapped mounts are not supported by tdrun yet',
+/** An idmapped bind mount (config.md's mounts uidMappings/gidMappings): idmap maps the top mount
+ *  of the source, ridmap every mount below it too. */
+export const idmapOptions: Readonly<Record<string, { recursive: boolean }>> = {
+  idmap: { recursive: false },
+  ridmap: { recursive: true },
 };
 
 /** Every option name with a meaning of its own (anything else is filesystem data, e.g. "mode=755"). */
@@ -138,5 +139,6 @@ export function knownMountOptions(): string[] {
     ...Object.keys(bindOptions),
     ...Object.keys(propagationOptions),
     ...Object.keys(recursiveOptions),
+    ...Object.keys(idmapOptions),
   ];
 }

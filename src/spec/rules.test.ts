@@ -129,16 +129,38 @@ describe('cross-field rules', () => {
     ]);
   });
 
-  it('mount options that tdrun cannot honour, bind without source, idmapped mounts', () => {
+  it('mount options that tdrun cannot honour, bind without source', () => {
     const s = base();
     s.mounts = [
       { destination: '/a', type: 'bind', source: '/x', options: ['nosuid', 'tmpcopyup'] },
       { destination: '/e', type: 'tmpfs', options: ['tmpcopyup'] },
-      { destination: '/b', source: '/x', type: 'bind', options: ['ridmap'] },
       { destination: '/c', options: ['rbind'] },
-      { destination: '/d', source: '/x', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] },
     ];
-    expect(pointers(r.mountOptions(s))).toEqual(['/mounts/0/options/1', '/mounts/2/options/0', '/mounts/3/source', '/mounts/4/uidMappings']);
+    expect(pointers(r.mountOptions(s))).toEqual(['/mounts/0/options/1', '/mounts/2/source']);
+  });
+
+  it('idmapped mounts: bind mounts with both mappings, or idmap/ridmap taking the user namespace\'s', () => {
+    const s = base();
+    const one = [{ containerID: 0, hostID: 1, size: 1 }];
+    s.mounts = [
+      { destination: '/ok', source: '/x', options: ['bind'], uidMappings: one, gidMappings: one },
+      { destination: '/ok2', source: '/x', options: ['rbind', 'ridmap'], uidMappings: one, gidMappings: one },
+      { destination: '/t', type: 'tmpfs', options: ['idmap'], uidMappings: one, gidMappings: one },
+      { destination: '/u', source: '/x', options: ['bind'], uidMappings: one },
+      { destination: '/g', source: '/x', options: ['bind'], gidMappings: one },
+      { destination: '/n', source: '/x', options: ['bind', 'idmap'] },
+      { destination: '/z', source: '/x', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 1, size: 0 }], gidMappings: one },
+    ];
+    expect(r.mountOptions(s)).toEqual([
+      { pointer: '/mounts/2/options/0', message: 'an idmapped mount must be a bind mount' },
+      { pointer: '/mounts/3/gidMappings', message: 'an idmapped mount needs both uidMappings and gidMappings' },
+      { pointer: '/mounts/4/uidMappings', message: 'an idmapped mount needs both uidMappings and gidMappings' },
+      { pointer: '/mounts/5/options/1', message: '"idmap" without mappings of the mount\'s own takes the user namespace\'s, and the config has none' },
+      { pointer: '/mounts/6/uidMappings/0/size', message: 'must not be 0' },
+    ]);
+    s.linux!.uidMappings = one;
+    s.linux!.gidMappings = one;
+    expect(pointers(r.mountOptions(s))).not.toContain('/mounts/5/options/1');
   });
 
   it('--no-pivot refuses a private rootfs propagation, as runc', () => {
@@ -217,25 +239,99 @@ describe('cross-field rules', () => {
     expect(pointers(r.absolutePaths(s))).toEqual(['/linux/maskedPaths/0', '/hooks/prestart/0/path']);
   });
 
-  it('settings tdrun cannot apply are errors; their unset spellings are not', () => {
+  it('netDevices: a network namespace, valid interface names, one interface per name', () => {
     const s = base();
-    s.linux!.mountLabel = '';
-    s.linux!.personality = { domain: 'LINUX' };
-    s.linux!.netDevices = {};
-    s.process!.apparmorProfile = 'docker-default';
-    s.process!.selinuxLabel = '';
-    s.process!.scheduler = { policy: 'SCHED_OTHER' };
-    s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 };
-    s.process!.execCPUAffinity = { initial: '0' };
-    s.linux!.intelRdt = { closID: 'x' };
-    s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
-    expect(r.unsupportedSettings(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
-      '/linux/intelRdt: not supported by tdrun yet',
-      '/linux/memoryPolicy: not supported by tdrun yet',
-      '/process/apparmorProfile: not supported by tdrun yet',
-      '/process/scheduler: not supported by tdrun yet',
-      '/process/execCPUAffinity: not supported by tdrun yet',
+    s.linux!.netDevices = { eth0: {} };
+    expect(pointers(r.netDevices(s))).toEqual(['/linux/netDevices']);
+    s.linux!.namespaces = [{ type: 'mount' }, { type: 'network', path: '/run/netns/x' }];
+    expect(r.netDevices(s)).toEqual([]);
+    s.linux!.netDevices = { 'e/0': {}, eth1: { name: 'x'.repeat(16) }, eth2: { name: '..' }, eth3: { name: 'in0' }, eth4: { name: 'in0' }, in0: {}, eth5: { name: '' } };
+    expect(r.netDevices(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
+      '/linux/netDevices/e~10: "e/0" is not a valid interface name',
+      `/linux/netDevices/eth1/name: "${'x'.repeat(16)}" is not a valid interface name`,
+      '/linux/netDevices/eth2/name: ".." is not a valid interface name',
+      '/linux/netDevices/eth4/name: "in0" is also the name of eth3 in the container',
+      '/linux/netDevices/in0: "in0" is also the name of eth4 in the container',
+      '/linux/netDevices/eth5/name: "" is not a valid interface name',
     ]);
+  });
+
+  it('config-linux.md#intelrdt: closID names one resctrl group directory', () => {
+    const s = base();
+    s.linux!.intelRdt = { closID: 'x' };
+    expect(r.intelRdt(s)).toEqual([]);
+    s.linux!.intelRdt = { closID: '../x' };
+    expect(pointers(r.intelRdt(s))).toEqual(['/linux/intelRdt/closID']);
+  });
+
+  const messages = (problems: r.Problem[]) => problems.map((p) => `${p.pointer}: ${p.message}${p.warning ? ' (warning)' : ''}`);
+
+  it('config.md#scheduler: priorities 1-99 for SCHED_FIFO/RR only, runtime <= deadline <= period for SCHED_DEADLINE', () => {
+    const s = base();
+    const check = (scheduler: NonNullable<Spec['process']>['scheduler']) => {
+      s.process!.scheduler = scheduler;
+      return messages(r.processScheduler(s));
+    };
+    expect(check({ policy: 'SCHED_FIFO' })).toEqual(['/process/scheduler/priority: must be from 1 to 99 for SCHED_FIFO']);
+    expect(check({ policy: 'SCHED_RR', priority: 100 })).toEqual(['/process/scheduler/priority: must be from 1 to 99 for SCHED_RR']);
+    expect(check({ policy: 'SCHED_RR', priority: 99, flags: ['SCHED_FLAG_RESET_ON_FORK'] })).toEqual([]);
+    expect(check({ policy: 'SCHED_BATCH', priority: 3 })).toEqual(['/process/scheduler/priority: only SCHED_FIFO and SCHED_RR have a priority (SCHED_BATCH needs 0)']);
+    expect(check({ policy: 'SCHED_OTHER', nice: -5, priority: 0 })).toEqual([]);
+    expect(check({ policy: 'SCHED_FIFO', priority: 1, nice: 3 })).toEqual(['/process/scheduler/nice: has no effect under SCHED_FIFO (the kernel keeps it for a later fair policy) (warning)']);
+    expect(check({ policy: 'SCHED_IDLE', runtime: 5 })).toEqual(['/process/scheduler/runtime: applies to SCHED_DEADLINE only, not SCHED_IDLE']);
+    expect(check({ policy: 'SCHED_DEADLINE' })).toEqual(['/process/scheduler/runtime: SCHED_DEADLINE needs a runtime of at least 1024 ns']);
+    expect(check({ policy: 'SCHED_DEADLINE', runtime: 2000, deadline: 1500 })).toEqual(['/process/scheduler/deadline: SCHED_DEADLINE needs runtime <= deadline']);
+    expect(check({ policy: 'SCHED_DEADLINE', runtime: 2000, deadline: 3000, period: 2500 })).toEqual(['/process/scheduler/period: SCHED_DEADLINE needs deadline <= period']);
+    // period 0 is the deadline
+    expect(check({ policy: 'SCHED_DEADLINE', runtime: 2000, deadline: 3000 })).toEqual([]);
+    s.hooks = { startContainer: [{ path: '/bin/true' }] };
+    expect(check({ policy: 'SCHED_DEADLINE', runtime: 2000, deadline: 3000 })).toEqual([
+      '/process/scheduler/policy: SCHED_DEADLINE cannot fork the startContainer hooks: add SCHED_FLAG_RESET_ON_FORK',
+    ]);
+    expect(check({ policy: 'SCHED_DEADLINE', runtime: 2000, deadline: 3000, flags: ['SCHED_FLAG_RESET_ON_FORK'] })).toEqual([]);
+  });
+
+  it('cpu and node lists: "0-3,7" syntax', () => {
+    expect(r.parseIdList('0-3,7')).toEqual([0, 1, 2, 3, 7]);
+    expect(r.parseIdList(' 1 , 0 ')).toEqual([0, 1]);
+    expect(r.parseIdList('')).toEqual([]);
+    for (const bad of ['3-1', '1,,2', '-1', '1-', 'a', '9000']) expect(r.parseIdList(bad), bad).toBeNull();
+    const s = base();
+    s.process!.execCPUAffinity = { initial: '0-1', final: '2-1' };
+    expect(messages(r.execCpuAffinity(s))).toEqual(['/process/execCPUAffinity/final: "2-1" is not a cpu list (e.g. "0-3,7", cpus below 8192)']);
+  });
+
+  it('config-linux.md#memory-policy: nodes by mode, STATIC and RELATIVE exclusive', () => {
+    const s = base();
+    const check = (policy: NonNullable<Spec['linux']>['memoryPolicy']) => {
+      s.linux!.memoryPolicy = policy;
+      return messages(r.memoryPolicy(s));
+    };
+    expect(check({ mode: 'MPOL_BIND', nodes: '0-1', flags: ['MPOL_F_STATIC_NODES'] })).toEqual([]);
+    expect(check({ mode: 'MPOL_INTERLEAVE' })).toEqual(['/linux/memoryPolicy/nodes: MPOL_INTERLEAVE needs nodes']);
+    expect(check({ mode: 'MPOL_LOCAL', nodes: '0' })).toEqual(['/linux/memoryPolicy/nodes: MPOL_LOCAL takes no nodes']);
+    expect(check({ mode: 'MPOL_PREFERRED' })).toEqual([]);
+    expect(check({ mode: 'MPOL_BIND', nodes: 'x' })).toEqual(['/linux/memoryPolicy/nodes: "x" is not a node list (e.g. "0-3,7")']);
+    expect(check({ mode: 'MPOL_BIND', nodes: '0', flags: ['MPOL_F_STATIC_NODES', 'MPOL_F_RELATIVE_NODES'] })).toEqual([
+      '/linux/memoryPolicy/flags/1: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other',
+    ]);
+  });
+
+  it('LSM labels: accepted where their LSM is enabled, refused with the reason where not (as runc 1.1 fails them)', () => {
+    const s = base();
+    s.process!.apparmorProfile = 'docker-default';
+    s.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
+    s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0';
+    expect(messages(r.lsmLabels(s, undefined, { apparmor: false, selinux: false }))).toEqual([
+      '/process/apparmorProfile: AppArmor is not enabled on this host',
+      '/process/selinuxLabel: SELinux is not enabled on this host',
+      '/linux/mountLabel: SELinux is not enabled on this host',
+    ]);
+    expect(r.lsmLabels(s, undefined, { apparmor: true, selinux: true })).toEqual([]);
+    s.process!.apparmorProfile = '';
+    s.process!.selinuxLabel = '';
+    s.linux!.mountLabel = '';
+    expect(r.lsmLabels(s, undefined, { apparmor: false, selinux: false })).toEqual([]);
   });
 
   it('personality flags by their kernel names; ioPriority levels 0-7', () => {
@@ -302,7 +398,7 @@ describe('cross-field rules', () => {
 
   it('every rule is in the list loadConfig runs', () => {
     // the helpers `tdrun audit` shares are exported too; everything else exported is a rule
-    const helpers = ['checkRules', 'processRules', 'escapePointer', 'sysctlNamespace'];
+    const helpers = ['checkRules', 'processRules', 'parseIdList', 'escapePointer', 'sysctlNamespace'];
     const named = Object.values(r).filter((v) => typeof v === 'function' && !helpers.includes(v.name));
     expect(new Set(r.rules)).toEqual(new Set(named));
   });

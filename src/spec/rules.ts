@@ -3,9 +3,10 @@
 // returns problems, so tests can exercise it alone; `pointer` is the JSON pointer of the field
 // to blame. A warning lets the config run (as runc would) and is printed; an error stops create.
 import { posix } from 'node:path';
-import type { Hook, LinuxNamespace, NamespaceType, Process, Spec } from './types.ts';
+import type { Hook, LinuxNamespace, Mount, NamespaceType, Process, Spec } from './types.ts';
 import { CAPABILITIES, PERSONALITY_FLAGS, PROC_NS_NAME, RLIMITS } from './kernel.ts';
-import { unsupportedOptions } from './mount-options.ts';
+import { hostLsm, type LsmState } from './lsm.ts';
+import { idmapOptions } from './mount-options.ts';
 import { sameFile } from '../files.ts';
 
 export interface Problem {
@@ -20,8 +21,6 @@ export interface RuleContext {
 }
 
 export type Rule = (spec: Spec, ctx: RuleContext) => Problem[];
-
-const NOT_YET = 'not supported by tdrun yet';
 
 function namespaceOf(spec: Spec, type: NamespaceType): LinuxNamespace | undefined {
   return spec.linux?.namespaces?.find((ns) => ns.type === type);
@@ -42,14 +41,6 @@ function hasOwnNamespace(spec: Spec, type: NamespaceType, procName: string): boo
 
 export function escapePointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/** A set value: present and not one of the spec's "unset" spellings. */
-function isSet(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === '' || value === 0) return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === 'object') return Object.values(value as object).some(isSet);
-  return true;
 }
 
 export function ociVersion(spec: Spec): Problem[] {
@@ -193,20 +184,39 @@ export function mountDestinations(spec: Spec): Problem[] {
 export function mountOptions(spec: Spec): Problem[] {
   const problems: Problem[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
-    (m.options ?? []).forEach((option, j) => {
-      const why = unsupportedOptions[option];
-      if (why) problems.push({ pointer: `/mounts/${i}/options/${j}`, message: why });
-    });
     const bind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
     const copyUp = (m.options ?? []).indexOf('tmpcopyup');
     if (copyUp >= 0 && (bind || m.type !== 'tmpfs')) {
       problems.push({ pointer: `/mounts/${i}/options/${copyUp}`, message: 'tmpcopyup applies to tmpfs mounts only' });
     }
     if (bind && !m.source) problems.push({ pointer: `/mounts/${i}/source`, message: 'a bind mount needs a source' });
-    for (const key of ['uidMappings', 'gidMappings'] as const) {
-      if (m[key]?.length) problems.push({ pointer: `/mounts/${i}/${key}`, message: `idmapped mounts are ${NOT_YET}` });
-    }
+    problems.push(...idmappedMount(spec, m, i, bind));
   });
+  return problems;
+}
+
+/** config.md's mounts uidMappings/gidMappings and the idmap/ridmap options. As runc: bind mounts
+ *  only, both mappings or none, and an idmap option without mappings of its own takes the
+ *  container's user namespace mappings. */
+function idmappedMount(spec: Spec, m: Mount, i: number, bind: boolean): Problem[] {
+  const option = (m.options ?? []).findIndex((o) => o in idmapOptions);
+  const mapped = !!(m.uidMappings?.length || m.gidMappings?.length);
+  if (option < 0 && !mapped) return [];
+  const at = option >= 0 ? `/mounts/${i}/options/${option}` : `/mounts/${i}/${m.uidMappings?.length ? 'uidMappings' : 'gidMappings'}`;
+  if (!bind) return [{ pointer: at, message: 'an idmapped mount must be a bind mount' }];
+  if (mapped && !(m.uidMappings?.length && m.gidMappings?.length)) {
+    const missing = m.uidMappings?.length ? 'gidMappings' : 'uidMappings';
+    return [{ pointer: `/mounts/${i}/${missing}`, message: 'an idmapped mount needs both uidMappings and gidMappings' }];
+  }
+  if (!mapped && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) {
+    return [{ pointer: at, message: `"${m.options![option]}" without mappings of the mount's own takes the user namespace's, and the config has none` }];
+  }
+  const problems: Problem[] = [];
+  for (const key of ['uidMappings', 'gidMappings'] as const) {
+    (m[key] ?? []).forEach((mapping, j) => {
+      if (mapping.size === 0) problems.push({ pointer: `/mounts/${i}/${key}/${j}/size`, message: 'must not be 0' });
+    });
+  }
   return problems;
 }
 
@@ -357,20 +367,160 @@ export function personalityAndIoPriority(spec: Spec): Problem[] {
   return problems;
 }
 
-/** Settings tdrun cannot apply: refused, never dropped. linux.resources is judged by the cgroup
- *  code (src/cgroups), which knows the host's controllers and also serves `update`. */
-export function unsupportedSettings(spec: Spec): Problem[] {
-  const settings: [string, unknown][] = [
-    ['/linux/mountLabel', spec.linux?.mountLabel],
-    ['/linux/intelRdt', spec.linux?.intelRdt],
-    ['/linux/netDevices', spec.linux?.netDevices],
-    ['/linux/memoryPolicy', spec.linux?.memoryPolicy],
-    ['/process/apparmorProfile', spec.process?.apparmorProfile],
-    ['/process/selinuxLabel', spec.process?.selinuxLabel],
-    ['/process/scheduler', spec.process?.scheduler],
-    ['/process/execCPUAffinity', spec.process?.execCPUAffinity],
-  ];
-  return settings.filter(([, value]) => isSet(value)).map(([pointer]) => ({ pointer, message: NOT_YET }));
+/** A cpu or node list as cpuset files write it ("0-3,7"), or null when `text` is not one. Spaces
+ *  around the items are allowed, as the schema's pattern allows them. */
+export function parseIdList(text: string): number[] | null {
+  const ids = new Set<number>();
+  if (text.trim() === '') return [];
+  for (const item of text.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(item);
+    if (!m) return null;
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    if (last < first || last >= MAX_ID) return null;
+    for (let id = first; id <= last; id++) ids.add(id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+// the kernel's largest NR_CPUS and MAX_NUMNODES configurations
+const MAX_ID = 8192;
+
+const REALTIME = ['SCHED_FIFO', 'SCHED_RR'];
+
+/** process.scheduler as sched_setattr(2) takes it: priorities only for the realtime policies,
+ *  runtime <= deadline <= period for SCHED_DEADLINE. What only the kernel can judge (SCHED_ISO,
+ *  admission control, util clamping) it reports, with the field named. */
+export function processScheduler(spec: Spec): Problem[] {
+  const s = spec.process?.scheduler;
+  if (!s) return [];
+  const problems: Problem[] = [];
+  const at = (field: string, message: string, warning = false) =>
+    problems.push({ pointer: `/process/scheduler/${field}`, message, ...(warning ? { warning } : {}) });
+  if (REALTIME.includes(s.policy)) {
+    if (s.priority === undefined || s.priority < 1 || s.priority > 99) at('priority', `must be from 1 to 99 for ${s.policy}`);
+  } else if (s.priority) {
+    at('priority', `only SCHED_FIFO and SCHED_RR have a priority (${s.policy} needs 0)`);
+  }
+  if (s.nice && (REALTIME.includes(s.policy) || s.policy === 'SCHED_DEADLINE')) {
+    at('nice', `has no effect under ${s.policy} (the kernel keeps it for a later fair policy)`, true);
+  }
+  if (s.policy === 'SCHED_DEADLINE') {
+    const runtime = s.runtime ?? 0;
+    const deadline = s.deadline ?? 0;
+    const period = s.period || deadline;
+    // the kernel's DL_SCALE: a runtime under 2^10 ns cannot be accounted
+    if (runtime < 1024) at('runtime', 'SCHED_DEADLINE needs a runtime of at least 1024 ns');
+    else if (deadline < runtime) at('deadline', 'SCHED_DEADLINE needs runtime <= deadline');
+    else if (period < deadline) at('period', 'SCHED_DEADLINE needs deadline <= period');
+    // the scheduler is set before they run, and the kernel refuses fork() to a deadline task
+    if (spec.hooks?.startContainer?.length && !s.flags?.includes('SCHED_FLAG_RESET_ON_FORK')) {
+      at('policy', 'SCHED_DEADLINE cannot fork the startContainer hooks: add SCHED_FLAG_RESET_ON_FORK');
+    }
+  } else {
+    for (const field of ['runtime', 'deadline', 'period'] as const) {
+      if (s[field]) at(field, `applies to SCHED_DEADLINE only, not ${s.policy}`);
+    }
+  }
+  return problems;
+}
+
+/** process.execCPUAffinity: cpu lists. */
+export function execCpuAffinity(spec: Spec): Problem[] {
+  const affinity = spec.process?.execCPUAffinity;
+  const problems: Problem[] = [];
+  for (const field of ['initial', 'final'] as const) {
+    const list = affinity?.[field];
+    if (list !== undefined && parseIdList(list) === null) {
+      problems.push({ pointer: `/process/execCPUAffinity/${field}`, message: `"${list}" is not a cpu list (e.g. "0-3,7", cpus below ${MAX_ID})` });
+    }
+  }
+  return problems;
+}
+
+const NODELESS_MODES = ['MPOL_DEFAULT', 'MPOL_LOCAL'];
+const NODE_MODES = ['MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED_MANY'];
+
+/** linux.memoryPolicy as set_mempolicy(2) takes it; which nodes exist and which flags go with
+ *  which mode on this kernel, the kernel judges. */
+export function memoryPolicy(spec: Spec): Problem[] {
+  const policy = spec.linux?.memoryPolicy;
+  if (!policy) return [];
+  const problems: Problem[] = [];
+  const nodes = parseIdList(policy.nodes ?? '');
+  if (nodes === null) problems.push({ pointer: '/linux/memoryPolicy/nodes', message: `"${policy.nodes}" is not a node list (e.g. "0-3,7")` });
+  else if (nodes.length && NODELESS_MODES.includes(policy.mode)) {
+    problems.push({ pointer: '/linux/memoryPolicy/nodes', message: `${policy.mode} takes no nodes` });
+  } else if (!nodes.length && NODE_MODES.includes(policy.mode)) {
+    problems.push({ pointer: '/linux/memoryPolicy/nodes', message: `${policy.mode} needs nodes` });
+  }
+  const flags = policy.flags ?? [];
+  if (flags.includes('MPOL_F_STATIC_NODES') && flags.includes('MPOL_F_RELATIVE_NODES')) {
+    problems.push({ pointer: `/linux/memoryPolicy/flags/${flags.indexOf('MPOL_F_RELATIVE_NODES')}`, message: 'MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other' });
+  }
+  return problems;
+}
+
+/** LSM labels are applied where their LSM is enabled. Where it is not, runc 1.1 fails the same
+ *  config at init (measured on a host without an LSM: an AppArmor profile dies writing
+ *  /proc/self/attr/exec with EINVAL, an SELinux label is refused by its validator, a mount label
+ *  makes every mount fail with EINVAL); tdrun refuses it at once, saying why. */
+export function lsmLabels(spec: Spec, _ctx?: RuleContext, lsm?: LsmState): Problem[] {
+  const problems: Problem[] = [];
+  // the host is asked only when a label is set: nothing more to read for every other config
+  if (!spec.process?.apparmorProfile && !spec.process?.selinuxLabel && !spec.linux?.mountLabel) return problems;
+  const host = lsm ?? hostLsm();
+  if (spec.process?.apparmorProfile && !host.apparmor) {
+    problems.push({ pointer: '/process/apparmorProfile', message: 'AppArmor is not enabled on this host' });
+  }
+  if (spec.process?.selinuxLabel && !host.selinux) {
+    problems.push({ pointer: '/process/selinuxLabel', message: 'SELinux is not enabled on this host' });
+  }
+  if (spec.linux?.mountLabel && !host.selinux) {
+    problems.push({ pointer: '/linux/mountLabel', message: 'SELinux is not enabled on this host' });
+  }
+  return problems;
+}
+
+/** The kernel's rule for interface names (dev_valid_name): 1 to 15 bytes, not "." or "..", no
+ *  "/", ":" or white space. */
+function validInterfaceName(name: string): boolean {
+  return name !== '.' && name !== '..' && Buffer.byteLength(name) >= 1 && Buffer.byteLength(name) <= 15 && !/[/:\s]/.test(name);
+}
+
+/** config-linux.md "Network Devices": interfaces moved into the container's network namespace,
+ *  which it must have (new or joined, as runc), each under a valid name no other one takes. */
+export function netDevices(spec: Spec): Problem[] {
+  const devices = spec.linux?.netDevices;
+  if (!devices || !Object.keys(devices).length) return [];
+  if (!(spec.linux?.namespaces ?? []).some((ns) => ns.type === 'network')) {
+    return [{ pointer: '/linux/netDevices', message: 'moving network devices needs a network namespace in /linux/namespaces' }];
+  }
+  const problems: Problem[] = [];
+  const taken = new Map<string, string>();
+  for (const [host, device] of Object.entries(devices)) {
+    const at = `/linux/netDevices/${escapePointer(host)}`;
+    if (!validInterfaceName(host)) problems.push({ pointer: at, message: `"${host}" is not a valid interface name` });
+    const name = device?.name || host;
+    if (device?.name !== undefined && !validInterfaceName(device.name)) {
+      problems.push({ pointer: `${at}/name`, message: `"${device.name}" is not a valid interface name` });
+    } else if (taken.has(name)) {
+      problems.push({ pointer: device?.name ? `${at}/name` : at, message: `"${name}" is also the name of ${taken.get(name)} in the container` });
+    }
+    taken.set(name, host);
+  }
+  return problems;
+}
+
+/** config-linux.md "IntelRdt": closID names a resctrl group, a directory below the resctrl mount.
+ *  Whether the host has resctrl at all is asked at create (src/container/intel-rdt.ts). */
+export function intelRdt(spec: Spec): Problem[] {
+  const closID = spec.linux?.intelRdt?.closID;
+  if (closID === undefined || closID === '') return [];
+  if (closID === '.' || closID === '..' || closID.includes('/') || closID.includes('\n')) {
+    return [{ pointer: '/linux/intelRdt/closID', message: `"${closID}" is not a resctrl group name` }];
+  }
+  return [];
 }
 
 /** Every rule `loadConfig` runs, in the order problems are reported. */
@@ -397,7 +547,12 @@ export const rules: readonly Rule[] = [
   absolutePaths,
   seccompProfile,
   personalityAndIoPriority,
-  unsupportedSettings,
+  processScheduler,
+  execCpuAffinity,
+  memoryPolicy,
+  lsmLabels,
+  netDevices,
+  intelRdt,
 ];
 
 export function checkRules(spec: Spec, ctx: RuleContext): Problem[] {
@@ -408,6 +563,6 @@ export function checkRules(spec: Spec, ctx: RuleContext): Problem[] {
 export function processRules(process: Process): Problem[] {
   const spec: Spec = { ociVersion: '1.3.0', process };
   const ctx: RuleContext = { noPivot: false };
-  const list: Rule[] = [processArgs, processCwd, processUser, capabilityNames, rlimitTypes, unsupportedSettings];
+  const list: Rule[] = [processArgs, processCwd, processUser, capabilityNames, rlimitTypes, processScheduler, execCpuAffinity, lsmLabels];
   return list.flatMap((rule) => rule(spec, ctx));
 }

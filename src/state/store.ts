@@ -4,6 +4,8 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hook, LinuxResources, Process, Seccomp } from '../spec/types.ts';
 import type { CgroupPlacement } from '../cgroups/setup.ts';
+import type { MovedNetDevices } from '../container/net-devices.ts';
+import type { RdtPlacement } from '../container/intel-rdt.ts';
 import { TdrunError, describe } from '../errors.ts';
 import { writeFileAtomically } from '../atomic-file.ts';
 
@@ -36,6 +38,10 @@ export interface ContainerRecord {
   /** config.json's linux.seccomp: exec'd processes get the container's filter, as with runc */
   seccomp?: Seccomp;
   rootless?: boolean;
+  /** linux.netDevices moved into the container, for delete to give back */
+  netDevices?: MovedNetDevices;
+  /** linux.intelRdt's resctrl groups, for update and delete */
+  intelRdt?: RdtPlacement;
 }
 
 const STATE_FILE = 'state.json';
@@ -60,6 +66,19 @@ export function createContainerDir(root: string, id: string): string {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TdrunError(`container with id exists: ${id}`);
     throw new TdrunError(`create state directory`, describe(err));
+  }
+  return dir;
+}
+
+/** Where tdrun-init keeps the seccomp programs it compiled (addon/init/seccomp.cc's cache), made
+ *  on first use and closed to all but the owner, which tdrun-init checks before it trusts a file.
+ *  "@seccomp" is no container id. "" when it cannot be made: the filter is then compiled anew. */
+export function seccompCacheDir(root: string): string {
+  const dir = join(root, '@seccomp');
+  try {
+    mkdirSync(dir, 0o700);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return '';
   }
   return dir;
 }

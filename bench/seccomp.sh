@@ -1,0 +1,77 @@
+#!/bin/bash
+# What a default engine seccomp profile costs `run`: tdrun and runc, each with and without the
+# profile podman sends (bench/default-profile.mts), side by side in one run. tdrun is measured
+# twice with the profile: with its compiled-filter cache cold (emptied before every run, so each
+# run compiles) and warm. CPU time (user+sys of the runtime and everything it waited for) is the
+# number that counts on a shared machine; wall medians are printed beside it.
+#   bench/seccomp.sh [--tdrun PATH] [--runs N]
+set -uo pipefail
+repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+work=$repo/bench/.work/seccomp
+node=$repo/node_modules/node/bin/node
+tdrun_bin=${TDRUN:-$repo/bin/tdrun}
+runs=60
+while [ $# -gt 0 ]; do
+  case $1 in
+    --tdrun) tdrun_bin=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    *) echo "usage: bench/seccomp.sh [--tdrun PATH] [--runs N]" >&2; exit 2 ;;
+  esac
+done
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (containers need it)"
+command -v cc >/dev/null || die "a C compiler is missing (apt-get install gcc)"
+runc_bin=$(command -v runc) || die "runc is missing (apt-get install runc)"
+busybox=$(command -v busybox) && ! ldd "$busybox" >/dev/null 2>&1 ||
+  die "a static busybox is needed for the rootfs (apt-get install busybox-static)"
+[ -f /usr/share/containers/seccomp.json ] ||
+  die "the engines' default profile is missing (apt-get install golang-github-containers-common)"
+
+id=tdbench-seccomp-$$
+cleanup() {
+  "$tdrun_bin" --root "$work/root-tdrun" delete --force "$id" >/dev/null 2>&1
+  "$runc_bin" --root "$work/root-runc" delete --force "$id" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+rm -rf "$work"
+mkdir -p "$work/plain/rootfs/bin" "$work/out"
+cp "$busybox" "$work/plain/rootfs/bin/busybox"
+ln -s busybox "$work/plain/rootfs/bin/true"
+(cd "$work/plain" && "$runc_bin" spec) || die "runc spec failed"
+"$node" -e 'const fs = require("fs"); const [dir, profile] = process.argv.slice(1);
+  const c = JSON.parse(fs.readFileSync(dir + "/plain/config.json"));
+  c.process.terminal = false; c.process.args = ["/bin/true"];
+  fs.writeFileSync(dir + "/plain/config.json", JSON.stringify(c));
+  c.root.path = dir + "/plain/rootfs"; c.linux.seccomp = JSON.parse(profile);
+  fs.mkdirSync(dir + "/profile"); fs.writeFileSync(dir + "/profile/config.json", JSON.stringify(c));' \
+  "$work" "$("$node" "$repo/bench/default-profile.mts")" || die "making the bundles failed"
+
+cc -O2 -Wall -o "$work/cputime" "$repo/bench/cputime.c" || die "building bench/cputime.c failed"
+mkdir -p "$work/root-tdrun" "$work/root-tdrun-cold" "$work/root-runc"
+# the first run of each makes the root; the cold root's cache is emptied before each run
+"$tdrun_bin" --root "$work/root-tdrun-cold" run --bundle "$work/profile" "$id" >/dev/null 2>&1
+run() { echo "$1" -- "$2" --root "$work/root-$3" run --bundle "$work/$4" "$id" ';;'; }
+# shellcheck disable=SC2046 # the words of each variant
+"$work/cputime" "$runs" \
+  $(run tdrun-plain "$tdrun_bin" tdrun plain) \
+  --purge "$work/root-tdrun-cold/@seccomp" $(run tdrun-cold "$tdrun_bin" tdrun-cold profile) \
+  $(run tdrun-warm "$tdrun_bin" tdrun profile) \
+  $(run runc-plain "$runc_bin" runc plain) \
+  $(run runc-profile "$runc_bin" runc profile) >"$work/out/results.tsv" || die "measuring failed"
+
+"$node" -e 'const fs = require("fs"); const [file, runs] = process.argv.slice(1);
+  const r = Object.fromEntries(fs.readFileSync(file, "utf8").trim().split("\n").map((l) => {
+    const [name, cpu, wall, failures] = l.split("\t"); return [name, { cpu: +cpu, wall: +wall, failures: +failures }]; }));
+  const f = (v) => v.toFixed(2);
+  const bad = (n) => (r[n].failures ? ` (${r[n].failures} failed)` : "");
+  console.log(`| run of /bin/true, ${runs} rounds, variants in turn | CPU user+sys, mean (ms) | wall, median (ms) |`);
+  console.log("|---|---:|---:|");
+  for (const [label, n] of [["tdrun, no seccomp", "tdrun-plain"], ["tdrun, default profile, cache cold (compiles)", "tdrun-cold"],
+    ["tdrun, default profile, cache warm", "tdrun-warm"], ["runc, no seccomp", "runc-plain"], ["runc, default profile", "runc-profile"]])
+    console.log(`| ${label}${bad(n)} | ${f(r[n].cpu)} | ${f(r[n].wall)} |`);
+  for (const [label, a, b] of [["tdrun: profile, cache warm − none", "tdrun-warm", "tdrun-plain"],
+    ["tdrun: profile, cache cold − none", "tdrun-cold", "tdrun-plain"], ["runc: profile − none", "runc-profile", "runc-plain"]])
+    console.log(`| **${label}** | **${f(r[a].cpu - r[b].cpu)}** | ${f(r[a].wall - r[b].wall)} |`);' \
+  "$work/out/results.tsv" "$runs" | tee "$repo/bench/.work/seccomp.md"
+echo "load at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)" | tee -a "$repo/bench/.work/seccomp.md"
