@@ -122,3 +122,34 @@ describe('a default config on a pure cgroup v2 kernel (QEMU guest)', () => {
     });
   });
 });
+
+describe('rootless tdrun in a delegated cgroup v2 subtree (QEMU guest)', () => {
+  let guest: GuestRun = { results: {} };
+  beforeAll(() => {
+    guest = bootGuest('spec-tests/v2-guest/rootless.sh', 'v2-guest-rootless', GUEST_TIMEOUT_S);
+  }, (GUEST_TIMEOUT_S + 150) * 1000);
+  const expectObserved = (ctx: { skip: (note?: string) => void }, expected: Record<string, string | RegExp>) => observed(guest, ctx, expected);
+
+  it('a user runs a container with a memory limit in a cgroupsPath of its subtree, and delete removes the cgroup', (ctx) => {
+    expectObserved(ctx, {
+      spec_status: '0',
+      run_status: '0',
+      run_stderr: '',
+      memory_max: '67108864',
+      cgroup_owner: /^[1-9][0-9]*$/,
+      // the cgroup namespace of `spec --rootless` on a v2 host: the container sees its own cgroup as /
+      inside_cgroup: '0::/ ',
+      state_root: 'rl1 ',
+      delete_status: '0',
+      cgroup_after_delete: 'gone',
+    });
+  });
+
+  it("a cgroupsPath the user may not write: limits are refused, saying why, and no cgroup is made (runc's rule)", (ctx) => {
+    expectObserved(ctx, {
+      notmine_status: '1',
+      notmine_output: /^tdrun: run rl2: \/linux\/resources\/memory: cannot be applied rootless: \/sys\/fs\/cgroup\/notmine is not writable by uid [1-9][0-9]*/,
+      notmine_cgroup: 'none',
+    });
+  });
+});

@@ -4,11 +4,11 @@
 // with the engines' default security settings. Every scenario runs with runc first in the same
 // run: when runc fails it too, the environment is at fault, and the test says so.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ContainerConfig, CriClient, type LinuxContainerResources, type PodSandboxConfig } from './lib/cri.ts';
-import { Containerd, ContainerdCri, Docker, enginesDir, ensureEngines, IMAGE, Podman, runtimeCommand, runtimePath, SANDBOX_ENTRYPOINT, SANDBOX_IMAGE, tdrun, type Outcome, type RuntimeName } from './lib/engines.ts';
+import { Containerd, ContainerdCri, Docker, enginesDir, ensureEngines, IMAGE, Podman, RootlessPodman, runtimeCommand, runtimePath, SANDBOX_ENTRYPOINT, SANDBOX_IMAGE, tdrun, type Outcome, type RuntimeName } from './lib/engines.ts';
 import { skipReason, waitFor } from './lib/runtime.ts';
 
 function enginesMissing(): string | null {
@@ -219,6 +219,43 @@ describe.skipIf(!!why)('podman --runtime tdrun', () => {
       expectReviewerFindings(r, target[0] === '-b' ? 'bundle' : 'live');
     }
     ok(await p('tdrun', ['rm', '-f', '-t', '0', name]), 'rm -f');
+  });
+});
+
+describe.skipIf(!!why)('rootless podman --runtime tdrun (an unprivileged user with subuid ranges)', () => {
+  let podman: RootlessPodman;
+  beforeAll(async () => {
+    podman = new RootlessPodman('pr');
+    await podman.setup();
+  }, 600_000);
+  afterAll(() => podman?.cleanup(), 120_000);
+  const p = (runtime: RuntimeName, args: string[]) => podman.podman(runtime, args);
+
+  both('run, exec, stop and rm, in the user namespace podman made from the ranges', async (r, tag) => {
+    const { user } = podman;
+    const o = ok(await p(r, ['run', '--rm', '--network', 'none', IMAGE, 'sh', '-c', 'id -u; cat /proc/self/uid_map']), 'run --rm');
+    const lines = o.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    expect(lines[0]).toBe('0');
+    expect(lines).toContain(`0 ${user.uid} 1`);
+    expect(lines).toContain(`1 ${user.subuid.start} ${user.subuid.count}`);
+    const name = unique(tag);
+    ok(await p(r, ['run', '-d', '--name', name, '--network', 'none', IMAGE, 'sh', '-c', 'echo started; exec sleep 600']), 'run -d');
+    const e = ok(await p(r, ['exec', name, 'sh', '-c', 'echo from-exec; exit 0']), 'exec');
+    expect(e.stdout.trim()).toBe('from-exec');
+    expect((await p(r, ['exec', name, 'sh', '-c', 'exit 3'])).code).toBe(3);
+    expect((await p(r, ['logs', name])).stdout).toContain('started');
+    // podman calls the runtime without --root: its state is in the user's runtime dir (runc's too)
+    const id = ok(await p(r, ['inspect', '--format', '{{.Id}}', name]), 'inspect').stdout.trim();
+    expect(readdirSync(join(user.runtimeDir, r === 'tdrun' ? 'tdrun' : 'runc'))).toContain(id);
+    ok(await p(r, ['stop', '-t', '2', name]), 'stop');
+    ok(await p(r, ['rm', name]), 'rm');
+    expect((await p(r, ['ps', '-aq'])).stdout.trim()).toBe('');
+  });
+
+  both('the exit status passes through; on cgroup v1 podman itself drops --memory, saying so', async (r) => {
+    const o = await p(r, ['run', '--rm', '--network', 'none', '--memory', '64m', IMAGE, 'sh', '-c', 'exit 7']);
+    expect(o.code, o.stderr).toBe(7);
+    if (!existsSync('/sys/fs/cgroup/cgroup.controllers')) expect(o.stderr).toContain('Resource limits are not supported and ignored on cgroups V1 rootless systems');
   });
 });
 

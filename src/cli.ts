@@ -3,6 +3,7 @@
 // evaluates only its own command's code.
 import { parseArgv, type Call } from './commands/argv.ts';
 import type { Globals } from './commands/flags.ts';
+import { defaultStateRoot } from './rootless.ts';
 import type { Args, CommandName } from './commands/table.ts';
 import { describe } from './errors.ts';
 import { debug, reportError, setupLog } from './log.ts';
@@ -42,11 +43,14 @@ async function runHandler<C extends CommandName>(name: C, args: Args<C>, globals
 
 /** Runs one command and exits with its status; every failure becomes one runc-style line. */
 async function dispatch(call: Call): Promise<never> {
-  const { globals } = call;
-  setupLog({ file: globals.log, format: globals.logFormat, debug: globals.debug });
+  const parsed = call.globals;
+  setupLog({ file: parsed.log, format: parsed.logFormat, debug: parsed.debug });
   const id = 'id' in call.args ? call.args.id : undefined;
   let code = 0;
   try {
+    // commands that keep no state need no state root (nor a rootless caller's XDG_RUNTIME_DIR)
+    const stateless = call.name === 'spec' || call.name === 'features' || call.name === 'info' || (call.name === 'audit' && id === undefined);
+    const globals: Globals = { ...parsed, root: parsed.root ?? (stateless ? '' : defaultStateRoot()) };
     const result = await runHandler(call.name, call.args as Args<typeof call.name>, globals);
     if (typeof result === 'number') code = result;
   } catch (err) {

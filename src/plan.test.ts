@@ -39,6 +39,7 @@ const opts = () => ({
   noPivot: false,
   noNewKeyring: false,
   cgroup: { paths: { 'cpu,cpuacct': '/sys/fs/cgroup/cpu,cpuacct/c1', memory: '/sys/fs/cgroup/memory/c1', unified: '/sys/fs/cgroup/unified/c1' } },
+  rootless: false,
   seccompCacheDir: '/run/tdrun/@seccomp',
   resctrlTasks: '',
 });
@@ -189,6 +190,8 @@ describe('compileCreatePlan', () => {
     expect(plan.mode).toBe('create');
     expect(plan.becomeRootInUserns).toBe(false);
     expect(plan.bindDevices).toBe(false);
+    // rootless tdrun is in a user namespace (rootless podman's) even when the config has none
+    expect(compileCreatePlan(spec(), { ...opts(), rootless: true }).bindDevices).toBe(true);
     expect(plan.rootfsPropagation).toBe(MS.SLAVE | MS.REC);
     expect(plan.hostname).toBe('tdrun');
     expect(plan.domainname).toBeNull();

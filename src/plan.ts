@@ -46,6 +46,9 @@ export interface CreatePlanOptions {
   noPivot: boolean;
   noNewKeyring: boolean;
   cgroup: CgroupPlacement;
+  /** tdrun runs rootless (src/rootless.ts): in a user namespace of its own even when the config
+   *  asks for none (rootless podman's), where device nodes cannot be made either */
+  rootless: boolean;
   /** where tdrun-init caches compiled seccomp programs; "" = none */
   seccompCacheDir: string;
   /** linux.intelRdt's tasks file (src/container/intel-rdt.ts); "" = none */
@@ -407,7 +410,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     noPivot: opts.noPivot,
     mounts,
     devices: compileDevices(spec),
-    bindDevices: hasUserns,
+    bindDevices: hasUserns || opts.rootless,
     defaultDevSymlinks: !mounts.some((m) => m.destination === '/dev' && m.bind),
     maskedPaths: spec.linux?.maskedPaths ?? [],
     readonlyPaths: spec.linux?.readonlyPaths ?? [],

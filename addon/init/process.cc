@@ -118,9 +118,13 @@ Status setGroups(const plan::Process& p) {
   std::vector<gid_t> gids(p.additionalGids.begin(), p.additionalGids.end());
   if (setgroups(gids.size(), gids.data()) == 0) return ok();
   int err = errno;
-  if (err == EPERM && gids.empty() && setgroupsDenied()) return ok();
+  const bool denied = err == EPERM && setgroupsDenied();
+  if (denied && gids.empty()) return ok();
   std::string list;
   for (auto g : gids) list += (list.empty() ? "" : ",") + std::to_string(g);
+  // rootless with only the caller's own gid mapped: tdrun wrote that map itself, which the kernel
+  // allows only once setgroups is denied (newgidmap and /etc/subgid ranges keep it allowed)
+  if (denied) return fail(err, "setgroups [%s]: denied in this user namespace (a gid map of your own gid only; additional gids need a range from /etc/subgid)", list.c_str());
   return fail(err, "setgroups [%s]", list.c_str());
 }
 

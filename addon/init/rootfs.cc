@@ -159,7 +159,16 @@ Status mountOne(int rootfd, const plan::Mount& m, const plan::Plan& p) {
     }
   } else if (mount(m.source.c_str(), fdPath(dst.get()).c_str(), m.type.c_str(),
                    isReadonlyDev(m) || m.copyUp ? m.flags & ~MS_RDONLY : m.flags, m.data.empty() ? nullptr : m.data.c_str()) < 0) {
-    return fail(errno, "%s", what.c_str());
+    // A user namespace may mount sysfs only with a network namespace of its own (sysfs shows that
+    // namespace's devices): without one, bind the /sys tree this mount namespace already has, as
+    // runc and crun do, with the mount's flags applied to the bind below. (bindDevices: the
+    // container is in a user namespace, the config's or rootless tdrun's own.)
+    if (!(errno == EPERM && m.type == "sysfs" && p.bindDevices)) return fail(errno, "%s", what.c_str());
+    if (mount("/sys", fdPath(dst.get()).c_str(), "", MS_BIND | MS_REC, nullptr) < 0) {
+      return fail(errno, "%s (bind of /sys: the user namespace may not mount a sysfs)", what.c_str());
+    }
+    TRY(openInRoot(rootfd, m.destination, Create::None, false, dst));
+    TRY(remountBind(fdPath(dst.get()).c_str(), extra, false, what));
   }
   // The fd opened before mounting still names the covered directory; the new mount's root is
   // found by resolving the destination again.

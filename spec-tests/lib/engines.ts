@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tdrunBin, waitFor } from './runtime.ts';
+import { addRootlessUser, type RootlessUser } from './rootless-user.ts';
 
 /** Where everything of this run's engines lives. */
 export const enginesDir = `/tmp/tdrun-engines-${process.pid}`;
@@ -149,6 +150,50 @@ export class Podman {
     await this.podman('runc', ['rm', '-af', '-t', '0']);
     await run('umount', ['-R', join(this.dir, 'root')]);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Rootless podman: an unprivileged user of its own (spec-tests/lib/rootless-user.ts, with subuid
+ *  and subgid ranges) runs podman with its storage in the user's home and its run root in the
+ *  user's XDG_RUNTIME_DIR; podman makes its user namespace from the ranges (newuidmap) and calls
+ *  the runtime inside it. No network but loopback: slirp4netns, rootless podman's default, cannot
+ *  open /dev/net/tun on this machine. */
+export class RootlessPodman {
+  readonly user: RootlessUser;
+  private readonly dir: string;
+
+  constructor(tag: string) {
+    this.user = addRootlessUser(tag);
+    this.dir = join(this.user.home, 'podman');
+  }
+
+  private global(): string[] {
+    return ['--root', join(this.dir, 'root'), '--runroot', join(this.user.runtimeDir, 'podman'), '--tmpdir', join(this.dir, 'tmp'),
+      '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  }
+
+  async setup(): Promise<void> {
+    const tar = buildRootfsTar(enginesDir);
+    const r = await this.podman('runc', ['import', '--change', 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin', tar, IMAGE]);
+    if (r.code !== 0) throw new Error(`podman import (as ${this.user.name}): ${r.stderr}`);
+  }
+
+  podman(runtime: RuntimeName, args: string[], timeoutMs?: number): Promise<Outcome> {
+    return this.user.exec('podman', [...this.global(), '--runtime', runtimePath(runtime), ...args], { timeoutMs: timeoutMs ?? 60_000 })
+      .then((r) => ({ code: r.code ?? 128, stdout: r.stdout, stderr: r.stderr }));
+  }
+
+  async cleanup(): Promise<void> {
+    await this.podman('runc', ['rm', '-af', '-t', '0']);
+    // the user namespace's keeper, which podman leaves running for the next call
+    try {
+      const pid = Number(readFileSync(join(this.dir, 'tmp', 'pause.pid'), 'utf8').trim());
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+      await waitFor(() => !existsSync(`/proc/${pid}`), 5000, 50);
+    } catch {
+      // podman never got as far as starting it
+    }
+    this.user.remove();
   }
 }
 

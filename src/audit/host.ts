@@ -33,7 +33,7 @@ export interface HostInfo {
   lsm: { active: string[]; apparmor: boolean; selinux: boolean };
   userNamespaces: { max: number | null };
   syscalls: Record<Syscall, 'available' | 'missing' | 'blocked'>;
-  rootless: { euid: number; subuid: boolean; subgid: boolean; xdgRuntimeDir: string | null };
+  rootless: { euid: number; subuid: boolean; subgid: boolean; xdgRuntimeDir: string | null; idMapHelpers: boolean };
   features: Feature[];
 }
 
@@ -146,8 +146,18 @@ function features(h: Omit<HostInfo, 'features' | 'tdrunInfo'>): Feature[] {
     rdtFeature(),
     f('AppArmor profiles', h.lsm.apparmor, 'attr/apparmor/exec before execve', 'AppArmor is not active on this host: a profile is refused'),
     f('SELinux labels', h.lsm.selinux, 'attr/exec before execve, context= on mounts', 'SELinux is not active on this host: a label is refused'),
-    // the host may be ready (user namespaces, subuid ranges), tdrun is not: README says what is missing
-    f('rootless containers', false, '', 'tdrun needs root: no rootless cgroup handling, state root or subuid helpers yet'),
+    f(
+      'rootless containers',
+      (h.userNamespaces.max ?? 0) > 0,
+      `a user namespace with your own id mapped; id ranges through newuidmap/newgidmap (${h.rootless.idMapHelpers ? 'installed' : 'not installed'})`,
+      'user namespaces are off (max_user_namespaces 0)',
+    ),
+    f(
+      'rootless cgroup limits',
+      h.cgroup.layout === 'v2',
+      'in a delegated cgroup v2 subtree (a cgroupsPath the user may write); without one the container runs with no cgroup',
+      'cgroup v1 controllers are never delegated to a user: rootless containers run without a cgroup, and a config with limits is refused',
+    ),
     f('systemd cgroup driver', h.cgroup.systemd, 'systemd is PID 1: --systemd-cgroup makes transient scopes over D-Bus', 'PID 1 is not systemd: --systemd-cgroup fails here'),
   ];
 }
@@ -177,6 +187,7 @@ export function hostInfo(): HostInfo {
       subuid: hasSubordinateIds('/etc/subuid', euid),
       subgid: hasSubordinateIds('/etc/subgid', euid),
       xdgRuntimeDir: xdg && existsSync(xdg) ? xdg : null,
+      idMapHelpers: ['/usr/bin/newuidmap', '/usr/bin/newgidmap'].every((p) => existsSync(p)),
     },
   };
   return { tdrunInfo: 1, ...facts, features: features(facts) };
@@ -192,7 +203,7 @@ export function formatInfo(h: HostInfo): string {
     `LSMs: ${h.lsm.active.join(',') || 'unknown (/sys/kernel/security/lsm unreadable)'}; AppArmor ${yes(h.lsm.apparmor)}, SELinux ${yes(h.lsm.selinux)}`,
     `user namespaces: max ${h.userNamespaces.max ?? 'unknown'}`,
     `system calls: ${SYSCALLS.map((s) => `${s} ${h.syscalls[s]}`).join(', ')}`,
-    `rootless: euid ${h.rootless.euid}, /etc/subuid ${yes(h.rootless.subuid)}, /etc/subgid ${yes(h.rootless.subgid)}, XDG_RUNTIME_DIR ${h.rootless.xdgRuntimeDir ?? 'unset'}`,
+    `rootless: euid ${h.rootless.euid}, /etc/subuid ${yes(h.rootless.subuid)}, /etc/subgid ${yes(h.rootless.subgid)}, XDG_RUNTIME_DIR ${h.rootless.xdgRuntimeDir ?? 'unset'}, newuidmap/newgidmap ${yes(h.rootless.idMapHelpers)}`,
     'features:',
     ...h.features.map((x) => `  [${x.supported ? 'x' : ' '}] ${x.name}: ${x.why}`),
   ];

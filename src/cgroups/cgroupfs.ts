@@ -220,7 +220,7 @@ class CgroupfsManager implements CgroupManager {
     if (r.rdma && Object.keys(r.rdma).length > 0) applyRdma(this.need('rdma', `${R}/rdma`).dir, r.rdma);
     if (r.unified && Object.keys(r.unified).length > 0) this.writeUnified(r.unified);
     // devices last: on v2 a failure above leaves no program behind in a cgroup that create did not make
-    if (update && !has(r.devices)) return NOTHING_TO_UNDO;
+    if (this.placement.skipDevices || (update && !has(r.devices))) return NOTHING_TO_UNDO;
     const devicesV1 = dirFor(this.placement, 'devices');
     if (devicesV1) {
       applyDevicesV1(devicesV1, r.devices ?? undefined);

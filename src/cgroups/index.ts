@@ -6,6 +6,7 @@ import { TdrunError } from '../errors.ts';
 import { type CgroupPlacement, detectCgroups, resolvePlacement } from './setup.ts';
 import { cgroupfsManager } from './cgroupfs.ts';
 import { resolveSystemdPlacement, systemdManager } from './systemd.ts';
+import { noCgroupManager } from './rootless.ts';
 import type { CgroupStats } from './stats.ts';
 
 export { type CgroupPlacement, detectCgroups, UNIFIED } from './setup.ts';
@@ -99,6 +100,7 @@ export function cgroupManager(placement: CgroupPlacement): CgroupManager {
   const driver = placement.driver ?? 'cgroupfs';
   if (driver === 'cgroupfs') return cgroupfsManager(placement);
   if (driver === 'systemd') return systemdManager(placement);
+  if (driver === 'none') return noCgroupManager();
   throw new TdrunError(`cgroup driver ${JSON.stringify(driver)}`, 'not supported by this tdrun');
 }
 

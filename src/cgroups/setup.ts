@@ -44,6 +44,8 @@ export interface CgroupPlacement {
   driver?: string;
   /** driver "systemd": the scope unit that owns the cgroup */
   systemd?: SystemdUnitName;
+  /** rootless without host root: device rules are not applied (cgroups/rootless.ts says why) */
+  skipDevices?: true;
 }
 
 /** mountinfo writes space, tab, newline and backslash in paths as \\ooo octal escapes. */

@@ -1,12 +1,12 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { parseArgv, type Parsed } from './argv.ts';
 import { helpText } from './help.ts';
-import { commandWord, GLOBAL_FLAGS, type Globals } from './flags.ts';
+import { commandWord, GLOBAL_FLAGS, type ParsedGlobals } from './flags.ts';
 import { COMMANDS, type Args } from './table.ts';
 
-const GLOBALS: Globals = { root: '/run/tdrun', logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' };
+const GLOBALS: ParsedGlobals = { logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' };
 
-function call(argv: string[]): { name: string; args: Record<string, unknown>; globals: Globals } {
+function call(argv: string[]): { name: string; args: Record<string, unknown>; globals: ParsedGlobals } {
   const parsed = parseArgv(argv);
   if (parsed.kind !== 'command') throw new Error(`${argv.join(' ')}: ${JSON.stringify(parsed)}`);
   return parsed;
@@ -171,7 +171,7 @@ describe('handler argument types come from the table', () => {
     expectTypeOf<Args<'update'>['l3CacheSchema']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<Args<'kill'>['signal']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<Args<'audit'>['id']>().toEqualTypeOf<string | undefined>();
-    expectTypeOf<Globals['rootless']>().toEqualTypeOf<'auto' | 'true' | 'false'>();
-    expectTypeOf<Globals['log']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<ParsedGlobals['rootless']>().toEqualTypeOf<'auto' | 'true' | 'false'>();
+    expectTypeOf<ParsedGlobals['log']>().toEqualTypeOf<string | undefined>();
   });
 });

@@ -3,17 +3,17 @@
 // `--x=v` or `--x v` (the next argument, whatever it looks like: `update -r -`), `-x v`, `-x=v`,
 // and bundles of one-letter booleans (`-dt`, the last one may take a value). Everything after a
 // variadic positional is its own (`exec ID sh -c ...`), and so is everything after `--`.
-import { argName, GLOBAL_FLAGS, lookup, type Flag, type Flags, type Globals } from './flags.ts';
+import { argName, GLOBAL_FLAGS, lookup, type Flag, type Flags, type ParsedGlobals } from './flags.ts';
 import { COMMANDS, type Args, type CommandName, type Positional } from './table.ts';
 
 /** A command to run, its arguments typed by the table. */
-export type Call = { [C in CommandName]: { kind: 'command'; name: C; args: Args<C>; globals: Globals } }[CommandName];
+export type Call = { [C in CommandName]: { kind: 'command'; name: C; args: Args<C>; globals: ParsedGlobals } }[CommandName];
 export type Parsed =
   | Call
-  | { kind: 'help'; command?: CommandName; globals: Globals }
-  | { kind: 'version'; globals: Globals }
+  | { kind: 'help'; command?: CommandName; globals: ParsedGlobals }
+  | { kind: 'version'; globals: ParsedGlobals }
   /** `globals` as far as they were read, for the --log of the error */
-  | { kind: 'usage'; message: string; globals: Globals };
+  | { kind: 'usage'; message: string; globals: ParsedGlobals };
 
 const HELP = ['--help', '-h'];
 const VERSION = ['--version', '-v'];
@@ -88,17 +88,17 @@ export function parseArgv(argv: string[]): Parsed {
     }
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    if (help) return { kind: 'help', command, globals: globals as Globals };
-    return { kind: 'usage', message: err.message, globals: globals as Globals };
+    if (help) return { kind: 'help', command, globals: globals as ParsedGlobals };
+    return { kind: 'usage', message: err.message, globals: globals as ParsedGlobals };
   }
-  if (help) return { kind: 'help', command, globals: globals as Globals };
-  if (version) return { kind: 'version', globals: globals as Globals };
+  if (help) return { kind: 'help', command, globals: globals as ParsedGlobals };
+  if (version) return { kind: 'version', globals: globals as ParsedGlobals };
   // a bare call prints the help, as runc does
-  if (!command) return { kind: 'help', globals: globals as Globals };
+  if (!command) return { kind: 'help', globals: globals as ParsedGlobals };
   const usage = placePositionals(command, positionals, args) ?? missingFlag(command, args);
-  if (usage) return { kind: 'usage', message: usage, globals: globals as Globals };
+  if (usage) return { kind: 'usage', message: usage, globals: globals as ParsedGlobals };
   // the shape of args is the one Args<command> describes: built from the same table
-  return { kind: 'command', name: command, args, globals: globals as Globals } as Call;
+  return { kind: 'command', name: command, args, globals: globals as ParsedGlobals } as Call;
 }
 
 /** Reads the flag at argv[i] (and its value); returns the index of the last argument it took. */

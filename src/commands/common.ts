@@ -1,5 +1,6 @@
 // What more than one command handler needs.
-import { isRootless, type Globals } from './flags.ts';
+import type { Globals } from './flags.ts';
+import { resolveRootless } from '../rootless.ts';
 import type { Args } from './table.ts';
 
 /** create's flags as createContainer's options: `run` takes them too. */
@@ -13,7 +14,7 @@ export function createOptions(args: Args<'create'>, globals: Globals) {
     preserveFds: args.preserveFds,
     noPivot: args.noPivot,
     noNewKeyring: args.noNewKeyring,
-    rootless: isRootless(globals),
+    rootless: resolveRootless(globals.rootless),
     systemdCgroup: globals.systemdCgroup,
   };
 }

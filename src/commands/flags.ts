@@ -1,7 +1,5 @@
 // The kinds of flags, the global flags, and what the launcher reads of them. Each command's own
 // flags are in commands/table.ts; README "Adding a command or a flag" says how the two fit.
-import { DEFAULT_ROOT } from '../paths.ts';
-
 interface FlagBase {
   describe: string;
   /** the one-letter spelling (`-b` for `--bundle`) */
@@ -23,7 +21,8 @@ export type Flags = Readonly<Record<string, Flag>>;
 /** Global flags: before the command (as runc has them) or among its flags; a command's flag of
  *  the same name wins there (`spec --rootless`). */
 export const GLOBAL_FLAGS = {
-  root: { type: 'string', value: 'DIR', default: DEFAULT_ROOT, describe: 'directory for container state' },
+  // no default here: it depends on the caller (src/rootless.ts), and cli.ts resolves it
+  root: { type: 'string', value: 'DIR', describe: 'directory for container state (default: /run/tdrun; $XDG_RUNTIME_DIR/tdrun rootless)' },
   log: { type: 'string', value: 'FILE', describe: 'log file (default: stderr only)' },
   'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'log file format' },
   debug: { type: 'boolean', describe: 'each step on stderr, with the milliseconds since the start' },
@@ -50,13 +49,9 @@ export type FlagArgs<Fs> = { [K in keyof Fs & string as AlwaysSet<Fs[K]> extends
 export type Flat<T> = { [K in keyof T]: T[K] };
 
 /** The global flags, parsed. */
-export type Globals = Flat<FlagArgs<typeof GLOBAL_FLAGS>>;
-
-/** `--rootless auto|true|false` against our euid. */
-export function isRootless(globals: Globals): boolean {
-  if (globals.rootless === 'auto') return process.geteuid?.() !== 0;
-  return globals.rootless === 'true';
-}
+export type ParsedGlobals = Flat<FlagArgs<typeof GLOBAL_FLAGS>>;
+/** The global flags as a handler gets them: --root given or resolved for the caller. */
+export type Globals = Flat<Omit<ParsedGlobals, 'root'> & { root: string }>;
 
 /** `pid-file` -> `pidFile`: a flag's argument name. */
 export function argName(flag: string): string {

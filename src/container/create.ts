@@ -2,7 +2,6 @@
 // program), with nothing left behind on any failure (every step registers its undo; a failure
 // runs them in reverse order).
 import { join, resolve } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { writeFileAtomically } from '../atomic-file.ts';
 import { native } from '../native.ts';
 import { Msg } from '../protocol.ts';
@@ -11,8 +10,8 @@ import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
 import { isoTimestamp } from '../timestamp.ts';
 import { loadConfig } from '../spec/load.ts';
-import type { Spec, State } from '../spec/types.ts';
-import { compileCreatePlan, mapLines } from '../plan.ts';
+import type { State } from '../spec/types.ts';
+import { compileCreatePlan } from '../plan.ts';
 import {
   containerDir,
   createContainerDir,
@@ -24,7 +23,9 @@ import {
 } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
-import { placeContainer, type CreatedCgroups } from '../cgroups/index.ts';
+import { cgroupManager as cgroupManagerOf, placeContainer, type CreatedCgroups } from '../cgroups/index.ts';
+import { hasCgroup, rootlessPlacement } from '../cgroups/rootless.ts';
+import { writeIdMaps } from './id-maps.ts';
 import { runHooks } from '../hooks.ts';
 import { leaveIntelRdt, makeIntelRdt, rdtPlacement, requireResctrl, tasksFile } from './intel-rdt.ts';
 import { moveNetDevicesIn, moveNetDevicesOut } from './net-devices.ts';
@@ -68,15 +69,6 @@ export function listenFds(): number {
   return n;
 }
 
-function writeIdMaps(pid: number, spec: Spec, rootless: boolean): void {
-  const uid = mapLines(spec.linux?.uidMappings);
-  const gid = mapLines(spec.linux?.gidMappings);
-  // an unprivileged writer may only map its own gid after setgroups is denied
-  if (rootless) writeFileSync(`/proc/${pid}/setgroups`, 'deny');
-  if (uid) writeFileSync(`/proc/${pid}/uid_map`, uid);
-  if (gid) writeFileSync(`/proc/${pid}/gid_map`, gid);
-}
-
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const { root, id } = opts;
   validateId(id);
@@ -109,7 +101,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const execFifo = opts.startAtOnce ? '' : join(dir, 'exec.fifo');
     if (execFifo) native().mkfifo(execFifo, 0o600);
 
-    const cgroupManager = placeContainer(spec, id, opts.systemdCgroup);
+    const placed = placeContainer(spec, id, opts.systemdCgroup);
+    // rootless: the container's cgroups only where the caller may make and join them all
+    const cgroupManager = opts.rootless ? cgroupManagerOf(rootlessPlacement(placed.placement, spec.linux?.resources)) : placed;
+    if (!hasCgroup(cgroupManager.placement)) debug(`create ${id}: rootless without a writable cgroup: the container gets none`);
     const placement = cgroupManager.placement;
     const record: ContainerRecord = {
       ociVersion: spec.ociVersion,
@@ -161,6 +156,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
       cgroup: placement,
+      rootless: opts.rootless,
       seccompCacheDir: spec.linux?.seccomp ? seccompCacheDir(root) : '',
       resctrlTasks: rdtPlanned ? tasksFile(rdtPlanned) : '',
     });
@@ -206,7 +202,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       const msg = helper.next();
       if (!msg) throw new TdrunError('init exited unexpectedly');
       if (msg.type === Msg.NeedIdMaps) {
-        writeIdMaps(msg.value, spec, opts.rootless);
+        writeIdMaps(msg.value, spec);
         helper.send(Msg.IdMapsDone);
       } else if (msg.type === Msg.ChildPid) {
         initPid = msg.value;

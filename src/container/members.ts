@@ -1,8 +1,16 @@
 // Which processes are the container's: what kill --all signals and delete kills.
 import { warn } from '../log.ts';
 import type { ContainerRecord } from '../state/store.ts';
-import { namespaceId } from '../state/lifecycle.ts';
+import { namespaceId, namespaceMembers } from '../state/lifecycle.ts';
 import { cgroupManager } from '../cgroups/index.ts';
+import { hasCgroup } from '../cgroups/rootless.ts';
+
+/** The processes the container's cgroup holds; without a cgroup (rootless, none writable) those in
+ *  its namespace, the one record of them then. */
+export function listedPids(record: ContainerRecord): number[] {
+  if (hasCgroup(record.cgroup) || !record.membership) return cgroupManager(record.cgroup).pids();
+  return namespaceMembers(record.membership.ns, record.membership.id);
+}
 
 /** Every live process of the container: the init (it may sit in a cgroup placement that lists it
  *  late, or in none at all) and the cgroup's processes that are in the container's namespace.
@@ -11,7 +19,7 @@ import { cgroupManager } from '../cgroups/index.ts';
 export function containerPids(record: ContainerRecord, initAlive: boolean): number[] {
   const pids = new Set<number>();
   const foreign: number[] = [];
-  for (const pid of cgroupManager(record.cgroup).pids()) {
+  for (const pid of listedPids(record)) {
     const ns = record.membership ? namespaceId(pid, record.membership.ns) : null;
     if (!record.membership || ns === record.membership.id) pids.add(pid);
     else if (ns !== null) foreign.push(pid);

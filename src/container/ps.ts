@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { TdrunError, describe } from '../errors.ts';
 import { readRecord } from '../state/store.ts';
-import { cgroupManager } from '../cgroups/index.ts';
+import { listedPids } from './members.ts';
 
 /** A stopped container has none (but for what outlived its init): an empty list, as runc prints. */
 export function containerProcesses(root: string, id: string): number[] {
-  return cgroupManager(readRecord(root, id).cgroup).pids().sort((a, b) => a - b);
+  return listedPids(readRecord(root, id)).sort((a, b) => a - b);
 }
 
 /** A process's arguments joined by spaces ("" for a kernel thread or a zombie). */

@@ -1,6 +1,6 @@
 // A container's status, worked out from the kernel on every call (never stored): the init's
 // /proc entry, the exec fifo and the freezer. Cheap enough for every `state`.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { cgroupManager } from '../cgroups/index.ts';
 import type { ContainerStatus } from '../spec/types.ts';
 import type { ContainerRecord } from './store.ts';
@@ -34,6 +34,17 @@ export function namespaceId(pid: number, ns: 'pid' | 'mnt'): string | null {
   } catch {
     return null;
   }
+}
+
+/** The processes in the namespace `id` (a container without a cgroup, rootless: the namespace is
+ *  then the one record of its processes). */
+export function namespaceMembers(ns: 'pid' | 'mnt', id: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (Number.isInteger(pid) && pid > 0 && namespaceId(pid, ns) === id) out.push(pid);
+  }
+  return out;
 }
 
 export function readProcStartTime(pid: number): number | null {
