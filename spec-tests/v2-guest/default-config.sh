@@ -3,12 +3,7 @@
 # config, with its deny-all device rule, run as a busybox container with memory and pids limits.
 # Writes one "name=value" line per observation to $1/results.txt; spec-tests/cgroup-v2-guest.test.ts
 # judges them. Every tdrun call is a Node start, seconds under emulation: the calls are few.
-results=$1
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-tdrun=$repo/bin/tdrun
-out=$results/results.txt
-: >"$out"
-say() { echo "$1=$2" >>"$out"; echo "v2-guest: $1=$2"; }
+. "$(dirname "$0")/preamble.sh"
 
 say controllers "$(cat /sys/fs/cgroup/cgroup.controllers)"
 say v1_hierarchies "$(grep -c ' - cgroup ' /proc/self/mountinfo)"
@@ -35,7 +30,7 @@ while [ ! -e /share/done ]; do sleep 0.1; done
 if (: >/dev/kmsg-copy) 2>/share/open.err; then echo open_1_11_after_update=ok; else echo "open_1_11_after_update=$(cat /share/open.err)"; fi >>/share/inside.txt
 EOF
 cp "$bundle/config.json" "$bundle/config.json.orig"
-"$repo/node_modules/node/bin/node" -e '
+"$node" -e '
   const fs = require("fs");
   const file = process.argv[1];
   const c = JSON.parse(fs.readFileSync(file, "utf8"));

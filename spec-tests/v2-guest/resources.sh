@@ -1,4 +1,4 @@
-# Sourced by default-config.sh in the pure cgroup v2 guest (say, tdrun, repo, results, bundle are
+# Sourced by default-config.sh in the pure cgroup v2 guest (say, tdrun, node, repo, results, bundle are
 # its): every linux.resources field that cgroup v2 has, read back from the container's files; what
 # v2 lacks refused; update's runc flags; pause/resume through cgroup.freeze; events (stats and an
 # OOM kill). spec-tests/cgroup-v2-guest.test.ts judges the lines.
@@ -7,7 +7,7 @@ mkdir -p "$rb"
 cp -a "$repo/spec-tests/.work/template/rootfs" "$rb/rootfs"
 dev=$(for d in /sys/block/*; do case ${d##*/} in '*'|loop*|zram*|ram*) ;; *) cat "$d/dev"; break ;; esac; done)
 say block_device "${dev:-none}"
-"$repo/node_modules/node/bin/node" -e '
+"$node" -e '
   const fs = require("fs");
   const [file, dir, dev] = process.argv.slice(1);
   const c = JSON.parse(fs.readFileSync(file, "utf8"));

@@ -12,13 +12,7 @@ if [ -z "$TDRL_UNCHROOTED" ]; then
   exec chroot /proc/1/root /bin/busybox unshare --mount --propagation private /bin/busybox sh -c \
     'cd /newroot && mount --move . / && exec chroot . env TDRL_UNCHROOTED=1 /bin/sh "$0" "$@"' "$0" "$@"
 fi
-results=$1
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-tdrun=$repo/bin/tdrun
-node=$repo/node_modules/node/bin/node
-out=$results/results.txt
-: >"$out"
-say() { echo "$1=$2" >>"$out"; echo "v2-guest: $1=$2"; }
+. "$(dirname "$0")/preamble.sh"
 
 useradd --user-group --no-create-home --shell /bin/sh tdrl-guest
 uid=$(id -u tdrl-guest) gid=$(id -g tdrl-guest)

@@ -5,13 +5,7 @@
 # target that pulls in nothing; tdrun and systemctl join its namespaces with nsenter, so that the
 # pids tdrun hands to systemd are systemd's. Writes "name=value" lines to $1/results.txt for
 # spec-tests/systemd-v2-guest.test.ts.
-results=$1
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-tdrun=$repo/bin/tdrun
-node=$repo/node_modules/node/bin/node
-out=$results/results.txt
-: >"$out"
-say() { echo "$1=$2" >>"$out"; echo "v2-guest: $1=$2"; }
+. "$(dirname "$0")/preamble.sh"
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 

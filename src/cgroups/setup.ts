@@ -54,16 +54,25 @@ export function unescapeMountinfo(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-/** Parses mountinfo and /proc/self/cgroup text; split out so tests can feed a fake machine. */
-export function parseCgroupSetup(mountinfo: string, selfCgroup: string): CgroupSetup {
-  const own = new Map<string, string>();
-  for (const line of selfCgroup.split('\n')) {
+/**
+ * Reads /proc/PID/cgroup text ("ID:controllers:path" lines) into hierarchy key -> cgroup path;
+ * the v2 line's empty controller list becomes UNIFIED.
+ */
+export function parseProcCgroup(text: string): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const line of text.split('\n')) {
     if (!line) continue;
     const first = line.indexOf(':');
     const second = line.indexOf(':', first + 1);
     const ctrls = line.slice(first + 1, second);
-    own.set(ctrls === '' ? UNIFIED : ctrls, line.slice(second + 1));
+    paths.set(ctrls === '' ? UNIFIED : ctrls, line.slice(second + 1));
   }
+  return paths;
+}
+
+/** Parses mountinfo and /proc/self/cgroup text; split out so tests can feed a fake machine. */
+export function parseCgroupSetup(mountinfo: string, selfCgroup: string): CgroupSetup {
+  const own = parseProcCgroup(selfCgroup);
   const hierarchies: Hierarchy[] = [];
   const seen = new Set<string>();
   const known = new Set([...own.keys()].flatMap((k) => k.split(',')));

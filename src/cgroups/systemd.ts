@@ -12,7 +12,7 @@ import { TdrunError, describe } from '../errors.ts';
 import { debug, warn } from '../log.ts';
 import { DBusConnection, DBusError } from './dbus.ts';
 import type { DBusValue, Message, Variant } from './dbus-wire.ts';
-import { type CgroupPlacement, type CgroupSetup, type SystemdUnitName, UNIFIED, dirOf } from './setup.ts';
+import { type CgroupPlacement, type CgroupSetup, type SystemdUnitName, dirOf, parseProcCgroup } from './setup.ts';
 import type { CgroupManager } from './index.ts';
 import { cgroupfsManager, layoutOf } from './cgroupfs.ts';
 import { sharesToWeight } from './cpu.ts';
@@ -76,15 +76,8 @@ export function expandSlice(slice: string, where = `slice ${JSON.stringify(slice
  * without a cgroup namespace).
  */
 export function systemdBases(proc1Cgroup: string): Map<string, string> {
-  const bases = new Map<string, string>();
-  for (const line of proc1Cgroup.split('\n')) {
-    if (!line) continue;
-    const first = line.indexOf(':');
-    const second = line.indexOf(':', first + 1);
-    const ctrls = line.slice(first + 1, second);
-    const path = line.slice(second + 1);
-    bases.set(ctrls === '' ? UNIFIED : ctrls, path.endsWith('/init.scope') ? posix.dirname(path) : path);
-  }
+  const bases = parseProcCgroup(proc1Cgroup);
+  for (const [key, path] of bases) if (path.endsWith('/init.scope')) bases.set(key, posix.dirname(path));
   return bases;
 }
 
