@@ -32,7 +32,7 @@ import {
   idmapOptions,
   recursiveOptions,
 } from './spec/mount-options.ts';
-import { parseIdList, processRules } from './spec/rules.ts';
+import { parseIdList } from './spec/rules.ts';
 import type { Hook, IDMapping, LinuxNamespace, Mount, Process, Seccomp, SeccompAction, Spec, State } from './spec/types.ts';
 import { type CgroupPlacement, UNIFIED } from './cgroups/setup.ts';
 
@@ -107,14 +107,9 @@ function capabilityNumbers(names: string[] | undefined): number[] {
   return numbers;
 }
 
-/** `name`: how messages call the process ("config.json", or "process" for exec, whose pointers
- *  then start below /process). */
-function compileProcess(process: Process, name: 'config.json' | 'process'): PlanProcess {
-  const first = processRules(process).find((p) => !p.warning);
-  if (first) {
-    const pointer = name === 'process' ? first.pointer.replace(/^\/process/, '') : first.pointer;
-    throw new TdrunError(`${name} ${pointer}`, first.message);
-  }
+/** Expects a process that processRules (src/spec/rules.ts) accepted: loadConfig's for create,
+ *  checkProcess's (process.json) or commands/exec.ts's (flags) for exec. */
+function compileProcess(process: Process): PlanProcess {
   const caps = process.capabilities;
   const capabilities: PlanCapabilities | null = caps
     ? {
@@ -213,9 +208,9 @@ export function mapLines(mappings: IDMapping[] | undefined): string {
   return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 
-/** `linux`: the container's uidMappings/gidMappings, which an idmap option without mappings of
- *  the mount's own takes (rules.ts's mountOptions checked that there are some). */
-export function compileMount(m: Mount, bundle: string, index: number, linux: Spec['linux'] = {}): PlanMount {
+/** Expects a mount that mountOptions (rules.ts) accepted. `linux`: the container's
+ *  uidMappings/gidMappings, which an idmap option without mappings of the mount's own takes. */
+export function compileMount(m: Mount, bundle: string, linux: Spec['linux'] = {}): PlanMount {
   let flags = 0;
   let bind = m.type === 'bind';
   let recursive = false;
@@ -243,15 +238,12 @@ export function compileMount(m: Mount, bundle: string, index: number, linux: Spe
   let source = m.source ?? '';
   let createAs: 'dir' | 'file' = 'dir';
   if (bind) {
-    if (!source) throw new TdrunError(`config.json /mounts/${index}/source`, 'a bind mount needs a source');
     source = resolve(bundle, source);
     try {
       if (!statSync(source).isDirectory()) createAs = 'file';
     } catch {
       // a missing source is reported by tdrun-init with the mount it belongs to
     }
-  } else if (!m.type) {
-    throw new TdrunError(`config.json /mounts/${index}/type`, 'is required for a mount that is not a bind mount');
   }
   return {
     destination: cleanDestination(m.destination),
@@ -357,8 +349,8 @@ function sortedNamespaces(namespaces: LinuxNamespace[]): LinuxNamespace[] {
 }
 
 function resolveRootfs(spec: Spec, bundle: string): string {
-  const path = spec.root?.path;
-  if (!path) throw new TdrunError('config.json /root/path', 'is required');
+  // the schema and rootRequired (rules.ts) made sure there is one
+  const path = spec.root!.path;
   let real: string;
   try {
     real = realpathSync(resolve(bundle, path));
@@ -382,7 +374,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
   const timeOffsets = Object.entries(spec.linux?.timeOffsets ?? {}).map(
     ([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}`,
   );
-  const mounts = (spec.mounts ?? []).map((m, i) => withMountLabel(compileMount(m, bundle, i, spec.linux), spec.linux?.mountLabel));
+  const mounts = (spec.mounts ?? []).map((m) => withMountLabel(compileMount(m, bundle, spec.linux), spec.linux?.mountLabel));
   const hooks = spec.hooks ?? {};
   const rootfsPropagation = spec.linux?.rootfsPropagation;
   return {
@@ -397,7 +389,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
     consoleSocketFd: opts.consoleSocketFd,
     process: spec.process
       ? {
-          ...compileProcess(spec.process, 'config.json'),
+          ...compileProcess(spec.process),
           personality: spec.linux?.personality ? personalityValue(spec.linux.personality) : null,
           ...memoryPolicyOf(spec.linux),
         }
@@ -452,7 +444,7 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     preserveFds: opts.preserveFds,
     consoleSocket: opts.consoleSocket,
     consoleSocketFd: opts.consoleSocketFd,
-    process: { ...compileProcess(process, 'process'), ...cpuAffinity(process) },
+    process: { ...compileProcess(process), ...cpuAffinity(process) },
     ...planCgroups(opts.cgroup),
     resctrlTasks: opts.resctrlTasks,
     rootfs: '',

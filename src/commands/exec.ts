@@ -2,6 +2,7 @@
 // Without --process the container's process from create time is the base, as in runc.
 import { resolve } from 'node:path';
 import { TdrunError } from '../errors.ts';
+import { processProblems } from '../spec/rules.ts';
 import type { Process } from '../spec/types.ts';
 import type { ContainerRecord } from '../state/store.ts';
 import { execProcess } from '../container/exec.ts';
@@ -15,6 +16,14 @@ function parseId(flag: string, raw: string | number): number {
   if (String(raw).trim() === '' || !Number.isInteger(n) || n < 0 || n > 0xffffffff)
     throw new TdrunError(`--${flag} ${raw}`, 'must be a number between 0 and 4294967295');
   return n;
+}
+
+/** The process built from flags: the config's process (warned about at create) with the flags'
+ *  values in it, checked by the rules an exec's process.json goes through; only an error stops it. */
+function checkFlagsProcess(process: Process): Process {
+  const error = processProblems(process).find((p) => !p.warning);
+  if (error) throw new TdrunError(`process ${error.pointer}`, error.message);
+  return process;
 }
 
 function processFromFlags(args: ExecArgs, record: ContainerRecord): Process {
@@ -65,7 +74,7 @@ export async function command(args: ExecArgs, globals: Globals): Promise<number>
     processOf = () => checkProcess(raw, path);
   } else {
     terminal = args.tty;
-    processOf = (record) => processFromFlags(args, record);
+    processOf = (record) => checkFlagsProcess(processFromFlags(args, record));
   }
   return execProcess({
     root: globals.root,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import validateSchema from '#config-validator';
 import { TdrunError, errnoText } from '../errors.ts';
 import { warn } from '../log.ts';
-import { checkRules, processRules, type Problem, type RuleContext } from './rules.ts';
+import { checkRules, processProblems, type Problem, type RuleContext } from './rules.ts';
 import type { LinuxResources, Process, Spec } from './types.ts';
 
 type SchemaError = NonNullable<typeof validateSchema.errors>[number];
@@ -73,8 +73,7 @@ export function checkProcess(value: unknown, name: string): Process {
     throw new TdrunError(where(name, error.instancePath.replace(/^\/process/, '')), error.message ?? 'is invalid');
   }
   const process = value as Process;
-  const problems = processRules(process).map((p) => ({ ...p, pointer: p.pointer.replace(/^\/process/, '') }));
-  report(name, problems);
+  report(name, processProblems(process));
   return process;
 }
 

@@ -135,8 +135,9 @@ describe('cross-field rules', () => {
       { destination: '/a', type: 'bind', source: '/x', options: ['nosuid', 'tmpcopyup'] },
       { destination: '/e', type: 'tmpfs', options: ['tmpcopyup'] },
       { destination: '/c', options: ['rbind'] },
+      { destination: '/y' },
     ];
-    expect(pointers(r.mountOptions(s))).toEqual(['/mounts/0/options/1', '/mounts/2/source']);
+    expect(pointers(r.mountOptions(s))).toEqual(['/mounts/0/options/1', '/mounts/2/source', '/mounts/3/type']);
   });
 
   it('idmapped mounts: bind mounts with both mappings, or idmap/ridmap taking the user namespace\'s', () => {
@@ -394,11 +395,15 @@ describe('cross-field rules', () => {
 
   it('processRules checks a bare process (for exec)', () => {
     expect(pointers(r.processRules({ cwd: 'x', args: [] }))).toEqual(['/process/args', '/process/cwd']);
+    expect(r.processProblems({ cwd: '/', args: ['x'], execCPUAffinity: { final: '1-0' } })).toEqual([
+      { pointer: '/execCPUAffinity/final', message: '"1-0" is not a cpu list (e.g. "0-3,7", cpus below 8192)' },
+    ]);
+    expect(pointers(r.processProblems({ cwd: '/', args: ['x'], scheduler: { policy: 'SCHED_RR' } }))).toEqual(['/scheduler/priority']);
   });
 
   it('every rule is in the list loadConfig runs', () => {
     // the helpers `tdrun audit` shares are exported too; everything else exported is a rule
-    const helpers = ['checkRules', 'processRules', 'parseIdList', 'escapePointer', 'sysctlNamespace'];
+    const helpers = ['checkRules', 'processRules', 'processProblems', 'parseIdList', 'escapePointer', 'sysctlNamespace'];
     const named = Object.values(r).filter((v) => typeof v === 'function' && !helpers.includes(v.name));
     expect(new Set(r.rules)).toEqual(new Set(named));
   });

@@ -190,6 +190,7 @@ export function mountOptions(spec: Spec): Problem[] {
       problems.push({ pointer: `/mounts/${i}/options/${copyUp}`, message: 'tmpcopyup applies to tmpfs mounts only' });
     }
     if (bind && !m.source) problems.push({ pointer: `/mounts/${i}/source`, message: 'a bind mount needs a source' });
+    if (!bind && !m.type) problems.push({ pointer: `/mounts/${i}/type`, message: 'is required for a mount that is not a bind mount' });
     problems.push(...idmappedMount(spec, m, i, bind));
   });
   return problems;
@@ -565,4 +566,9 @@ export function processRules(process: Process): Problem[] {
   const ctx: RuleContext = { noPivot: false };
   const list: Rule[] = [processArgs, processCwd, processUser, capabilityNames, rlimitTypes, processScheduler, execCpuAffinity, lsmLabels];
   return list.flatMap((rule) => rule(spec, ctx));
+}
+
+/** processRules with pointers relative to the process, as exec's messages give them. */
+export function processProblems(process: Process): Problem[] {
+  return processRules(process).map((p) => ({ ...p, pointer: p.pointer.replace(/^\/process/, '') }));
 }
