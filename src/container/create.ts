@@ -10,7 +10,7 @@ import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
 import { isoTimestamp } from '../timestamp.ts';
 import { loadConfig } from '../spec/load.ts';
-import type { State } from '../spec/types.ts';
+import type { Spec, State } from '../spec/types.ts';
 import { compileCreatePlan } from '../plan.ts';
 import {
   containerDir,
@@ -23,15 +23,14 @@ import {
 } from '../state/store.ts';
 import { lockContainer } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
-import { cgroupManager as cgroupManagerOf, placeContainer, type CreatedCgroups } from '../cgroups/index.ts';
+import { cgroupManager as cgroupManagerOf, placeContainer, type CgroupManager, type CreatedCgroups } from '../cgroups/index.ts';
 import { hasCgroup, rootlessPlacement } from '../cgroups/rootless.ts';
 import { writeIdMaps } from './id-maps.ts';
 import { runHooks } from '../hooks.ts';
-import { leaveIntelRdt, makeIntelRdt, rdtPlacement, requireResctrl, tasksFile } from './intel-rdt.ts';
+import { leaveIntelRdt, makeIntelRdt, rdtPlacement, requireResctrl, tasksFile, type RdtPlacement } from './intel-rdt.ts';
 import { moveNetDevicesIn, moveNetDevicesOut } from './net-devices.ts';
 import { noProcessToStart } from '../state/transitions.ts';
-import { extraFdNumber, InitHelper } from './spawn.ts';
-import { closeQuietly } from '../files.ts';
+import { consoleFdNumber, InitHelper } from './spawn.ts';
 
 export interface CreateOptions {
   root: string;
@@ -69,12 +68,16 @@ export function listenFds(): number {
   return n;
 }
 
-export async function createContainer(opts: CreateOptions): Promise<Created> {
-  const { root, id } = opts;
-  validateId(id);
+/** Each step's undo; create runs them in reverse order when it fails. */
+type Undo = (() => void | Promise<void>)[];
+
+/** What create checks before it touches anything: the config, resctrl, the terminal; and the
+ *  fds it passes on (LISTEN_FDS). */
+function checkCreate(opts: CreateOptions) {
+  validateId(opts.id);
   const bundle = resolve(opts.bundle);
   const spec = loadConfig(bundle, { noPivot: opts.noPivot });
-  debug(`create ${id}: config.json checked`);
+  debug(`create ${opts.id}: config.json checked`);
   const resctrl = requireResctrl(spec.linux?.intelRdt);
   const process_ = spec.process;
   // a config without process can be created (config.md); `run` would start it at once
@@ -89,11 +92,152 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   if (listen > 0 && process_) {
     process_.env = [...(process_.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
   }
-  const preserveFds = listen + opts.preserveFds;
+  return { spec, bundle, resctrl, ownConsole: opts.ownConsole && terminal && !opts.consoleSocket, preserveFds: listen + opts.preserveFds };
+}
 
-  const undo: (() => void | Promise<void>)[] = [];
+/** Where the container's cgroups go; rootless, only where the caller may make and join them all. */
+function cgroupsFor(spec: Spec, opts: CreateOptions): CgroupManager {
+  const placed = placeContainer(spec, opts.id, opts.systemdCgroup);
+  const manager = opts.rootless ? cgroupManagerOf(rootlessPlacement(placed.placement, spec.linux?.resources)) : placed;
+  if (!hasCgroup(manager.placement)) debug(`create ${opts.id}: rootless without a writable cgroup: the container gets none`);
+  return manager;
+}
+
+/** The record written before the helper starts. */
+function creatingRecord(spec: Spec, opts: CreateOptions, bundle: string, execFifo: string, cgroups: CgroupManager): ContainerRecord {
+  return {
+    ociVersion: spec.ociVersion,
+    id: opts.id,
+    // 0 until the init exists: the record says "creating" and names the cgroups, so that
+    // `delete -f` can clean up after a tdrun killed halfway through create
+    pid: 0,
+    bundle,
+    rootfs: '',
+    created: isoTimestamp(),
+    ...(spec.annotations ? { annotations: spec.annotations } : {}),
+    initStartTime: 0,
+    execFifo,
+    cgroup: cgroups.placement,
+    resources: spec.linux?.resources,
+    hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
+    namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
+    process: spec.process,
+    ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}),
+    rootless: opts.rootless,
+  };
+}
+
+/** One create from the helper's spawn on: what its steps share. */
+interface Creating {
+  opts: CreateOptions;
+  spec: Spec;
+  bundle: string;
+  /** the container's state directory */
+  dir: string;
+  record: ContainerRecord;
+  helper: InitHelper;
+  undo: Undo;
+}
+
+/** What makeCgroups made, for the undo that createContainer registers before the helper's, so
+ *  that it runs after the helper and the init are gone. */
+interface MadeCgroups {
+  cgroups?: CreatedCgroups;
+  stopUnit?: () => Promise<void>;
+}
+
+/**
+ * The cgroups (and the Intel RDT group), made while tdrun-init makes the namespaces that do not
+ * depend on them (it has the plan); then tdrun-init is told to move itself into them
+ * (addon/init/cgroups.cc says why not us).
+ */
+async function makeCgroups(c: Creating, cgroups: CgroupManager, made: MadeCgroups, resctrl: string | null, rdtPlanned: RdtPlacement | null) {
+  const resources = c.spec.linux?.resources;
+  // systemd makes the scope's cgroups with the helper in them (a scope cannot start empty);
+  // create then makes what systemd leaves alone, as runc does
+  made.stopUnit = await cgroups.startUnit(c.helper.pid, resources);
+  made.cgroups = cgroups.create(resources);
+  // before the cgroups' own undo: one that existed before would keep the device program
+  c.undo.push(cgroups.apply(resources));
+  if (resctrl && rdtPlanned) {
+    const rdt = makeIntelRdt(resctrl, c.spec.linux!.intelRdt!, rdtPlanned);
+    c.undo.push(() => leaveIntelRdt(rdt));
+    c.record.intelRdt = rdt;
+    writeRecord(c.opts.root, c.record);
+  }
+  debug(`create ${c.opts.id}: cgroups made`);
+  c.helper.send(Msg.CgroupsReady);
+}
+
+function stateOf(c: Creating, status: State['status'], pid?: number): State {
+  return {
+    ociVersion: c.spec.ociVersion,
+    id: c.opts.id,
+    status,
+    ...(pid ? { pid } : {}),
+    bundle: c.bundle,
+    ...(c.spec.annotations ? { annotations: c.spec.annotations } : {}),
+  };
+}
+
+/** RunRuntimeHooks: the init's namespaces exist; the network devices go in, then the prestart
+ *  and createRuntime hooks run. Returns the state the init's createContainer hooks get. */
+async function runtimeHooks(c: Creating, initPid: number): Promise<State> {
+  const netDevices = moveNetDevicesIn(c.spec, c.dir, initPid, c.opts.rootless);
+  if (netDevices) {
+    c.undo.push(() => moveNetDevicesOut(netDevices));
+    // at once: a delete -f after a tdrun killed from here on must give them back
+    c.record.netDevices = netDevices;
+    writeRecord(c.opts.root, c.record);
+  }
+  const creating = stateOf(c, 'creating', initPid);
+  await runHooks('prestart', c.spec.hooks?.prestart, creating);
+  await runHooks('createRuntime', c.spec.hooks?.createRuntime, creating);
+  return creating;
+}
+
+/** tdrun-init's messages until Ready (addon/init/protocol.h has the sequence): the init's pid
+ *  and start time. */
+async function untilReady(c: Creating): Promise<{ initPid: number; initStartTime: number }> {
+  const { helper, spec } = c;
+  let initPid = 0;
+  let initStartTime: number | null = null;
+  for (;;) {
+    const msg = helper.next();
+    if (!msg) throw new TdrunError('init exited unexpectedly');
+    if (msg.type === Msg.NeedIdMaps) {
+      writeIdMaps(msg.value, spec);
+      helper.send(Msg.IdMapsDone);
+    } else if (msg.type === Msg.ChildPid) {
+      initPid = msg.value;
+      debug(`create ${c.opts.id}: init pid ${initPid}`);
+      // now, while the init cannot have exited: without an exec fifo it may be gone by Ready
+      initStartTime = readProcStartTime(initPid);
+      if (initStartTime === null) throw new TdrunError('init exited unexpectedly');
+      const membershipNs = spec.linux?.namespaces?.some((n) => n.type === 'pid') ? 'pid' : 'mnt';
+      c.record.membership = { ns: membershipNs, id: msg.payload.toString('utf8') };
+      await helper.childStarted(msg);
+    } else if (msg.type === Msg.RunRuntimeHooks) {
+      const creating = await runtimeHooks(c, initPid);
+      helper.send(Msg.RuntimeHooksDone, 0, JSON.stringify(creating));
+    } else if (msg.type === Msg.Ready) {
+      debug(`create ${c.opts.id}: init ready`);
+      break;
+    } else {
+      throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);
+    }
+  }
+  if (!initPid || initStartTime === null) throw new TdrunError('tdrun-init reported ready without the init pid');
+  return { initPid, initStartTime };
+}
+
+export async function createContainer(opts: CreateOptions): Promise<Created> {
+  const { root, id } = opts;
+  const { spec, bundle, resctrl, ownConsole, preserveFds } = checkCreate(opts);
+
+  const undo: Undo = [];
   const lock = lockContainer(root, id);
-  let consoleOurs = -1;
+  let helper: InitHelper | undefined;
   try {
     createContainerDir(root, id);
     undo.push(() => removeContainerDir(root, id));
@@ -101,139 +245,43 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const execFifo = opts.startAtOnce ? '' : join(dir, 'exec.fifo');
     if (execFifo) native().mkfifo(execFifo, 0o600);
 
-    const placed = placeContainer(spec, id, opts.systemdCgroup);
-    // rootless: the container's cgroups only where the caller may make and join them all
-    const cgroupManager = opts.rootless ? cgroupManagerOf(rootlessPlacement(placed.placement, spec.linux?.resources)) : placed;
-    if (!hasCgroup(cgroupManager.placement)) debug(`create ${id}: rootless without a writable cgroup: the container gets none`);
-    const placement = cgroupManager.placement;
-    const record: ContainerRecord = {
-      ociVersion: spec.ociVersion,
-      id,
-      // 0 until the init exists: the record says "creating" and names the cgroups, so that
-      // `delete -f` can clean up after a tdrun killed halfway through create
-      pid: 0,
-      bundle,
-      rootfs: '',
-      created: isoTimestamp(),
-      ...(spec.annotations ? { annotations: spec.annotations } : {}),
-      initStartTime: 0,
-      execFifo,
-      cgroup: placement,
-      resources: spec.linux?.resources,
-      hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
-      namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
-      process: spec.process,
-      ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}),
-      rootless: opts.rootless,
-    };
+    const cgroups = cgroupsFor(spec, opts);
+    const record = creatingRecord(spec, opts, bundle, execFifo, cgroups);
     writeRecord(root, record);
     debug(`create ${id}: state written`);
-    // The cgroups are made while the spawned helper starts and makes the namespaces that do not
-    // depend on them; their undo is registered here, so that it runs after the helper and the
-    // init are gone.
-    let cgroups: CreatedCgroups | undefined;
-    let stopUnit: (() => Promise<void>) | undefined;
+    const made: MadeCgroups = {};
     undo.push(async () => {
-      cgroups?.rollback();
+      made.cgroups?.rollback();
       // systemd removes the unit's own cgroups itself
-      await stopUnit?.();
+      await made.stopUnit?.();
     });
 
-    const extra: number[] = [];
-    let consoleTheirs = -1;
-    if (opts.ownConsole && terminal && !opts.consoleSocket) {
-      [consoleOurs, consoleTheirs] = native().socketpair();
-      extra.push(consoleTheirs);
-    }
     const rdtPlanned = resctrl && spec.linux?.intelRdt ? rdtPlacement(resctrl, spec.linux.intelRdt, id) : null;
     const plan = compileCreatePlan(spec, {
       id,
       bundle,
       execFifo,
       consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : null,
-      consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(preserveFds, 0) : -1,
+      consoleSocketFd: ownConsole ? consoleFdNumber(preserveFds) : -1,
       preserveFds,
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
-      cgroup: placement,
+      cgroup: cgroups.placement,
       rootless: opts.rootless,
       seccompCacheDir: spec.linux?.seccomp ? seccompCacheDir(root) : '',
       resctrlTasks: rdtPlanned ? tasksFile(rdtPlanned) : '',
     });
 
-    let helper: InitHelper;
-    try {
-      helper = InitHelper.spawn(preserveFds, extra);
-    } finally {
-      if (consoleTheirs >= 0) closeQuietly(consoleTheirs);
-    }
-    undo.push(() => helper.abort());
+    const spawned = InitHelper.spawn(preserveFds, ownConsole);
+    helper = spawned;
+    undo.push(() => spawned.abort());
     debug(`create ${id}: tdrun-init spawned`);
+    const c: Creating = { opts, spec, bundle, dir, record, helper: spawned, undo };
     // the plan first: tdrun-init makes the namespaces that do not depend on the cgroups meanwhile
-    helper.sendPlan(plan);
-    // systemd makes the scope's cgroups with the helper in them (a scope cannot start empty);
-    // create then makes what systemd leaves alone, as runc does
-    stopUnit = await cgroupManager.startUnit(helper.pid, spec.linux?.resources);
-    cgroups = cgroupManager.create(spec.linux?.resources);
-    // before the cgroups' own undo: one that existed before would keep the device program
-    undo.push(cgroupManager.apply(spec.linux?.resources));
-    if (resctrl && rdtPlanned) {
-      const rdt = makeIntelRdt(resctrl, spec.linux!.intelRdt!, rdtPlanned);
-      undo.push(() => leaveIntelRdt(rdt));
-      record.intelRdt = rdt;
-      writeRecord(root, record);
-    }
-    debug(`create ${id}: cgroups made`);
-    // tdrun-init moves itself into them (addon/init/cgroups.cc says why not us)
-    helper.send(Msg.CgroupsReady);
-
-    const state = (status: State['status'], pid?: number): State => ({
-      ociVersion: spec.ociVersion,
-      id,
-      status,
-      ...(pid ? { pid } : {}),
-      bundle,
-      ...(spec.annotations ? { annotations: spec.annotations } : {}),
-    });
-
-    let initPid = 0;
-    let initStartTime: number | null = null;
-    for (;;) {
-      const msg = helper.next();
-      if (!msg) throw new TdrunError('init exited unexpectedly');
-      if (msg.type === Msg.NeedIdMaps) {
-        writeIdMaps(msg.value, spec);
-        helper.send(Msg.IdMapsDone);
-      } else if (msg.type === Msg.ChildPid) {
-        initPid = msg.value;
-        debug(`create ${id}: init pid ${initPid}`);
-        // now, while the init cannot have exited: without an exec fifo it may be gone by Ready
-        initStartTime = readProcStartTime(initPid);
-        if (initStartTime === null) throw new TdrunError('init exited unexpectedly');
-        const membershipNs = spec.linux?.namespaces?.some((n) => n.type === 'pid') ? 'pid' : 'mnt';
-        record.membership = { ns: membershipNs, id: msg.payload.toString('utf8') };
-        await helper.childStarted(msg);
-      } else if (msg.type === Msg.RunRuntimeHooks) {
-        const netDevices = moveNetDevicesIn(spec, dir, initPid, opts.rootless);
-        if (netDevices) {
-          undo.push(() => moveNetDevicesOut(netDevices));
-          // at once: a delete -f after a tdrun killed from here on must give them back
-          record.netDevices = netDevices;
-          writeRecord(root, record);
-        }
-        const creating = state('creating', initPid);
-        await runHooks('prestart', spec.hooks?.prestart, creating);
-        await runHooks('createRuntime', spec.hooks?.createRuntime, creating);
-        helper.send(Msg.RuntimeHooksDone, 0, JSON.stringify(creating));
-      } else if (msg.type === Msg.Ready) {
-        debug(`create ${id}: init ready`);
-        break;
-      } else {
-        throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);
-      }
-    }
-    if (!initPid || initStartTime === null) throw new TdrunError('tdrun-init reported ready without the init pid');
-    if (!opts.startAtOnce) helper.readToEnd();
+    spawned.sendPlan(plan);
+    await makeCgroups(c, cgroups, made, resctrl, rdtPlanned);
+    const { initPid, initStartTime } = await untilReady(c);
+    if (!opts.startAtOnce) spawned.readToEnd();
 
     record.pid = initPid;
     record.initStartTime = initStartTime;
@@ -242,16 +290,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     writeRecord(root, record);
     if (opts.pidFile) writeFileAtomically(resolve(opts.pidFile), String(initPid));
 
-    let consoleMaster: number | null = null;
-    if (consoleOurs >= 0) {
-      consoleMaster = native().recvFd(consoleOurs);
-      closeQuietly(consoleOurs);
-      consoleOurs = -1;
-    }
+    const consoleMaster = ownConsole ? spawned.receiveConsole() : null;
     undo.length = 0;
-    return { record, consoleMaster, execPending: opts.startAtOnce ? helper : null };
+    return { record, consoleMaster, execPending: opts.startAtOnce ? spawned : null };
   } finally {
-    if (consoleOurs >= 0) closeQuietly(consoleOurs);
+    helper?.closeConsole();
     for (const step of undo.reverse()) {
       try {
         await step();

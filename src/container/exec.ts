@@ -11,8 +11,7 @@ import { readRecord, seccompCacheDir, type ContainerRecord } from '../state/stor
 import { requireStatus } from '../state/transitions.ts';
 import { Msg } from '../protocol.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
-import { extraFdNumber, InitHelper } from './spawn.ts';
-import { closeQuietly } from '../files.ts';
+import { consoleFdNumber, InitHelper } from './spawn.ts';
 import { writeFileAtomically } from '../atomic-file.ts';
 import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
@@ -39,18 +38,10 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   if (ownConsole) requireTerminalStdin();
   if (!opts.detach) native().setChildSubreaper();
 
-  let consoleOurs = -1;
-  let consoleTheirs = -1;
-  if (ownConsole) [consoleOurs, consoleTheirs] = native().socketpair();
+  // tdrun-init first: its exec runs while the record is read, the process checked and
+  // the plan compiled; when any of them fails, it is killed before it saw a plan
+  const helper = InitHelper.spawn(opts.preserveFds, ownConsole);
   try {
-    // tdrun-init first: its exec runs while the record is read, the process checked and
-    // the plan compiled; when any of them fails, it is killed before it saw a plan
-    let helper: InitHelper;
-    try {
-      helper = InitHelper.spawn(opts.preserveFds, consoleTheirs >= 0 ? [consoleTheirs] : []);
-    } finally {
-      if (consoleTheirs >= 0) closeQuietly(consoleTheirs);
-    }
     let pid: number;
     debug(`exec ${opts.id}: tdrun-init spawned`);
     try {
@@ -76,7 +67,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
             }
           : {}),
         consoleSocket: opts.consoleSocket,
-        consoleSocketFd: consoleTheirs >= 0 ? extraFdNumber(opts.preserveFds, 0) : -1,
+        consoleSocketFd: ownConsole ? consoleFdNumber(opts.preserveFds) : -1,
         preserveFds: opts.preserveFds,
         cgroup: record.cgroup,
         resctrlTasks: record.intelRdt ? tasksFile(record.intelRdt) : '',
@@ -95,7 +86,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     }
     debug(`exec ${opts.id}: process ${pid} running`);
     if (opts.pidFile) writeFileAtomically(resolve(opts.pidFile), String(pid));
-    const master = ownConsole ? native().recvFd(consoleOurs) : null;
+    const master = ownConsole ? helper.receiveConsole() : null;
     if (opts.detach) return 0;
     const session = master !== null ? (await import('../console.ts')).attachConsole(master) : null;
     const stopForwarding = forwardSignals(pid, session ? () => session.resize() : undefined);
@@ -105,6 +96,6 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     if (session) await session.drain();
     return exitStatusCode(exit);
   } finally {
-    if (consoleOurs >= 0) closeQuietly(consoleOurs);
+    helper.closeConsole();
   }
 }

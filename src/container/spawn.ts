@@ -2,7 +2,8 @@
 // message sequence): what create and exec both drive, and what they both undo on a failure (as
 // runc's initProcess and setnsProcess).
 // The helper's fds: 0-2 are ours as they are (engines pass pipes), 3..3+P-1 the preserved fds,
-// 3+P its end of the sync socket, then optional extra fds (the console socket end for `run`).
+// 3+P its end of the sync socket, then, where tdrun receives the pty master itself (`run` and
+// `exec` with a terminal and no --console-socket), its end of a console socket.
 import { closeSync } from 'node:fs';
 import { native } from '../native.ts';
 import { initHelperPath } from '../paths.ts';
@@ -13,15 +14,15 @@ import type { Plan } from '../plan-types.ts';
 import { closeQuietly } from '../files.ts';
 import { killAndReap, waitGone } from '../processes.ts';
 
-/** Where the helper will find extra fd number i of InitHelper.spawn's `extra`. */
-export function extraFdNumber(preserveFds: number, i: number): number {
-  return 4 + preserveFds + i;
-}
-
 /** The init's failure record as the error tdrun prints: `<what>: <strerror(errno)>`. */
 function initError(msg: Message): TdrunError {
   const what = msg.payload.toString('utf8') || 'tdrun-init failed';
   return new TdrunError(what, msg.value > 0 ? errnoText(msg.value) : undefined);
+}
+
+/** The plan's consoleSocketFd: where a helper spawned with a console socket finds its end. */
+export function consoleFdNumber(preserveFds: number): number {
+  return 4 + preserveFds;
 }
 
 export class InitHelper {
@@ -34,25 +35,48 @@ export class InitHelper {
     readonly pid: number,
     /** our end of the sync socket */
     private readonly sync: number,
+    /** our end of the console socket, -1 without one or once closed */
+    private console: number,
   ) {}
 
-  static spawn(preserveFds: number, extra: number[] = []): InitHelper {
-    const [ours, theirs] = native().socketpair();
+  /** `console`: tdrun receives the pty master itself (receiveConsole). */
+  static spawn(preserveFds: number, console = false): InitHelper {
     const syncFd = 3 + preserveFds;
-    const fds = [0, 1, 2];
-    for (let fd = 3; fd < syncFd; fd++) fds.push(fd);
-    fds.push(theirs, ...extra);
+    const [consoleOurs, consoleTheirs] = console ? native().socketpair() : [-1, -1];
+    let sync: number[] = [];
     let pid: number;
     try {
+      sync = native().socketpair();
+      const fds = [0, 1, 2];
+      for (let fd = 3; fd < syncFd; fd++) fds.push(fd);
+      fds.push(sync[1]);
+      if (console) fds.push(consoleTheirs); // at consoleFdNumber(preserveFds)
       pid = native().spawn(initHelperPath, ['tdrun-init', String(syncFd)], [], fds);
     } catch (err) {
-      closeSync(ours);
+      if (sync.length) closeSync(sync[0]);
+      if (console) closeSync(consoleOurs);
       throw err;
     } finally {
-      // only the helper may hold its end, or we would never see EOF when it exits
-      closeSync(theirs);
+      // only the helper may hold its ends, or we would never see EOF when it exits
+      if (sync.length) closeSync(sync[1]);
+      if (console) closeSync(consoleTheirs);
     }
-    return new InitHelper(pid, ours);
+    return new InitHelper(pid, sync[0], consoleOurs);
+  }
+
+  /** The pty master the container's process sent over the console socket; closes our end. */
+  receiveConsole(): number {
+    try {
+      return native().recvFd(this.console);
+    } finally {
+      this.closeConsole();
+    }
+  }
+
+  closeConsole(): void {
+    if (this.console < 0) return;
+    closeQuietly(this.console);
+    this.console = -1;
   }
 
   send(type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0)): void {
@@ -115,5 +139,6 @@ export class InitHelper {
     if (!this.reaped) await killAndReap(this.pid);
     this.reaped = true;
     this.close();
+    this.closeConsole();
   }
 }
