@@ -16,7 +16,7 @@ export const OUTPUT_LIMIT = 1024;
 export const OUTPUT_GRACE_MS = 100;
 
 /** Output as it appears in an error: trimmed, each run of white space with a line break as " / ". */
-export function oneLine(output: Buffer): string {
+function oneLine(output: Buffer): string {
   // C's isspace(): tdrun-init's oneLine() reads it so
   return output
     .toString('utf8')

@@ -9,7 +9,7 @@ import { projectRoot } from '../paths.ts';
 import { configSchema } from '../spec/schema.ts';
 
 /** Where package.json's "imports" finds `#config-validator` (src/spec/config-validator.d.ts). */
-export const configValidatorPath = resolve(projectRoot, 'build/generated/config-validator.cjs');
+const configValidatorPath = resolve(projectRoot, 'build/generated/config-validator.cjs');
 
 /** Writes the validator from the schema as it is now (the build, and vitest's global setup). */
 export function writeConfigValidator(): void {

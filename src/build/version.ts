@@ -20,7 +20,7 @@ export function gitCommit(dir: string): string {
 }
 
 /** The libseccomp version tdrun-init was linked with, or null before the native build. */
-export function libseccompVersion(initHelper: string): string | null {
+function libseccompVersion(initHelper: string): string | null {
   try {
     return (JSON.parse(execFileSync(initHelper, ['features'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { libseccomp: string }).libseccomp;
   } catch {

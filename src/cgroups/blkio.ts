@@ -82,7 +82,7 @@ export function applyBlkioV2(dir: string, io: LinuxBlockIO | undefined): void {
 }
 
 /** "8:0 Read 4096" lines (the "Total" line of the whole cgroup has no device: left out, as runc). */
-export function parseBlkioV1(text: string): BlkioEntry[] {
+function parseBlkioV1(text: string): BlkioEntry[] {
   const out: BlkioEntry[] = [];
   for (const line of text.split('\n')) {
     const [device, op, value] = line.split(' ');

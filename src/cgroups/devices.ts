@@ -31,7 +31,7 @@ const defaultAllowed = (type: 'c' | 'b', major: number, minor: number, access = 
 });
 
 /** runc's default allowed devices (libcontainer/specconv AllowedDevices), appended after the config's rules. */
-export const DEFAULT_ALLOWED: readonly DeviceRule[] = [
+const DEFAULT_ALLOWED: readonly DeviceRule[] = [
   defaultAllowed('c', -1, -1, 'm'),
   defaultAllowed('b', -1, -1, 'm'),
   defaultAllowed('c', 1, 3), // /dev/null
@@ -76,7 +76,7 @@ export interface DeviceState {
 }
 
 /** Replays rules over a cgroup that starts as "a *:* rwm" (the state of a new cgroup under an open parent). */
-export function emulate(rules: readonly DeviceRule[]): DeviceState {
+function emulate(rules: readonly DeviceRule[]): DeviceState {
   const state: DeviceState = { defaultAllow: true, exceptions: [] };
   for (const r of rules) {
     if (r.type === 'a') {

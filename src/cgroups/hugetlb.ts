@@ -9,7 +9,7 @@ import { writeCgroupFile } from './fs.ts';
 import { type HugetlbStats, ifPresent, nz, readCounter, readKeyedCounters } from './stats.ts';
 
 /** The page sizes the kernel has files for, in its spelling ("2MB", "1GB"). */
-export function pageSizes(dir: string, v2: boolean): string[] {
+function pageSizes(dir: string, v2: boolean): string[] {
   const suffix = v2 ? '.max' : '.limit_in_bytes';
   return readdirSync(dir)
     .filter((f) => f.startsWith('hugetlb.') && f.endsWith(suffix) && !f.includes('.rsvd.'))

@@ -12,7 +12,7 @@ import type { CgroupManager } from './index.ts';
 import { type CgroupPlacement, UNIFIED } from './setup.ts';
 
 /** No cgroup at all (driver "none"): nothing to make, join, limit, freeze or remove. */
-export const NO_CGROUP: CgroupPlacement = { paths: {}, driver: 'none' };
+const NO_CGROUP: CgroupPlacement = { paths: {}, driver: 'none' };
 
 const NO_CGROUP_WHY = 'container has no cgroup (rootless, without a writable one)';
 const nothing = (): void => {};

@@ -101,7 +101,7 @@ export function readKeyedCounters(dir: string, file: string): Record<string, big
   return parseKeyed(readCgroupFile(dir, file));
 }
 
-export function parseKeyed(text: string): Record<string, bigint> {
+function parseKeyed(text: string): Record<string, bigint> {
   const out: Record<string, bigint> = {};
   for (const line of text.split('\n')) {
     const [key, value] = line.split(' ');

@@ -29,7 +29,7 @@ function options(y: Argv, flags: Flags, group: string): Argv {
 }
 
 /** `exec <container-id> [command..]`: yargs' command syntax, which is also the usage line. */
-export function usageOf(name: CommandName): string {
+function usageOf(name: CommandName): string {
   const positionals: readonly Positional[] = COMMANDS[name].positionals;
   return [name, ...positionals.map((p) => (p.variadic ? `[${p.name}..]` : p.optional ? `[${p.name}]` : `<${p.name}>`))].join(' ');
 }

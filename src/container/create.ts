@@ -61,7 +61,7 @@ export interface Created {
 }
 
 /** systemd socket activation (LISTEN_FDS for this process) passes those fds on, as runc does. */
-export function listenFds(): number {
+function listenFds(): number {
   const n = Number(process.env.LISTEN_FDS ?? 0);
   if (!Number.isInteger(n) || n <= 0) return 0;
   if (process.env.LISTEN_PID && Number(process.env.LISTEN_PID) !== process.pid) return 0;
@@ -123,7 +123,6 @@ function creatingRecord(spec: Spec, opts: CreateOptions, bundle: string, execFif
     namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
     process: spec.process,
     ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}),
-    rootless: opts.rootless,
   };
 }
 

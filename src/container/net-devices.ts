@@ -21,7 +21,7 @@ export interface MovedNetDevices {
 
 const HOST_NETNS = '/proc/self/ns/net';
 
-export function netDevicesOf(spec: Spec): { host: string; name: string }[] {
+function netDevicesOf(spec: Spec): { host: string; name: string }[] {
   return Object.entries(spec.linux?.netDevices ?? {}).map(([host, d]) => ({ host, name: d?.name || host }));
 }
 

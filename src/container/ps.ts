@@ -16,14 +16,14 @@ export function commandLine(pid: number): string {
 }
 
 /** The column of ps(1)'s header that holds the pid. */
-export function pidColumn(header: string): number {
+function pidColumn(header: string): number {
   const at = header.trim().split(/\s+/).indexOf('PID');
   if (at < 0) throw new TdrunError('ps', `its output has no PID column (header: ${JSON.stringify(header.trim())}): add pid to -o`);
   return at;
 }
 
 /** runc's way: ps(1) over every process of the host, then only the header and the container's lines. */
-export function filterPsOutput(output: string, pids: readonly number[]): string {
+function filterPsOutput(output: string, pids: readonly number[]): string {
   const [header, ...lines] = output.split('\n');
   const column = pidColumn(header);
   const wanted = new Set(pids);

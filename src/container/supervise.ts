@@ -12,7 +12,7 @@ import { launcherPath, supervisorPath } from '../paths.ts';
 import { debug, logFlags, warn } from '../log.ts';
 
 /** How long Node waits itself before it hands the wait over. */
-export const HAND_OVER_AFTER_MS = 100;
+const HAND_OVER_AFTER_MS = 100;
 
 export interface Attached {
   pid: number;

@@ -7,7 +7,7 @@ import { join, sep } from 'node:path';
 import type { Seccomp, Spec } from './types.ts';
 
 /** Podman's default capabilities (containers.conf): docker's less NET_RAW, MKNOD and AUDIT_WRITE. */
-export const ENGINE_CAPABILITIES: readonly string[] = [
+const ENGINE_CAPABILITIES: readonly string[] = [
   'CAP_CHOWN',
   'CAP_DAC_OVERRIDE',
   'CAP_FOWNER',
@@ -25,7 +25,7 @@ export const ENGINE_CAPABILITIES: readonly string[] = [
  *  namespaces (also the unprivileged user namespaces that no capability guards), keyrings, other
  *  processes' memory, time, swap, raw I/O ports, BPF, perf, userfaultfd and io_uring. Names
  *  this host's libseccomp does not know are skipped by tdrun-init. */
-export const DENIED_SYSCALLS: readonly string[] = [
+const DENIED_SYSCALLS: readonly string[] = [
   'acct', 'add_key', 'bpf', 'clock_adjtime', 'clock_settime', 'create_module', 'delete_module',
   'fanotify_init', 'finit_module', 'fsconfig', 'fsmount', 'fsopen', 'fspick', 'get_kernel_syms',
   'init_module', 'io_uring_enter', 'io_uring_register', 'io_uring_setup', 'ioperm', 'iopl', 'kcmp',
@@ -40,9 +40,9 @@ export const DENIED_SYSCALLS: readonly string[] = [
 const CLONE_NAMESPACE_FLAGS = [0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000];
 const ENOSYS = 38;
 /** podman's default pids_limit (containers.conf): a fork bomb stays in its container */
-export const PIDS_LIMIT = 2048;
+const PIDS_LIMIT = 2048;
 
-export function hardenedSeccomp(): Seccomp {
+function hardenedSeccomp(): Seccomp {
   return {
     defaultAction: 'SCMP_ACT_ALLOW',
     syscalls: [
@@ -62,7 +62,7 @@ export function hardenedSeccomp(): Seccomp {
 
 /** The first non-root user of the rootfs's /etc/passwd, "nobody" preferred; null when there is
  *  none, or when /etc/passwd leads out of the rootfs (a symlink to a host file). */
-export function nonRootUser(rootfs: string): { uid: number; gid: number; name: string } | null {
+function nonRootUser(rootfs: string): { uid: number; gid: number; name: string } | null {
   let text: string;
   try {
     const root = realpathSync(rootfs);

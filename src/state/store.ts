@@ -37,7 +37,6 @@ export interface ContainerRecord {
   process?: Process;
   /** config.json's linux.seccomp: exec'd processes get the container's filter, as with runc */
   seccomp?: Seccomp;
-  rootless?: boolean;
   /** linux.netDevices moved into the container, for delete to give back */
   netDevices?: MovedNetDevices;
   /** linux.intelRdt's resctrl groups, for update and delete */
