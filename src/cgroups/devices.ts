@@ -1,5 +1,5 @@
 // The v1 devices controller. The config's rules are applied in order and then runc's default
-// allowed devices (what runc 1.1.5 leaves in devices.list on this machine), so containers made for
+// allowed devices (what runc 1.1.5 leaves in a container's devices.list), so containers made for
 // runc see the same /dev access. Rather than writing every rule, we replay them through a model of
 // the kernel's exception list (security/device_cgroup.c: "a" resets the default and clears the
 // list; a rule opposite to the default adds access bits to an exact type/major/minor entry; a rule

@@ -1,7 +1,7 @@
 // The cgroup decision for a rootless container (runc's rule): use the container's cgroups when the
 // caller can make and join all of them (a delegated cgroup v2 subtree: a writable cgroupsPath, or a
 // systemd user slice), limits included; otherwise run without cgroups, and refuse only a config
-// whose limits would then be dropped. On cgroup v1 (this host's controllers) nothing is ever
+// whose limits would then be dropped. On cgroup v1 nothing is ever
 // delegated to a user: v1 has no safe delegation, so only root writes there.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { posix } from 'node:path';

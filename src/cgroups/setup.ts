@@ -131,8 +131,8 @@ function isSameOrAncestor(ancestor: string, path: string): boolean {
 
 /**
  * runc's cgroupfs rules: an absolute cgroupsPath is taken from each hierarchy's root, a relative
- * one from our own cgroup there; no cgroupsPath means the relative path "<id>" (what runc 1.1.5
- * does on this machine: a container "x" of a runc in memory:/a/b lands in memory:/a/b/x).
+ * one from our own cgroup there; no cgroupsPath means the relative path "<id>" (as runc 1.1.5
+ * does: a container "x" of a runc in memory:/a/b lands in memory:/a/b/x).
  */
 export function resolvePlacement(setup: CgroupSetup, cgroupsPath: string | undefined, id: string): CgroupPlacement {
   const given = cgroupsPath === undefined || cgroupsPath === '' ? id : cgroupsPath;
