@@ -1,4 +1,5 @@
 #include "home.h"
+#include "fd.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -41,23 +42,16 @@ Status lookup(unsigned uid, std::string& home) {
   open_how how = {};
   how.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
   how.resolve = RESOLVE_NO_MAGICLINKS;
-  int fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, kPasswd, &how, sizeof how));
-  if (fd < 0) return errno == ENOENT || errno == ENOTDIR ? ok() : fail(errno, "open %s to set HOME", kPasswd);
+  Fd fd(static_cast<int>(syscall(SYS_openat2, AT_FDCWD, kPasswd, &how, sizeof how)));
+  if (!fd.valid()) return errno == ENOENT || errno == ENOTDIR ? ok() : fail(errno, "open %s to set HOME", kPasswd);
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int err = errno;
-    close(fd);
-    return fail(err, "stat %s to set HOME", kPasswd);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    close(fd);
-    return fail(0, "%s (read to set HOME) is not a regular file", kPasswd);
-  }
+  if (fstat(fd.get(), &st) != 0) return fail(errno, "stat %s to set HOME", kPasswd);
+  if (!S_ISREG(st.st_mode)) return fail(0, "%s (read to set HOME) is not a regular file", kPasswd);
   std::string pending;
   char buf[4096];
   Status s;
   for (bool found = false; !found;) {
-    ssize_t got = read(fd, buf, sizeof buf);
+    ssize_t got = read(fd.get(), buf, sizeof buf);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
       s = fail(errno, "read %s to set HOME", kPasswd);
@@ -74,7 +68,6 @@ Status lookup(unsigned uid, std::string& home) {
       break;
     }
   }
-  close(fd);
   return s;
 }
 

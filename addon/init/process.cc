@@ -1,5 +1,6 @@
 #include "process.h"
 #include "sync.h"
+#include "fd.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -239,37 +240,27 @@ Status setCpuAffinity(const std::vector<int>& cpus, const char* pointer) {
 
 Status openProc(const std::string& rel, int flags, int& fd) {
   std::string shown = "/proc/" + rel;
-  int proc = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (proc < 0) return fail(errno, "open /proc");
+  Fd proc(open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!proc.valid()) return fail(errno, "open /proc");
   struct statfs sfs;
   struct stat st;
-  if (fstatfs(proc, &sfs) != 0 || fstat(proc, &st) != 0) {
-    int err = errno;
-    close(proc);
-    return fail(err, "stat /proc");
-  }
+  if (fstatfs(proc.get(), &sfs) != 0 || fstat(proc.get(), &st) != 0) return fail(errno, "stat /proc");
   // Inode 1 is the root of a procfs mount: /proc is neither another filesystem nor a bind of a subdirectory.
-  if (sfs.f_type != PROC_SUPER_MAGIC || st.st_ino != 1) {
-    close(proc);
-    return fail(0, "open %s: /proc is not the root of a procfs mount", shown.c_str());
-  }
+  if (sfs.f_type != PROC_SUPER_MAGIC || st.st_ino != 1) return fail(0, "open %s: /proc is not the root of a procfs mount", shown.c_str());
   open_how how = {};
   how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NOCTTY);
   how.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS;
-  fd = static_cast<int>(syscall(SYS_openat2, proc, rel.c_str(), &how, sizeof how));
-  int err = errno;
-  close(proc);
-  if (fd < 0) return fail(err, "open %s", shown.c_str());
+  fd = static_cast<int>(syscall(SYS_openat2, proc.get(), rel.c_str(), &how, sizeof how));
+  if (fd < 0) return fail(errno, "open %s", shown.c_str());
   return ok();
 }
 
 Status writeProc(const std::string& rel, const std::string& data) {
-  int fd;
-  TRY(openProc(rel, O_WRONLY, fd));
-  ssize_t n = write(fd, data.data(), data.size());
-  int err = errno;
-  close(fd);
-  if (n < 0) return fail(err, "write /proc/%s", rel.c_str());
+  int raw;
+  TRY(openProc(rel, O_WRONLY, raw));
+  Fd fd(raw);
+  ssize_t n = write(fd.get(), data.data(), data.size());
+  if (n < 0) return fail(errno, "write /proc/%s", rel.c_str());
   if (static_cast<size_t>(n) != data.size()) return fail(0, "write /proc/%s: short write", rel.c_str());
   return ok();
 }

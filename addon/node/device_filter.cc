@@ -14,6 +14,8 @@
 // stands alone and the blocks may be tested in any order.
 #include "device_filter.h"
 
+#include "fd.h"
+
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -143,14 +145,13 @@ std::vector<uint32_t> attachedIds(int cgroupFd, int& err) {
 int detachById(int cgroupFd, uint32_t id) {
   bpf_attr byId{};
   byId.prog_id = id;
-  int progFd = static_cast<int>(bpf(BPF_PROG_GET_FD_BY_ID, byId));
-  if (progFd < 0) return errno == ENOENT ? 0 : errno;
+  Fd progFd(static_cast<int>(bpf(BPF_PROG_GET_FD_BY_ID, byId)));
+  if (!progFd.valid()) return errno == ENOENT ? 0 : errno;
   bpf_attr unlink{};
   unlink.target_fd = static_cast<uint32_t>(cgroupFd);
-  unlink.attach_bpf_fd = static_cast<uint32_t>(progFd);
+  unlink.attach_bpf_fd = static_cast<uint32_t>(progFd.get());
   unlink.attach_type = BPF_CGROUP_DEVICE;
   int err = bpf(BPF_PROG_DETACH, unlink) == 0 ? 0 : errno;
-  close(progFd);
   return err == ENOENT ? 0 : err;
 }
 
@@ -181,59 +182,48 @@ std::vector<bpf_insn> buildProgram(const Policy& policy) {
 }
 
 int attach(const std::string& cgroupDir, const std::vector<bpf_insn>& program, uint32_t& attachedId, std::string& failed) {
-  int cgroupFd = open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cgroupFd < 0) return fail(errno, failed, "open " + cgroupDir);
+  Fd cgroupFd(open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cgroupFd.valid()) return fail(errno, failed, "open " + cgroupDir);
   int err = 0;
-  std::vector<uint32_t> before = attachedIds(cgroupFd, err);
-  if (err != 0) {
-    close(cgroupFd);
-    return fail(err, failed, "query the device programs of " + cgroupDir);
-  }
+  std::vector<uint32_t> before = attachedIds(cgroupFd.get(), err);
+  if (err != 0) return fail(err, failed, "query the device programs of " + cgroupDir);
 
   bpf_attr load{};
   load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
   load.insns = reinterpret_cast<uint64_t>(program.data());
   load.insn_cnt = static_cast<uint32_t>(program.size());
   load.license = reinterpret_cast<uint64_t>("Apache-2.0");
-  int progFd = static_cast<int>(loadProgram(load));
-  if (progFd < 0) {
+  Fd progFd(static_cast<int>(loadProgram(load)));
+  if (!progFd.valid()) {
     err = errno;
-    close(cgroupFd);
     std::string why = err == EACCES || err == EINVAL ? verifierComplaint(program) : "";
     return fail(err, failed, "load the device program" + (why.empty() ? "" : " (verifier: " + why + ")"));
   }
 
   bpf_attr link{};
-  link.target_fd = static_cast<uint32_t>(cgroupFd);
-  link.attach_bpf_fd = static_cast<uint32_t>(progFd);
+  link.target_fd = static_cast<uint32_t>(cgroupFd.get());
+  link.attach_bpf_fd = static_cast<uint32_t>(progFd.get());
   link.attach_type = BPF_CGROUP_DEVICE;
   link.attach_flags = BPF_F_ALLOW_MULTI;
   if (bpf(BPF_PROG_ATTACH, link) != 0) {
     err = errno;
-    close(progFd);
-    close(cgroupFd);
     return fail(err, failed, "attach the device program to " + cgroupDir);
   }
   // the cgroup holds the program now; our fd is no longer needed
-  attachedId = programId(progFd);
-  close(progFd);
+  attachedId = programId(progFd.get());
+  progFd.reset();
 
   for (uint32_t id : before) {
-    err = detachById(cgroupFd, id);
-    if (err != 0) {
-      close(cgroupFd);
-      return fail(err, failed, "detach the previous device program " + std::to_string(id));
-    }
+    err = detachById(cgroupFd.get(), id);
+    if (err != 0) return fail(err, failed, "detach the previous device program " + std::to_string(id));
   }
-  close(cgroupFd);
   return 0;
 }
 
 int detach(const std::string& cgroupDir, uint32_t id, std::string& failed) {
-  int cgroupFd = open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cgroupFd < 0) return errno == ENOENT ? 0 : fail(errno, failed, "open " + cgroupDir);
-  int err = detachById(cgroupFd, id);
-  close(cgroupFd);
+  Fd cgroupFd(open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cgroupFd.valid()) return errno == ENOENT ? 0 : fail(errno, failed, "open " + cgroupDir);
+  int err = detachById(cgroupFd.get(), id);
   return err == 0 ? 0 : fail(err, failed, "detach device program " + std::to_string(id) + " from " + cgroupDir);
 }
 

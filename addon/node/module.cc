@@ -9,6 +9,7 @@
 
 #include "node/device_filter.h"
 #include "node/netdev.h"
+#include "fd.h"
 
 #include <atomic>
 
@@ -81,34 +82,32 @@ std::vector<char*> cStrings(std::vector<std::string>& strings) {
 // gets EROFS, and a detached mount cannot be remounted from inside a container. Without
 // CAP_SYS_ADMIN (or before Linux 5.12) a sealed memfd copy does the same job at the price of a copy.
 int openSealedExecutable(const std::string& path, int& err, const char*& syscallName) {
-  int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
-  if (tree >= 0) {
+  Fd tree(static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+  if (tree.valid()) {
     struct mount_attr attr = {};
     attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) == 0) return tree;
-    close(tree);
+    if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) == 0) return tree.release();
+    tree.reset();
   }
-  int source = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (source < 0) {
+  Fd source(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!source.valid()) {
     err = errno;
     syscallName = "open";
     return -1;
   }
   // MFD_EXEC: kernels with vm.memfd_noexec would otherwise make the copy non-executable
-  int copy = memfd_create("tdrun-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-  if (copy < 0 && errno == EINVAL) copy = memfd_create("tdrun-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  Fd copy(memfd_create("tdrun-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC));
+  if (!copy.valid() && errno == EINVAL) copy = Fd(memfd_create("tdrun-init", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   struct stat st;
-  bool copied = copy >= 0 && fstat(source, &st) == 0;
+  bool copied = copy.valid() && fstat(source.get(), &st) == 0;
   for (off_t done = 0; copied && done < st.st_size;) {
-    ssize_t n = sendfile(copy, source, nullptr, st.st_size - done);
+    ssize_t n = sendfile(copy.get(), source.get(), nullptr, st.st_size - done);
     if (n <= 0) copied = false;
     else done += n;
   }
-  if (copied) copied = fcntl(copy, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0;
+  if (copied) copied = fcntl(copy.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0;
+  if (copied) return copy.release();
   err = errno;
-  close(source);
-  if (copied) return copy;
-  if (copy >= 0) close(copy);
   syscallName = "copy into a sealed memfd";
   return -1;
 }
@@ -123,8 +122,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
 
   int sealedErr = 0;
   const char* sealedSyscall = "";
-  int executable = openSealedExecutable(path, sealedErr, sealedSyscall);
-  if (executable < 0) {
+  Fd executable(openSealedExecutable(path, sealedErr, sealedSyscall));
+  if (!executable.valid()) {
     throwErrno(env, sealedErr, (std::string(sealedSyscall) + " " + path).c_str());
     return env.Undefined();
   }
@@ -139,17 +138,16 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       if (fd >= 0) close(fd);
   };
   for (int i = 0; i <= count; i++) {
-    int source = i < count ? fdArray.Get(i).As<Napi::Number>().Int32Value() : executable;
+    int source = i < count ? fdArray.Get(i).As<Napi::Number>().Int32Value() : executable.get();
     staged[i] = fcntl(source, F_DUPFD_CLOEXEC, count + 1);
     if (staged[i] < 0) {
       int err = errno;
       closeStaged();
-      close(executable);
       throwErrno(env, err, "dup");
       return env.Undefined();
     }
   }
-  close(executable);
+  executable.reset();
 
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;

@@ -1,5 +1,7 @@
 #include "node/netdev.h"
 
+#include "fd.h"
+
 #include <fcntl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -18,20 +20,6 @@ namespace netdev {
 namespace {
 
 Result fail(int err, const std::string& what) { return Result{err, what}; }
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // A netlink message being built: header, fixed part, then attributes.
 class Message {

@@ -1,4 +1,5 @@
 // A file descriptor that closes itself: every path out of a function releases what it opened.
+// Shared by the addon (addon/node) and tdrun-init (addon/init); header-only, no exceptions.
 #pragma once
 #include <unistd.h>
 
