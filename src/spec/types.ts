@@ -1,7 +1,8 @@
 // The runtime-spec 1.3 configuration (config.md, config-linux.md) and the runtime state
 // (runtime.md), as TypeScript sees config.json after schema validation. Only the Linux platform
 // is described: tdrun ignores windows/solaris/vm/zos sections, as the spec allows for unknown
-// platforms. Every field is optional unless the spec makes it REQUIRED.
+// platforms. Every field is optional unless the spec makes it REQUIRED. schema.test.ts holds these
+// types and schema.ts to the same fields, required ones and leaf kinds.
 
 export interface Spec {
   ociVersion: string;
