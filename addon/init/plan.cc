@@ -304,32 +304,33 @@ class Reader {
     return num(*v, out, ptr + "/" + key, min, max);
   }
 
-  bool strings(const Json& obj, const char* key, std::vector<std::string>& out, const std::string& ptr) {
+  // An array of scalars: read(element, item, pointer) reads each one, false on a wrong one.
+  template <typename T, typename Read>
+  bool scalars(const Json& obj, const char* key, std::vector<T>& out, const std::string& ptr, Read read) {
     const Json* v = get(obj, key);
     if (!v || v->type == Json::Null) return false;
     std::string p = ptr + "/" + key;
     if (v->type != Json::Array) return wrong(p, "not an array");
     out.clear();
     for (size_t i = 0; i < v->items.size(); ++i) {
-      if (v->items[i].type != Json::String) return wrong(p + "/" + std::to_string(i), "not a string");
-      out.push_back(v->items[i].text);
+      T item{};
+      if (!read(v->items[i], item, p + "/" + std::to_string(i))) return false;
+      out.push_back(item);
     }
     return true;
   }
 
+  bool strings(const Json& obj, const char* key, std::vector<std::string>& out, const std::string& ptr) {
+    return scalars(obj, key, out, ptr, [this](const Json& v, std::string& s, const std::string& p) {
+      if (v.type != Json::String) return wrong(p, "not a string");
+      s = v.text;
+      return true;
+    });
+  }
+
   template <typename T>
   bool numbers(const Json& obj, const char* key, std::vector<T>& out, const std::string& ptr, int64_t min, uint64_t max) {
-    const Json* v = get(obj, key);
-    if (!v || v->type == Json::Null) return false;
-    std::string p = ptr + "/" + key;
-    if (v->type != Json::Array) return wrong(p, "not an array");
-    out.clear();
-    for (size_t i = 0; i < v->items.size(); ++i) {
-      T n;
-      if (!num(v->items[i], n, p + "/" + std::to_string(i), min, max)) return false;
-      out.push_back(n);
-    }
-    return true;
+    return scalars(obj, key, out, ptr, [&](const Json& v, T& n, const std::string& p) { return num(v, n, p, min, max); });
   }
 
   // For each element of an array of objects, calls fn(element, pointer).
