@@ -7,6 +7,7 @@
 // (kernel 5.7 and later). tdrun-init is static and single-threaded, so both apply; on older
 // kernels the same writes still work, and only cost the wait.
 #include "cgroups.h"
+#include "fd.h"
 
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -21,28 +22,29 @@
 namespace cgroups {
 namespace {
 
-Status writeSelf(const std::string& file) {
-  int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return fail(errno, "join cgroup: open %s", file.c_str());
-  ssize_t n = write(fd, "0", 1);
-  int err = errno;
-  close(fd);
-  if (n != 1) return fail(n < 0 ? err : 0, "join cgroup: write %s", file.c_str());
+// Writes a pid to a cgroup.procs, tasks or resctrl tasks file; `what` names the step in errors.
+Status writePid(const std::string& file, const std::string& pid, const char* what) {
+  Fd fd(open(file.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return fail(errno, "%s: open %s", what, file.c_str());
+  ssize_t n = write(fd.get(), pid.data(), pid.size());
+  if (n != static_cast<ssize_t>(pid.size())) return fail(n < 0 ? errno : 0, "%s: write %s", what, file.c_str());
   return ok();
 }
 
+Status writeSelf(const std::string& file) { return writePid(file, "0", "join cgroup"); }
+
 // Returns in a new process that lives in `dir`; this one never returns from here.
 Status respawnInto(const std::string& dir) {
-  int fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return fail(errno, "join cgroup: open %s", dir.c_str());
+  Fd fd(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return fail(errno, "join cgroup: open %s", dir.c_str());
   struct clone_args args = {};
   args.flags = CLONE_INTO_CGROUP;
   args.exit_signal = SIGCHLD;
-  args.cgroup = static_cast<uint64_t>(fd);
+  args.cgroup = static_cast<uint64_t>(fd.get());
   pid_t self = getpid();
   long pid = syscall(SYS_clone3, &args, sizeof args);
   int err = errno;
-  close(fd);
+  fd.reset();
   if (pid < 0) {
     // no clone3 (before 5.3) or no CLONE_INTO_CGROUP (before 5.7): the classic move
     if (err == ENOSYS || err == EINVAL) return writeSelf(dir + "/cgroup.procs");
@@ -68,15 +70,7 @@ Status enter(const plan::Plan& p) {
   for (auto& dir : p.cgroupsV1) TRY(writeSelf(dir + "/tasks"));
   // linux.intelRdt: the resctrl group (or its monitoring group) tdrun made; resctrl's tasks file
   // takes a pid, and children inherit the group as they inherit cgroups
-  if (!p.resctrlTasks.empty()) {
-    int fd = open(p.resctrlTasks.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return fail(errno, "join the resctrl group: open %s", p.resctrlTasks.c_str());
-    std::string pid = std::to_string(getpid());
-    ssize_t n = write(fd, pid.data(), pid.size());
-    int err = errno;
-    close(fd);
-    if (n != static_cast<ssize_t>(pid.size())) return fail(n < 0 ? err : 0, "join the resctrl group: write %s", p.resctrlTasks.c_str());
-  }
+  if (!p.resctrlTasks.empty()) TRY(writePid(p.resctrlTasks, std::to_string(getpid()), "join the resctrl group"));
   return ok();
 }
 

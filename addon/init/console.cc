@@ -1,5 +1,6 @@
 #include "console.h"
 #include "unix_socket.h"
+#include "fd.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -22,22 +23,16 @@ Status bindOverConsole(int slave) {
   open_how how = {};
   how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  int target = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, "/dev/console", &how, sizeof how));
-  if (target < 0) return fail(errno, "open /dev/console");
+  Fd target(static_cast<int>(syscall(SYS_openat2, AT_FDCWD, "/dev/console", &how, sizeof how)));
+  if (!target.valid()) return fail(errno, "open /dev/console");
   struct stat st;
-  Status s;
-  if (fstat(target, &st) != 0) s = fail(errno, "stat /dev/console");
-  else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) s = fail(0, "/dev/console is not a file or a character device");
-  int tree = -1;
-  if (s.ok()) {
-    tree = open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-    if (tree < 0) s = fail(errno, "open_tree of the pty slave");
-  }
-  if (s.ok() && move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
-    s = fail(errno, "mount the pty slave on /dev/console");
-  if (tree >= 0) close(tree);
-  close(target);
-  return s;
+  if (fstat(target.get(), &st) != 0) return fail(errno, "stat /dev/console");
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) return fail(0, "/dev/console is not a file or a character device");
+  Fd tree(open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+  if (!tree.valid()) return fail(errno, "open_tree of the pty slave");
+  if (move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    return fail(errno, "mount the pty slave on /dev/console");
+  return ok();
 }
 
 }  // namespace
