@@ -21,6 +21,7 @@
 #include "sha256.h"
 #include "sync.h"
 #include "unix_socket.h"
+#include "fd.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
@@ -226,20 +227,16 @@ Status enosysStub(const plan::Seccomp& s, const std::vector<uint32_t>& arches, s
 }
 
 Status exportProgram(scmp_filter_ctx ctx, std::vector<sock_filter>& out) {
-  int mem = memfd_create("tdrun-seccomp", MFD_CLOEXEC);
-  if (mem < 0) return fail(errno, "seccomp: memfd_create");
-  Status s;
-  int rc = seccomp_export_bpf(ctx, mem);
-  off_t size = rc == 0 ? lseek(mem, 0, SEEK_END) : -1;
-  if (rc < 0) s = fail(-rc, "seccomp: export the filter");
-  else if (size < 0) s = fail(errno, "seccomp: size of the exported filter");
-  else {
-    size_t base = out.size();
-    out.resize(base + static_cast<size_t>(size) / sizeof(sock_filter));
-    if (pread(mem, out.data() + base, static_cast<size_t>(size), 0) != size) s = fail(errno, "seccomp: read the exported filter");
-  }
-  close(mem);
-  return s;
+  Fd mem(memfd_create("tdrun-seccomp", MFD_CLOEXEC));
+  if (!mem.valid()) return fail(errno, "seccomp: memfd_create");
+  int rc = seccomp_export_bpf(ctx, mem.get());
+  if (rc < 0) return fail(-rc, "seccomp: export the filter");
+  off_t size = lseek(mem.get(), 0, SEEK_END);
+  if (size < 0) return fail(errno, "seccomp: size of the exported filter");
+  size_t base = out.size();
+  out.resize(base + static_cast<size_t>(size) / sizeof(sock_filter));
+  if (pread(mem.get(), out.data() + base, static_cast<size_t>(size), 0) != size) return fail(errno, "seccomp: read the exported filter");
+  return ok();
 }
 
 // libseccomp's part of compile: the rules, the ENOSYS stub and the export.
@@ -393,23 +390,21 @@ void writeCache(const Filter& f) {
 
 void readCache(const plan::Seccomp& s, Filter& out) {
   if (s.cacheDir.empty()) return;
-  int dir = open(s.cacheDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dir < 0) return;
+  Fd dir(open(s.cacheDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir.valid()) return;
   struct stat st;
   // a directory anyone else could write to could hand this process any program
-  if (fstat(dir, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
-    close(dir);
-    return;
-  }
-  out.cacheDir = dir;
+  if (fstat(dir.get(), &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 077)) return;
+  out.cacheDir = dir.release();
   out.cacheKey = cacheKey(s);
-  int fd = openat(dir, (out.cacheKey + ".bpf").c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return;
   std::string data;
-  bool usable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022) &&
-                st.st_size > 0 && static_cast<size_t>(st.st_size) <= kCacheMaxSize &&
-                readAll(fd, data, static_cast<size_t>(st.st_size));
-  close(fd);
+  bool usable = false;
+  {
+    Fd fd(openat(out.cacheDir, (out.cacheKey + ".bpf").c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    if (!fd.valid()) return;
+    usable = fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022) &&
+             st.st_size > 0 && static_cast<size_t>(st.st_size) <= kCacheMaxSize && readAll(fd.get(), data, static_cast<size_t>(st.st_size));
+  }
   out.cached = usable && parseCacheFile(data, out);
   if (!out.cached) {
     out.program.clear();
