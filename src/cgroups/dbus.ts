@@ -3,7 +3,7 @@
 // the listeners. Written here rather than taken from npm: the systemd driver needs five method
 // calls and one signal, and the D-Bus packages on npm (dbus-next, dbus-native) bring their own
 // dependency trees and an XML parser for introspection that tdrun would never use.
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { TdrunError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { type DBusValue, type Message, MessageType, decodeMessage, encodeMessage, messageLength } from './dbus-wire.ts';
@@ -53,6 +53,9 @@ export class DBusConnection {
    * `timeoutMs` bounds the connection and each call.
    */
   static async open(path: string, bus: boolean, timeoutMs: number): Promise<DBusConnection> {
+    // loaded here, not at the top: every command that reaches the cgroup manager (state, kill...)
+    // would otherwise load node:net and what it needs, ~10 ms of Node's internal modules per call
+    const { createConnection } = await import('node:net');
     const socket = createConnection(path);
     const conn = new DBusConnection(socket, path, timeoutMs);
     const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);

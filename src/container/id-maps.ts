@@ -3,7 +3,6 @@
 // unprivileged caller may write only a one-line map of its own id itself (and for gids only after
 // denying setgroups); anything else goes through the setuid newuidmap/newgidmap (shadow's uidmap
 // package), which allow the ranges /etc/subuid and /etc/subgid give the caller, as runc and crun do.
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { IDMapping, Spec } from '../spec/types.ts';
 import { TdrunError } from '../errors.ts';
@@ -17,6 +16,8 @@ export function isOwnIdOnly(mappings: IDMapping[], ownId: number): boolean {
 function runHelper(helper: 'newuidmap' | 'newgidmap', pid: number, mappings: IDMapping[]): void {
   const args = [String(pid), ...mappings.flatMap((m) => [m.containerID, m.hostID, m.size].map(String))];
   try {
+    // loaded only here: every create would otherwise load node:child_process for the rare range map
+    const { execFileSync } = process.getBuiltinModule('node:child_process');
     execFileSync(helper, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
