@@ -38,7 +38,6 @@ const hostEtcMounts = () => mountsUnder('/etc');
 describe.skipIf(!!why)('security (runc CVE classes)', () => {
   it('CVE-2021-30465 class: a mount destination that is a symlink to /etc mounts inside the rootfs, never on the host', async () => {
     const before = hostEtcMounts();
-    const hostPasswd = readFileSync('/etc/passwd', 'utf8');
     for (const target of ['/etc', '../../../../../../etc']) {
       const { json, result } = await runProbe(rt, (c, b) => {
         symlinkSync(target, join(b.rootfs, 'evil'));
@@ -49,7 +48,11 @@ describe.skipIf(!!why)('security (runc CVE classes)', () => {
       expect(json.mounts.filter((m: any) => m.mountpoint === '/etc').at(-1)?.fstype, target).toBe('tmpfs');
     }
     expect(hostEtcMounts()).toEqual(before);
-    expect(readFileSync('/etc/passwd', 'utf8')).toBe(hostPasswd);
+    // what the escape would bind over the host's /etc/passwd is config.json; the file is not
+    // compared whole, as other test files add and remove users (rootless.test.ts) meanwhile
+    const hostPasswd = readFileSync('/etc/passwd', 'utf8');
+    expect(hostPasswd.startsWith('root:'), 'the host /etc/passwd is still a passwd file').toBe(true);
+    expect(hostPasswd).not.toContain('ociVersion');
   });
 
   it('CVE-2024-21626 class: host fds do not leak into the container (only 0-2 + preserved)', async () => {
