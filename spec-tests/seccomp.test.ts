@@ -372,12 +372,13 @@ describe.skipIf(!!why)('config-linux.md#seccomp through the compiled-program cac
     expect(result.code, result.stderr).toBe(0);
     return { mkdir: json['mkdir=/tmp/a'].errno, rmdir: json['sys=84,0'].errno, stderr: result.stderr };
   }
-  /** The cache file's parts: the header lines (magic, key, notifies, skipped names, count) and the program. */
+  /** The cache file's parts: the header lines (magic, maker, key, notifies, skipped names,
+   *  actions, count: addon/seccomp_cache.h) and the program. */
   function parts(file: string): { lines: string[]; program: Buffer } {
     const data = readFileSync(join(cacheDir(), file));
     let at = 0;
-    for (let i = 0; i < 5; i++) at = data.indexOf(0x0a, at) + 1;
-    return { lines: data.subarray(0, at).toString('utf8').split('\n').slice(0, 5), program: data.subarray(at) };
+    for (let i = 0; i < 7; i++) at = data.indexOf(0x0a, at) + 1;
+    return { lines: data.subarray(0, at).toString('utf8').split('\n').slice(0, 7), program: data.subarray(at) };
   }
   let mkdirFile = '';
   let rmdirFile = '';
@@ -389,7 +390,7 @@ describe.skipIf(!!why)('config-linux.md#seccomp through the compiled-program cac
     expect(statSync(cacheDir()).mode & 0o777).toBe(0o700);
     const st = statSync(join(cacheDir(), mkdirFile));
     expect({ mode: st.mode & 0o777, uid: st.uid }).toEqual({ mode: 0o600, uid: 0 });
-    expect(parts(mkdirFile).lines[1]).toBe(mkdirFile.slice(0, 64));
+    expect(parts(mkdirFile).lines[2]).toBe(mkdirFile.slice(0, 64));
     expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
     // a compile would have renamed a new file over it
     expect(statSync(join(cacheDir(), mkdirFile)).ino).toBe(st.ino);
@@ -410,7 +411,7 @@ describe.skipIf(!!why)('config-linux.md#seccomp through the compiled-program cac
   it('a program is taken only from a directory and file that no one else can write', async () => {
     // What an attacker able to write the cache could do: rmdir's program under mkdir's profile.
     const forged = Buffer.concat([
-      Buffer.from([...parts(mkdirFile).lines.slice(0, 4), parts(rmdirFile).lines[4], ''].join('\n')),
+      Buffer.from([...parts(mkdirFile).lines.slice(0, 6), parts(rmdirFile).lines[6], ''].join('\n')),
       parts(rmdirFile).program,
     ]);
     const file = join(cacheDir(), mkdirFile);
@@ -461,6 +462,6 @@ describe.skipIf(!!why)('config-linux.md#seccomp through the compiled-program cac
       expect(JSON.parse(r.stdout)['mkdir=/tmp/a'].errno).toBe(EOPNOTSUPP);
       expect((await done).code).toBe(0);
     }
-    expect(cached().map((f) => parts(f).lines[2])).toContain('1');
+    expect(cached().map((f) => parts(f).lines[3])).toContain('1');
   });
 });

@@ -50,6 +50,13 @@ export interface Native {
   pinNamespace(source: string, target: string): void;
   /** Undoes pinNamespace; a target already gone or not mounted is no error. */
   unpinNamespace(target: string): void;
+  /** Writes all of `data` to a stream socket with `fds` sent (SCM_RIGHTS) with its first byte. */
+  sendWithFds(socketFd: number, data: Buffer, fds: number[]): void;
+  /** The compiled seccomp program for a profile's JSON text in the cache directory `dir` (made
+   *  when missing), keyed by the text and by the files `madeBy` (addon/seccomp_cache.h): its fd on
+   *  a hit; on a miss the directory's fd, where it may be trusted; null when a file of `madeBy`
+   *  cannot be stat'ed. The fds are close-on-exec. */
+  seccompCache(dir: string, madeBy: string[], profileText: string): { key: string; program: number; directory: number } | null;
   /** Receive one fd sent with SCM_RIGHTS on a unix socket (blocking). */
   recvFd(socketFd: number): number;
   /** ioctl(TIOCSWINSZ). */

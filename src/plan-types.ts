@@ -160,8 +160,11 @@ export interface PlanSeccomp {
    *  "state" member and of itself: tdrun-init appends the two "pid" members, which only the
    *  container process can fill in; "" without a listener */
   listenerMessageHead: string;
-  /** the directory of compiled programs (src/state/store.ts's seccompCacheDir); "" = compile anew */
-  cacheDir: string;
+  /** the compiled-program cache (src/seccomp-cache.ts): the entry's key, and what the one fd sent
+   *  with the Plan message is: the cached program (architectures and rules are then left out:
+   *  tdrun-init compiles nothing) or the cache's directory, into which the program compiled from
+   *  the rules goes; null: no cache, compiled anew */
+  cache: { key: string; fd: 'program' | 'directory' } | null;
 }
 
 export interface Plan {

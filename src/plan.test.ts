@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compileCreatePlan, compileExecPlan, compileMount, compileSeccomp } from './plan.ts';
 import { defaultSpec } from './spec/default-config.ts';
 import { MOUNT_ATTR, MS } from './spec/mount-options.ts';
-import type { Spec } from './spec/types.ts';
+import type { Seccomp, Spec } from './spec/types.ts';
 import { projectRoot } from './paths.ts';
 
 // this kernel knows every capability tdrun does: pretend it stops at CAP_AUDIT_READ, as 5.3-5.7 do
@@ -40,7 +40,7 @@ const opts = () => ({
   noNewKeyring: false,
   cgroup: { paths: { 'cpu,cpuacct': '/sys/fs/cgroup/cpu,cpuacct/c1', memory: '/sys/fs/cgroup/memory/c1', unified: '/sys/fs/cgroup/unified/c1' } },
   rootless: false,
-  seccompCacheDir: '/run/tdrun/@seccomp',
+  seccompCache: { key: 'k'.repeat(64), fd: 'directory' as const },
   resctrlTasks: '',
 });
 
@@ -390,7 +390,7 @@ describe('compileSeccomp', () => {
         ],
       },
       state,
-      '',
+      null,
     );
     expect(plan).toEqual({
       defaultAction: 0x00050026,
@@ -405,15 +405,31 @@ describe('compileSeccomp', () => {
       ],
       listenerPath: null,
       listenerMessageHead: '',
-      cacheDir: '',
+      cache: null,
     });
+  });
+
+  it('with the cached program, leaves out what only a compile needs: the rules and architectures', () => {
+    const cache = { key: 'k'.repeat(64), fd: 'program' } as const;
+    const profile: Seccomp = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: ['SCMP_ARCH_X86'],
+      flags: ['SECCOMP_FILTER_FLAG_LOG'],
+      listenerPath: '/run/l.sock',
+      syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }],
+    };
+    const plan = compileSeccomp(profile, state, cache);
+    expect(plan).toMatchObject({ defaultAction: 0x00050001, architectures: [], flags: 2, rules: [], listenerPath: '/run/l.sock', cache });
+    expect(plan.listenerMessageHead).toContain('"seccompFd"');
+    // a miss: the rules go to tdrun-init, which writes the program into the directory
+    expect(compileSeccomp(profile, state, { ...cache, fd: 'directory' }).rules).toHaveLength(1);
   });
 
   it("gives tdrun-init the listener's containerProcessState up to the pids it fills in", () => {
     const plan = compileSeccomp(
       { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/l.sock', listenerMetadata: 'meta', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] },
       { ...state, annotations: { a: 'b' } },
-      '',
+      null,
     );
     expect(plan.rules[0].action).toBe(0x7fc00000);
     expect(plan.listenerPath).toBe('/run/l.sock');
@@ -432,11 +448,11 @@ describe('compileSeccomp', () => {
     const spec = defaultSpec({ rootless: false });
     expect(compileCreatePlan(spec, opts()).seccomp).toBeNull();
     spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_LOG' };
-    expect(compileCreatePlan(spec, opts()).seccomp).toMatchObject({ defaultAction: 0x7ffc0000, cacheDir: '/run/tdrun/@seccomp' });
+    expect(compileCreatePlan(spec, opts()).seccomp).toMatchObject({ defaultAction: 0x7ffc0000, cache: { key: 'k'.repeat(64), fd: 'directory' } });
     const o = { id: 'c1', initPid: 1, namespaces: [], consoleSocket: null, consoleSocketFd: -1, preserveFds: 0, cgroup: { paths: {} }, resctrlTasks: '' };
     expect(compileExecPlan({ cwd: '/', args: ['x'] }, o).seccomp).toBeNull();
-    const withProfile = compileExecPlan({ cwd: '/', args: ['x'] }, { ...o, seccomp: { profile: { defaultAction: 'SCMP_ACT_KILL' }, state, cacheDir: '/r/@seccomp' } });
-    expect(withProfile.seccomp).toMatchObject({ defaultAction: 0, cacheDir: '/r/@seccomp' });
+    const withProfile = compileExecPlan({ cwd: '/', args: ['x'] }, { ...o, seccomp: { profile: { defaultAction: 'SCMP_ACT_KILL' }, state, cache: { key: 'e'.repeat(64), fd: 'program' } } });
+    expect(withProfile.seccomp).toMatchObject({ defaultAction: 0, cache: { key: 'e'.repeat(64), fd: 'program' } });
   });
 });
 
@@ -487,7 +503,7 @@ describe("the plan as tdrun-init reads it (addon/init/plan.cc, ctest's plan-test
       'create-default': compileCreatePlan(defaultSpec({ rootless: false }), opts()),
       'create-full': compileCreatePlan(full, { ...opts(), resctrlTasks: '/sys/fs/resctrl/g/tasks' }),
       'create-no-process': compileCreatePlan({ ...defaultSpec({ rootless: false }), process: undefined }, opts()),
-      exec: compileExecPlan(full.process!, { ...execOpts, seccomp: { profile: full.linux!.seccomp, state, cacheDir: '/run/tdrun/@seccomp' } }),
+      exec: compileExecPlan(full.process!, { ...execOpts, seccomp: { profile: full.linux!.seccomp, state, cache: { key: 'e'.repeat(64), fd: 'program' } } }),
     };
     const dir = mkdtempSync(join(tmpdir(), 'tdrun-plans-'));
     try {

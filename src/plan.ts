@@ -49,8 +49,8 @@ export interface CreatePlanOptions {
   /** tdrun runs rootless (src/rootless.ts): in a user namespace of its own even when the config
    *  asks for none (rootless podman's), where device nodes cannot be made either */
   rootless: boolean;
-  /** where tdrun-init caches compiled seccomp programs; "" = none */
-  seccompCacheDir: string;
+  /** linux.seccomp's entry in the compiled-program cache (src/seccomp-cache.ts) */
+  seccompCache: PlanSeccomp['cache'];
   /** linux.intelRdt's tasks file (src/container/intel-rdt.ts); "" = none */
   resctrlTasks: string;
 }
@@ -65,7 +65,7 @@ export interface ExecPlanOptions {
   namespaces: LinuxNamespace[];
   /** the container's linux.seccomp (runc filters exec'd processes with it too), and what its
    *  listener is told */
-  seccomp?: { profile: Seccomp; state: ListenerState; cacheDir: string };
+  seccomp?: { profile: Seccomp; state: ListenerState; cache: PlanSeccomp['cache'] };
   consoleSocket: string | null;
   consoleSocketFd: number;
   preserveFds: number;
@@ -311,8 +311,10 @@ function seccompAction(action: SeccompAction, errnoRet: number | undefined): num
   return (base | data) >>> 0;
 }
 
-/** Expects a linux.seccomp that seccompProfile (src/spec/rules.ts) accepted. */
-export function compileSeccomp(seccomp: Seccomp, state: ListenerState, cacheDir: string): PlanSeccomp {
+/** Expects a linux.seccomp that seccompProfile (src/spec/rules.ts) accepted. With the cached
+ *  program (`cache.fd` "program") the rules and architectures, which only a compile needs, are
+ *  left out: that is where a big profile's cost was. */
+export function compileSeccomp(seccomp: Seccomp, state: ListenerState, cache: PlanSeccomp['cache']): PlanSeccomp {
   let listenerMessageHead = '';
   if (seccomp.listenerPath) {
     const message = {
@@ -324,11 +326,12 @@ export function compileSeccomp(seccomp: Seccomp, state: ListenerState, cacheDir:
     // state is the last member and an object: the text ends in "}}"
     listenerMessageHead = JSON.stringify(message).slice(0, -2);
   }
+  const compiled = cache?.fd === 'program';
   return {
     defaultAction: seccompAction(seccomp.defaultAction, seccomp.defaultErrnoRet),
-    architectures: seccomp.architectures ?? [],
+    architectures: compiled ? [] : (seccomp.architectures ?? []),
     flags: (seccomp.flags ?? []).reduce((bits, flag) => bits | SECCOMP_FILTER_FLAGS[flag], 0),
-    rules: (seccomp.syscalls ?? []).map((rule) => ({
+    rules: compiled ? [] : (seccomp.syscalls ?? []).map((rule) => ({
       names: rule.names,
       action: seccompAction(rule.action, rule.errnoRet),
       args: (rule.args ?? []).map((a) => ({
@@ -340,7 +343,7 @@ export function compileSeccomp(seccomp: Seccomp, state: ListenerState, cacheDir:
     })),
     listenerPath: seccomp.listenerPath || null,
     listenerMessageHead,
-    cacheDir,
+    cache,
   };
 }
 
@@ -423,7 +426,7 @@ export function compileCreatePlan(spec: Spec, opts: CreatePlanOptions): Plan {
           status: 'creating',
           bundle,
           ...(spec.annotations ? { annotations: spec.annotations } : {}),
-        }, opts.seccompCacheDir)
+        }, opts.seccompCache)
       : null,
   };
 }
@@ -464,6 +467,6 @@ export function compileExecPlan(process: Process, opts: ExecPlanOptions): Plan {
     newSessionKeyring: false,
     syncHooks: false,
     hooks: { createContainer: [], startContainer: [] },
-    seccomp: opts.seccomp ? compileSeccomp(opts.seccomp.profile, opts.seccomp.state, opts.seccomp.cacheDir) : null,
+    seccomp: opts.seccomp ? compileSeccomp(opts.seccomp.profile, opts.seccomp.state, opts.seccomp.cache) : null,
   };
 }

@@ -3,6 +3,7 @@
 // { u32 type; i32 value; u32 length } then the payload.
 import { readSync } from 'node:fs';
 import { writeAll } from './files.ts';
+import { native } from './native.ts';
 
 export const enum Msg {
   Plan = 1,
@@ -34,8 +35,10 @@ function encodeMessage(type: Msg, value = 0, payload: Buffer | string = Buffer.a
   return Buffer.concat([header, body]);
 }
 
-export function sendMessage(fd: number, type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0)): void {
-  writeAll(fd, encodeMessage(type, value, payload));
+/** `fds`: sent with the message (only the Plan carries one: plan.seccomp.cache's). */
+export function sendMessage(fd: number, type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0), fds: number[] = []): void {
+  if (fds.length) native().sendWithFds(fd, encodeMessage(type, value, payload), fds);
+  else writeAll(fd, encodeMessage(type, value, payload));
 }
 
 function readFully(fd: number, length: number): Buffer | null {

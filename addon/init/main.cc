@@ -23,6 +23,7 @@
 #include "plan.h"
 #include "process.h"
 #include "rootfs.h"
+#include "fd.h"
 #include "seccomp.h"
 #include "sync.h"
 
@@ -166,9 +167,12 @@ Status membershipNamespace(const plan::Plan& p, std::string& out) {
 Status run(int syncFd) {
   syncmsg::setChannel(syncFd);
   plan::Plan p;
+  Fd passed;  // the seccomp cache's file or directory (plan.h's Seccomp::cacheFd)
   {
     std::string json, error;
-    TRY(syncmsg::expect(syncFd, proto::Msg::Plan, &json));
+    int fd;
+    TRY(syncmsg::expectWithFd(syncFd, proto::Msg::Plan, &json, fd));
+    passed = Fd(fd);
     if (!plan::parse(json, p, error)) return fail(0, "%s", error.c_str());
   }
   // The spawn contract: preserved fds are 3..3+P-1 and the sync socket right after them.
@@ -179,10 +183,10 @@ Status run(int syncFd) {
   // user namespace the container's root cannot write that root-owned file anyway, and a
   // non-dumpable process's /proc files would belong to the host's root, out of its own reach.
   if (!p.hasNamespace(CLONE_NEWUSER) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail(errno, "prctl PR_SET_DUMPABLE 0");
-  // Built meanwhile, in the host's view of the filesystem (the listener's socket); the cache is
-  // checked first, while this process still sees the host's ids.
+  // Built meanwhile, in the host's view of the filesystem (the listener's socket).
   seccomp::Filter filter;
-  if (p.hasSeccomp) seccomp::readCache(p.seccomp, filter);
+  if (p.hasSeccomp) TRY(seccomp::takeCache(p.seccomp, passed.release(), filter));
+  else if (passed.valid()) return fail(0, "the plan message came with an fd, but the plan has no seccomp");
   int unsharedEarly = 0;
   // create sends the plan before it makes the cgroups (protocol.h)
   if (!p.execMode) TRY(ns::unshareEarly(p, unsharedEarly));

@@ -515,7 +515,15 @@ void readSeccomp(Reader& r, const Json& j, Seccomp& s) {
   bool hasListener;
   r.optStr(j, "listenerPath", s.listenerPath, hasListener, ptr);
   r.str(j, "listenerMessageHead", s.listenerMessageHead, ptr);
-  r.str(j, "cacheDir", s.cacheDir, ptr);
+  if (const Json* cache = Reader::get(j, "cache"); r.object(cache, ptr + "/cache")) {
+    r.str(*cache, "key", s.cacheKey, ptr + "/cache");
+    std::string fd;
+    r.str(*cache, "fd", fd, ptr + "/cache");
+    if (fd == "program") s.cacheFd = Seccomp::CacheFd::Program;
+    else if (fd == "directory") s.cacheFd = Seccomp::CacheFd::Directory;
+    else if (!r.failed()) r.wrong(ptr + "/cache/fd", "must be \"program\" or \"directory\"");
+    if (!r.failed() && s.cacheKey.empty()) r.wrong(ptr + "/cache/key", "empty");
+  }
   if (!r.failed() && hasListener && (s.listenerPath.empty() || s.listenerPath[0] != '/'))
     r.wrong(ptr + "/listenerPath", "not an absolute path");
 }

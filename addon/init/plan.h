@@ -72,7 +72,12 @@ struct Seccomp {
   // The containerProcessState JSON sent to the listener, cut right before the two "pid" members
   // only the container process can fill in: see seccomp.cc.
   std::string listenerMessageHead;
-  std::string cacheDir;  // compiled programs (seccomp.h's readCache); empty = no cache
+  // The compiled-program cache (addon/seccomp_cache.h): the entry's key ("" = none) and what the
+  // Plan message's one fd is. Program: the cached file, which tdrun checked, and the rules are
+  // left out; Directory: the cache's directory, into which the program compiled from the rules
+  // is written.
+  std::string cacheKey;
+  enum class CacheFd { None, Program, Directory } cacheFd = CacheFd::None;
 };
 
 // process.scheduler, as sched_setattr(2)'s struct sched_attr takes it.

@@ -18,10 +18,10 @@
 #include <set>
 #include <string>
 
-#include "sha256.h"
+#include "fd.h"
+#include "seccomp_cache.h"
 #include "sync.h"
 #include "unix_socket.h"
-#include "fd.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
@@ -294,140 +294,71 @@ Status buildProgram(const plan::Seccomp& s, Filter& out) {
 }
 
 
-// ---- the cache of compiled programs ----------------------------------------------------------
+// ---- the cache of compiled programs (addon/seccomp_cache.h) ---------------------------------
 
-constexpr char kCacheMagic[] = "tdrun seccomp program 1\n";
-constexpr size_t kCacheMaxSize = 1 << 20;
-
-// Everything the program is made from, each string with its length so that no two profiles
-// serialize alike: the profile, this libseccomp's version, the native architecture, and the
-// build of this file (a rebuilt buildProgram may make another program from the same profile).
-std::string cacheKey(const plan::Seccomp& s) {
-  sha256::Hasher h;
-  auto str = [&](const std::string& v) { h.update(std::to_string(v.size()) + ":" + v); };
-  auto num = [&](uint64_t v) { str(std::to_string(v)); };
-  str(kCacheMagic);
-  str(__DATE__ " " __TIME__);
-  str(libseccompVersion());
-  num(seccomp_arch_native());
-  num(s.defaultAction);
-  num(s.flags);
-  num(s.architectures.size());
-  for (auto& a : s.architectures) str(a);
-  num(s.rules.size());
-  for (auto& rule : s.rules) {
-    num(rule.action);
-    num(rule.names.size());
-    for (auto& n : rule.names) str(n);
-    num(rule.args.size());
-    for (auto& a : rule.args) {
-      num(a.index);
-      num(a.value);
-      num(a.valueTwo);
-      num(static_cast<uint64_t>(a.op));
-    }
-  }
-  return h.hexDigest();
-}
-
-// The file: the magic line, the key, "notifies skipped-names count" lines, then the program.
-std::string cacheHeader(const Filter& f) {
-  return std::string(kCacheMagic) + f.cacheKey + "\n" + (f.notifies ? "1" : "0") + "\n" + f.skipped + "\n" +
-         std::to_string(f.program.size()) + "\n";
-}
-
-bool readAll(int fd, std::string& out, size_t size) {
-  out.resize(size);
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = read(fd, out.data() + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool parseCacheFile(const std::string& data, Filter& out) {
-  size_t at = 0;
-  auto line = [&](std::string& v) {
-    size_t end = data.find('\n', at);
-    if (end == std::string::npos) return false;
-    v = data.substr(at, end - at);
-    at = end + 1;
-    return true;
-  };
-  std::string magic, key, notifies, skipped, count;
-  if (!line(magic) || magic + "\n" != kCacheMagic || !line(key) || key != out.cacheKey || !line(notifies) ||
-      (notifies != "0" && notifies != "1") || !line(skipped) || !line(count) || count.empty() ||
-      count.find_first_not_of("0123456789") != std::string::npos || count.size() > 6)
-    return false;
-  size_t n = std::stoul(count);
-  if (n == 0 || n > BPF_MAXINSNS || data.size() - at != n * sizeof(sock_filter)) return false;
-  out.program.resize(n);
-  memcpy(out.program.data(), data.data() + at, n * sizeof(sock_filter));
-  out.notifies = notifies == "1";
-  out.skipped = skipped;
-  return true;
+// The build of this file and what it links: tdrun keys the cache by tdrun-init's file, and this
+// says the same in the file, so that a program is loaded only by the build that compiled it.
+std::string maker() {
+  return std::string(__DATE__ " " __TIME__ " libseccomp ") + libseccompVersion() + " arch " + std::to_string(seccomp_arch_native());
 }
 
 // Written beside its final name and renamed over it: a reader sees a whole file or none. A
 // failure only costs the next container the compile again, so it is not reported.
-void writeCache(const Filter& f) {
+void writeCache(const plan::Seccomp& s, const Filter& f) {
   if (f.cacheDir < 0) return;
-  std::string name = f.cacheKey + ".bpf";
+  std::string name = s.cacheKey + ".bpf";
   std::string temp = "." + name + "." + std::to_string(getpid());
-  int fd = openat(f.cacheDir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  std::string data = cacheHeader(f);
+  Fd fd(openat(f.cacheDir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return;
+  std::string data = seccomp_cache::format({maker(), s.cacheKey, f.notifies, f.skipped, f.actions, f.program.size()});
   data.append(reinterpret_cast<const char*>(f.program.data()), f.program.size() * sizeof(sock_filter));
-  bool written = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
-  if (close(fd) != 0) written = false;
+  bool written = write(fd.get(), data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  if (close(fd.release()) != 0) written = false;
   if (!written || renameat(f.cacheDir, temp.c_str(), f.cacheDir, name.c_str()) != 0) unlinkat(f.cacheDir, temp.c_str(), 0);
 }
 
 }  // namespace
 
-void readCache(const plan::Seccomp& s, Filter& out) {
-  if (s.cacheDir.empty()) return;
-  Fd dir(open(s.cacheDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!dir.valid()) return;
-  struct stat st;
-  // a directory anyone else could write to could hand this process any program
-  if (fstat(dir.get(), &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 077)) return;
-  out.cacheDir = dir.release();
-  out.cacheKey = cacheKey(s);
+Status takeCache(const plan::Seccomp& s, int passed, Filter& out) {
+  Fd fd(passed);
+  using CacheFd = plan::Seccomp::CacheFd;
+  if (s.cacheFd == CacheFd::None && fd.valid()) return fail(0, "the plan message came with an fd that /seccomp/cache does not name");
+  if (s.cacheFd != CacheFd::None && !fd.valid()) return fail(0, "/seccomp/cache names an fd, but the plan message came without one");
+  if (s.cacheFd == CacheFd::Directory) out.cacheDir = fd.release();
+  if (s.cacheFd != CacheFd::Program) return ok();
+  // tdrun checked the file and its header; only root can have changed it since
   std::string data;
-  bool usable = false;
-  {
-    Fd fd(openat(out.cacheDir, (out.cacheKey + ".bpf").c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-    if (!fd.valid()) return;
-    usable = fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022) &&
-             st.st_size > 0 && static_cast<size_t>(st.st_size) <= kCacheMaxSize && readAll(fd.get(), data, static_cast<size_t>(st.st_size));
-  }
-  out.cached = usable && parseCacheFile(data, out);
-  if (!out.cached) {
-    out.program.clear();
-    out.skipped.clear();
-    out.notifies = false;
-  }
+  seccomp_cache::Header header;
+  size_t programAt;
+  if (!seccomp_cache::readWhole(fd.get(), data) || !seccomp_cache::parse(data, header, programAt) || header.key != s.cacheKey)
+    return fail(0, "seccomp: the cached program %s changed after tdrun checked it", s.cacheKey.c_str());
+  if (header.maker != maker())
+    return fail(0, "seccomp: the cached program %s was compiled by another tdrun-init (%s); this one is %s", s.cacheKey.c_str(),
+                header.maker.c_str(), maker().c_str());
+  out.program.resize(header.count);
+  memcpy(out.program.data(), data.data() + programAt, header.count * sizeof(sock_filter));
+  out.notifies = header.notifies;
+  out.skipped = header.skipped;
+  out.actions = header.actions;
+  out.cached = true;
+  return ok();
 }
 
 Status compile(const plan::Seccomp& s, Filter& out) {
+  if (!out.cached) {
+    std::set<uint32_t> actions = {s.defaultAction & kActionMask};
+    for (auto& rule : s.rules) actions.insert(rule.action & kActionMask);
+    out.actions.assign(actions.begin(), actions.end());
+  }
   // The kernel is asked every time: the cache holds what libseccomp made, not what this kernel takes.
-  std::set<uint32_t> actions = {s.defaultAction};
-  for (auto& rule : s.rules) actions.insert(rule.action);
-  for (uint32_t action : actions)
+  for (uint32_t action : out.actions)
     if (!actionAvailable(action)) return fail(0, "seccomp: %s is not supported by this kernel", actionName(action));
   if (!out.cached) {
-    out.program.clear();
-    out.notifies = false;
-    out.skipped.clear();
     TRY(buildProgram(s, out));
     // libseccomp's working memory (~1 MiB for a docker-sized profile) is free now but would stay
     // in the heap of a created container's waiting init.
     malloc_trim(0);
-    writeCache(out);
+    writeCache(s, out);
   }
   if (out.cacheDir >= 0) close(out.cacheDir);
   out.cacheDir = -1;
@@ -448,9 +379,7 @@ Status compile(const plan::Seccomp& s, Filter& out) {
     if (s.listenerPath.empty()) return fail(0, "seccomp: SCMP_ACT_NOTIFY needs a listenerPath");
     out.listener = unixsock::connectTo(s.listenerPath);
     if (out.listener < 0) return fail(errno, "seccomp: connect to the listener %s", s.listenerPath.c_str());
-  } else if (!s.listenerPath.empty() && std::any_of(s.rules.begin(), s.rules.end(), [](const plan::SeccompRule& r) {
-               return (r.action & kActionMask) == SECCOMP_RET_USER_NOTIF;
-             })) {
+  } else if (!s.listenerPath.empty() && std::count(out.actions.begin(), out.actions.end(), SECCOMP_RET_USER_NOTIF)) {
     // (a listener without any NOTIFY rule is already a config.json warning)
     syncmsg::warn("seccomp: no SCMP_ACT_NOTIFY rule names a syscall this host knows: the listener %s gets no notify fd", s.listenerPath.c_str());
   }

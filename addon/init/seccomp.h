@@ -20,21 +20,19 @@ struct Filter {
   unsigned flags = 0;  // SECCOMP_FILTER_FLAG_*: the plan's, plus NEW_LISTENER when a rule notifies
   int listener = -1;   // connected to plan.seccomp.listenerPath, or -1
   pid_t hostPid = 0;   // the container process's pid in tdrun's pid namespace, for the listener
-  // The cache of compiled programs (plan.seccomp.cacheDir): its directory, checked and held
-  // open by readCache, and the profile's key; `cached` when the program came from there.
+  std::vector<uint32_t> actions;  // the profile's actions, SECCOMP_RET_ACTION_FULL bits only
+  // the cache's directory (plan.seccomp.cacheFd Directory), to write the compiled program into
   int cacheDir = -1;
-  std::string cacheKey;
-  bool cached = false;
+  bool cached = false;  // the program came from the cache
 };
 
-// Looks the profile up among the programs compiled before (crun's cache: engines send the same
-// profile with every container, and libseccomp takes milliseconds over a docker-sized one). The
-// directory must belong to this user and be closed to everyone else; a file is used only when
-// its name and its content carry the SHA-256 of the profile and of this libseccomp and
-// architecture, and its size is what its header says. Call it in the host's user namespace.
-void readCache(const plan::Seccomp& s, Filter& out);
+// Takes the fd that came with the plan (-1: none), as plan.seccomp.cacheFd says: the cached
+// program, which tdrun found and checked (addon/seccomp_cache.h: the file is the right one for
+// the profile, and no one but root could have written it) and which this build of tdrun-init
+// must have compiled; or the directory the program compiled from the rules goes into.
+Status takeCache(const plan::Seccomp& s, int passed, Filter& out);
 
-// Builds the program (unless readCache found it; a new one goes into the cache) and checks its actions and flags against this kernel, so that a filter that
+// Builds the program (unless takeCache had it; a new one goes into the cache) and checks its actions and flags against this kernel, so that a filter that
 // could not be installed fails `create` rather than `start`. Connects to the listener's socket:
 // call it while the host's filesystem is still visible.
 Status compile(const plan::Seccomp& s, Filter& out);

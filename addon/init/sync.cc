@@ -65,9 +65,41 @@ Status send(int fd, proto::Msg type, int32_t value, const std::string& payload) 
   return ok();
 }
 
-Status expect(int fd, proto::Msg type, std::string* payload) {
+namespace {
+
+// The header's first bytes by recvmsg, which takes the fd sent with them; the rest by readAll.
+ssize_t readHeader(int fd, proto::Header& h, int* passed) {
+  if (!passed) return readAll(fd, reinterpret_cast<char*>(&h), sizeof h);
+  *passed = -1;
+  iovec iov{&h, sizeof h};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return -1;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+      memcpy(passed, CMSG_DATA(c), sizeof(int));
+  if (msg.msg_flags & MSG_CTRUNC) {
+    // more fds than the one a message may carry: the kernel closed those it could not pass
+    if (*passed >= 0) close(*passed);
+    *passed = -1;
+    errno = EBADMSG;
+    return -1;
+  }
+  if (n == 0 || static_cast<size_t>(n) == sizeof h) return n;
+  ssize_t rest = readAll(fd, reinterpret_cast<char*>(&h) + n, sizeof h - n);
+  return rest < 0 ? -1 : n + rest;
+}
+
+Status receive(int fd, proto::Msg type, std::string* payload, int* passed) {
   proto::Header h;
-  ssize_t n = readAll(fd, reinterpret_cast<char*>(&h), sizeof h);
+  ssize_t n = readHeader(fd, h, passed);
   if (n < 0) return fail(errno, "read the sync socket waiting for %s", name(type));
   if (n != sizeof h) return fail(0, "sync socket closed by tdrun while waiting for %s", name(type));
   if (h.type != static_cast<uint32_t>(type))
@@ -78,6 +110,19 @@ Status expect(int fd, proto::Msg type, std::string* payload) {
   if (static_cast<size_t>(n) != body.size()) return fail(0, "sync socket: truncated %s message", name(type));
   if (payload) *payload = std::move(body);
   return ok();
+}
+
+}  // namespace
+
+Status expect(int fd, proto::Msg type, std::string* payload) { return receive(fd, type, payload, nullptr); }
+
+Status expectWithFd(int fd, proto::Msg type, std::string* payload, int& passed) {
+  Status s = receive(fd, type, payload, &passed);
+  if (!s.ok() && passed >= 0) {
+    close(passed);
+    passed = -1;
+  }
+  return s;
 }
 
 namespace {

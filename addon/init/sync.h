@@ -15,6 +15,10 @@ Status send(int fd, proto::Msg type, int32_t value, const std::string& payload =
 // point the init waits, the parent still owes it an answer.
 Status expect(int fd, proto::Msg type, std::string* payload = nullptr);
 
+// expect() for a message that may come with one fd (SCM_RIGHTS, close-on-exec): `passed` is it,
+// or -1 without one.
+Status expectWithFd(int fd, proto::Msg type, std::string* payload, int& passed);
+
 // The sync socket, once tdrun-init has it: where report() and warn() send their messages. Before
 // it is set, after closeChannel(), or once the parent is gone (tdrun was killed), they go to stderr.
 void setChannel(int fd);

@@ -10,6 +10,7 @@
 #include "node/device_filter.h"
 #include "node/netdev.h"
 #include "fd.h"
+#include "seccomp_cache.h"
 
 #include <atomic>
 
@@ -618,6 +619,74 @@ Napi::Value DetachDeviceFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The compiled seccomp program for a profile's text, looked up (seccomp_cache.h has the rules):
+// { key, program: fd of a usable file or -1, directory: on a miss, fd of the directory to compile
+// into or -1 }; null when the key cannot be made (a file it is made by is missing).
+Napi::Value SeccompCache(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir = info[0].As<Napi::String>().Utf8Value();
+  std::vector<std::string> madeBy = stringArray(info[1]);
+  std::string text = info[2].As<Napi::String>().Utf8Value();
+  std::string key;
+  if (!seccomp_cache::key(madeBy, text, key)) return env.Null();
+  Fd directory(seccomp_cache::openDirectory(dir));
+  Fd program;
+  if (directory.valid()) {
+    std::string data;
+    seccomp_cache::Header header;
+    size_t programAt;
+    program = Fd(seccomp_cache::openProgram(directory.get(), key, data));
+    // a file that names another profile, or was cut short, is a miss: compiled over
+    if (program.valid() && !(seccomp_cache::parse(data, header, programAt) && header.key == key)) program.reset();
+    if (program.valid()) directory.reset();
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("key", Napi::String::New(env, key));
+  out.Set("program", Napi::Number::New(env, program.release()));
+  out.Set("directory", Napi::Number::New(env, directory.release()));
+  return out;
+}
+
+// One write of `data` on a stream socket with `fds` attached (SCM_RIGHTS) to its first byte.
+Napi::Value SendWithFds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  Napi::Buffer<char> data = info[1].As<Napi::Buffer<char>>();
+  Napi::Array fdArray = info[2].As<Napi::Array>();
+  std::vector<int> fds;
+  for (uint32_t i = 0; i < fdArray.Length(); i++) fds.push_back(fdArray.Get(i).As<Napi::Number>().Int32Value());
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
+  size_t done = 0;
+  while (done < data.Length()) {
+    iovec iov{data.Data() + done, data.Length() - done};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (done == 0 && !fds.empty()) {
+      msg.msg_control = control.data();
+      msg.msg_controllen = control.size();
+      cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+      memcpy(CMSG_DATA(cmsg), fds.data(), sizeof(int) * fds.size());
+    }
+    ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      pollfd p = {sock, POLLOUT, 0};
+      poll(&p, 1, -1);
+      continue;
+    }
+    if (n < 0) {
+      throwErrno(env, errno, "sendmsg");
+      return env.Undefined();
+    }
+    done += static_cast<size_t>(n);
+  }
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("socketpair", Napi::Function::New(env, Socketpair));
@@ -628,6 +697,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tryWaitPid", Napi::Function::New(env, TryWaitPid));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("sendWithFds", Napi::Function::New(env, SendWithFds));
+  exports.Set("seccompCache", Napi::Function::New(env, SeccompCache));
   exports.Set("oomEventFd", Napi::Function::New(env, OomEventFd));
   exports.Set("moveNetDevice", Napi::Function::New(env, MoveNetDevice));
   exports.Set("pinNamespace", Napi::Function::New(env, PinNamespace));

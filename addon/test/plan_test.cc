@@ -80,7 +80,8 @@ void mapping() {
       {"syncHooks", "true"},
       {"hooks", R"({"createContainer":[{"path":"/h","args":["h","1"],"env":["E=1"],"timeout":5}],"startContainer":[]})"},
       {"seccomp", R"({"defaultAction":2147418112,"architectures":["SCMP_ARCH_X86"],"flags":0,"rules":[{"names":["kill"],)"
-                  R"("action":327681,"args":[{"index":1,"value":"9","valueTwo":"0","op":4}]}],"listenerPath":null,"listenerMessageHead":""})"},
+                  R"("action":327681,"args":[{"index":1,"value":"9","valueTwo":"0","op":4}]}],"listenerPath":null,"listenerMessageHead":"",)"
+                  R"("cache":{"key":"ab12","fd":"directory"}})"},
   });
   check(plan::parse(json, p, error), "a full plan: " + error);
   check(p.process.args.size() == 3 && p.process.cwd == "/w" && p.process.uid == 1000 && p.process.gid == 1001, "process basics");
@@ -92,6 +93,7 @@ void mapping() {
   check(p.mounts.size() == 1 && p.mounts[0].flags == 14 && p.mounts[0].createAsFile, "mounts");
   check(p.createContainerHooks.size() == 1 && p.createContainerHooks[0].timeout == 5 && p.createContainerHooks[0].args[1] == "1", "hooks");
   check(p.hasSeccomp && p.seccomp.rules.size() == 1 && p.seccomp.rules[0].args[0].value == 9 && p.seccomp.listenerPath.empty(), "seccomp");
+  check(p.seccomp.cacheKey == "ab12" && p.seccomp.cacheFd == plan::Seccomp::CacheFd::Directory, "seccomp's cache entry");
   check(!p.hasHostname && p.cgroupV2.empty() && p.defaultDevSymlinks, "absent members keep plan.h's defaults");
 }
 
@@ -103,6 +105,9 @@ void errors() {
   check(errorOf(planWith({{"process", R"({"args":["x"],"cwd":"/","oomScoreAdj":1001})"}})) == "plan: /process/oomScoreAdj: out of range", "range");
   check(errorOf(planWith({{"process", R"({"args":["x"],"cwd":"/","uid":1.5})"}})) == "plan: /process/uid: not an integer", "fraction");
   check(errorOf(planWith({{"hostname", R"("h")"}})) == "plan: /hostname: needs a UTS namespace", "cross-field rule");
+  check(errorOf(planWith({{"seccomp", R"({"defaultAction":0,"cache":{"key":"ab12","fd":"socket"}})"}})) ==
+            "plan: /seccomp/cache/fd: must be \"program\" or \"directory\"",
+        "the cache's fd is the program or the directory");
   check(errorOf(planWith({{"newField", "1"}})) ==
             "plan: /newField: not read by tdrun-init (src/plan-types.ts and addon/init/plan.cc disagree)",
         "a member nothing reads");

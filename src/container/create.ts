@@ -10,18 +10,18 @@ import { debug } from '../log.ts';
 import { requireTerminalStdin } from '../stdio.ts';
 import { isoTimestamp } from '../timestamp.ts';
 import { loadConfig } from '../spec/load.ts';
+import { closeSeccompCache, isCached, lookupSeccompProgram, planCache, type SeccompCacheEntry } from '../seccomp-cache.ts';
 import type { Spec, State } from '../spec/types.ts';
 import { compileCreatePlan } from '../plan.ts';
 import {
   containerDir,
   createContainerDir,
   removeContainerDir,
-  seccompCacheDir,
   validateId,
   writeRecord,
   type ContainerRecord,
 } from '../state/store.ts';
-import { lockContainer } from '../state/lock.ts';
+import { lockContainer, type ContainerLock } from '../state/lock.ts';
 import { readProcStartTime } from '../state/lifecycle.ts';
 import { cgroupManager as cgroupManagerOf, placeContainer, type CgroupManager, type CreatedCgroups } from '../cgroups/index.ts';
 import { hasCgroup, rootlessPlacement } from '../cgroups/rootless.ts';
@@ -72,27 +72,42 @@ function listenFds(): number {
 type Undo = (() => void | Promise<void>)[];
 
 /** What create checks before it touches anything: the config, resctrl, the terminal; and the
- *  fds it passes on (LISTEN_FDS). */
+ *  fds it passes on (LISTEN_FDS). Looks linux.seccomp up in the compiled-program cache. */
 function checkCreate(opts: CreateOptions) {
   validateId(opts.id);
   const bundle = resolve(opts.bundle);
-  const spec = loadConfig(bundle, { noPivot: opts.noPivot });
-  debug(`create ${opts.id}: config.json checked`);
-  const resctrl = requireResctrl(spec.linux?.intelRdt);
-  const process_ = spec.process;
-  // a config without process can be created (config.md); `run` would start it at once
-  if (!process_ && opts.startAtOnce) throw noProcessToStart();
+  const seccomp: { cache: SeccompCacheEntry | null } = { cache: null };
+  try {
+    const spec = loadConfig(bundle, { noPivot: opts.noPivot }, (profile) => {
+      seccomp.cache = lookupSeccompProgram(opts.root, profile);
+      // A hit leaves the profile out of the schema check, and tdrun-init compiles nothing: only
+      // tdrun-init writes that directory (root's own, closed to everyone else; the addon checks
+      // it and the file), and only with a program compiled from this very text, which passed
+      // this check (of this build: the key names the bundle) and libseccomp's before. The
+      // cross-field rules (seccompProfile) still run: they are cheap, and they warn.
+      return isCached(seccomp.cache);
+    });
+    debug(`create ${opts.id}: config.json checked`);
+    const resctrl = requireResctrl(spec.linux?.intelRdt);
+    const process_ = spec.process;
+    // a config without process can be created (config.md); `run` would start it at once
+    if (!process_ && opts.startAtOnce) throw noProcessToStart();
 
-  const terminal = process_?.terminal === true;
-  if (terminal && !opts.consoleSocket && !opts.ownConsole)
-    throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
-  if (terminal && !opts.consoleSocket) requireTerminalStdin();
+    const terminal = process_?.terminal === true;
+    if (terminal && !opts.consoleSocket && !opts.ownConsole)
+      throw new TdrunError('cannot allocate tty if tdrun will detach without setting console socket');
+    if (terminal && !opts.consoleSocket) requireTerminalStdin();
 
-  const listen = listenFds();
-  if (listen > 0 && process_) {
-    process_.env = [...(process_.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
+    const listen = listenFds();
+    if (listen > 0 && process_) {
+      process_.env = [...(process_.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
+    }
+    const ownConsole = opts.ownConsole && terminal && !opts.consoleSocket;
+    return { spec, bundle, resctrl, ownConsole, preserveFds: listen + opts.preserveFds, seccompCache: seccomp.cache };
+  } catch (err) {
+    closeSeccompCache(seccomp.cache);
+    throw err;
   }
-  return { spec, bundle, resctrl, ownConsole: opts.ownConsole && terminal && !opts.consoleSocket, preserveFds: listen + opts.preserveFds };
 }
 
 /** Where the container's cgroups go; rootless, only where the caller may make and join them all. */
@@ -232,14 +247,20 @@ async function untilReady(c: Creating): Promise<{ initPid: number; initStartTime
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const { root, id } = opts;
-  const { spec, bundle, resctrl, ownConsole, preserveFds } = checkCreate(opts);
+  const { spec, bundle, resctrl, ownConsole, preserveFds, seccompCache: looked } = checkCreate(opts);
+  let seccompCache = looked;
 
   const undo: Undo = [];
-  const lock = lockContainer(root, id);
+  let lock: ContainerLock | undefined;
   let helper: InitHelper | undefined;
   try {
+    lock = lockContainer(root, id);
     createContainerDir(root, id);
     undo.push(() => removeContainerDir(root, id));
+    // a root made just now had no cache directory to open when the config was checked
+    if (seccompCache && seccompCache.program < 0 && seccompCache.directory < 0)
+      seccompCache = lookupSeccompProgram(root, spec.linux!.seccomp!);
+    const seccomp = planCache(seccompCache);
     const dir = containerDir(root, id);
     const execFifo = opts.startAtOnce ? '' : join(dir, 'exec.fifo');
     if (execFifo) native().mkfifo(execFifo, 0o600);
@@ -267,7 +288,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       noNewKeyring: opts.noNewKeyring,
       cgroup: cgroups.placement,
       rootless: opts.rootless,
-      seccompCacheDir: spec.linux?.seccomp ? seccompCacheDir(root) : '',
+      seccompCache: seccomp.cache,
       resctrlTasks: rdtPlanned ? tasksFile(rdtPlanned) : '',
     });
 
@@ -277,7 +298,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     debug(`create ${id}: tdrun-init spawned`);
     const c: Creating = { opts, spec, bundle, dir, record, helper: spawned, undo };
     // the plan first: tdrun-init makes the namespaces that do not depend on the cgroups meanwhile
-    spawned.sendPlan(plan);
+    spawned.sendPlan(plan, seccomp.fds);
+    closeSeccompCache(seccompCache);
     await makeCgroups(c, cgroups, made, resctrl, rdtPlanned);
     const { initPid, initStartTime } = await untilReady(c);
     if (!opts.startAtOnce) spawned.readToEnd();
@@ -293,6 +315,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     undo.length = 0;
     return { record, consoleMaster, execPending: opts.startAtOnce ? spawned : null };
   } finally {
+    closeSeccompCache(seccompCache);
     helper?.closeConsole();
     for (const step of undo.reverse()) {
       try {
@@ -301,6 +324,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         debug(`create ${id}: rollback step failed: ${String(err)}`);
       }
     }
-    lock.release();
+    lock?.release();
   }
 }

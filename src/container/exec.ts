@@ -7,7 +7,8 @@ import type { Process } from '../spec/types.ts';
 import { compileExecPlan } from '../plan.ts';
 import { tasksFile } from './intel-rdt.ts';
 import type { LinuxNamespace } from '../spec/types.ts';
-import { readRecord, seccompCacheDir, type ContainerRecord } from '../state/store.ts';
+import { readRecord, type ContainerRecord } from '../state/store.ts';
+import { closeSeccompCache, lookupSeccompProgram, planCache, type SeccompCacheEntry } from '../seccomp-cache.ts';
 import { requireStatus } from '../state/transitions.ts';
 import { Msg } from '../protocol.ts';
 import { exitStatusCode, forwardSignals } from '../signals.ts';
@@ -41,12 +42,16 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   // tdrun-init first: its exec runs while the record is read, the process checked and
   // the plan compiled; when any of them fails, it is killed before it saw a plan
   const helper = InitHelper.spawn(opts.preserveFds, ownConsole);
+  let seccompCache: SeccompCacheEntry | null = null;
   try {
     let pid: number;
     debug(`exec ${opts.id}: tdrun-init spawned`);
     try {
       const record = readRecord(opts.root, opts.id);
       const status = requireStatus(opts.ignorePaused ? 'exec --ignore-paused' : 'exec', record);
+      // the container's profile, checked at create; a hit spares tdrun-init its compile
+      if (record.seccomp) seccompCache = lookupSeccompProgram(opts.root, record.seccomp);
+      const seccomp = planCache(seccompCache);
       const plan = compileExecPlan(opts.processOf(record), {
         id: opts.id,
         initPid: record.pid,
@@ -62,7 +67,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
                   bundle: record.bundle,
                   ...(record.annotations ? { annotations: record.annotations } : {}),
                 },
-                cacheDir: seccompCacheDir(opts.root),
+                cache: seccomp.cache,
               },
             }
           : {}),
@@ -72,7 +77,8 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
         cgroup: record.cgroup,
         resctrlTasks: record.intelRdt ? tasksFile(record.intelRdt) : '',
       });
-      helper.sendPlan(plan);
+      helper.sendPlan(plan, seccomp.fds);
+      closeSeccompCache(seccompCache);
       const msg = helper.next();
       if (!msg) throw new TdrunError('tdrun-init exited unexpectedly');
       if (msg.type !== Msg.ChildPid) throw new TdrunError(`unexpected message ${msg.type} from tdrun-init`);
@@ -96,6 +102,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     if (session) await session.drain();
     return exitStatusCode(exit);
   } finally {
+    closeSeccompCache(seccompCache);
     helper.closeConsole();
   }
 }

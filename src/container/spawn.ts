@@ -83,8 +83,9 @@ export class InitHelper {
     sendMessage(this.sync, type, value, payload);
   }
 
-  sendPlan(plan: Plan): void {
-    this.send(Msg.Plan, 0, JSON.stringify(plan));
+  /** `fds`: what plan.seccomp.cache names (tdrun-init gets its own copies). */
+  sendPlan(plan: Plan, fds: number[] = []): void {
+    sendMessage(this.sync, Msg.Plan, 0, JSON.stringify(plan), fds);
   }
 
   /** Next message, with Error turned into a throw, Warning logged and skipped, EOF into null. */

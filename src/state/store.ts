@@ -69,19 +69,6 @@ export function createContainerDir(root: string, id: string): string {
   return dir;
 }
 
-/** Where tdrun-init keeps the seccomp programs it compiled (addon/init/seccomp.cc's cache), made
- *  on first use and closed to all but the owner, which tdrun-init checks before it trusts a file.
- *  "@seccomp" is no container id. "" when it cannot be made: the filter is then compiled anew. */
-export function seccompCacheDir(root: string): string {
-  const dir = join(root, '@seccomp');
-  try {
-    mkdirSync(dir, 0o700);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return '';
-  }
-  return dir;
-}
-
 export function readRecord(root: string, id: string): ContainerRecord {
   const file = join(containerDir(root, id), STATE_FILE);
   let text: string;
