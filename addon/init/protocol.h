@@ -25,7 +25,8 @@
 namespace proto {
 
 enum class Msg : uint32_t {
-  Plan = 1,              // parent -> helper: payload is the plan JSON (src/plan.ts)
+  Plan = 1,              // parent -> helper: payload is the plan JSON (src/plan.ts), with at most one fd
+                         // (SCM_RIGHTS): the seccomp cache's file or directory that plan.seccomp.cache names
   NeedIdMaps = 2,        // helper -> parent: value = pid whose uid_map/gid_map to write
   IdMapsDone = 3,        // parent -> helper
   ChildPid = 4,          // helper -> parent: value = host pid of the container init / exec process,

@@ -1,5 +1,5 @@
-// SHA-256 (FIPS 180-4), for naming and checking the compiled seccomp filters cached under the
-// state root (seccomp_cache.cc). tdrun-init is static and links no crypto library.
+// SHA-256 (FIPS 180-4), for naming the compiled seccomp filters cached under the state root
+// (addon/seccomp_cache.cc, in the addon: loading node:crypto would cost Node about a millisecond).
 #pragma once
 #include <cstddef>
 #include <cstdint>
