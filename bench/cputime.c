@@ -1,5 +1,6 @@
 // Runs several commands in turn, round after round, and prints for each the mean CPU time (user +
-// sys of the command and of everything it waited for, from wait4) and the median wall time. Taking
+// sys of the command and of everything it waited for, from wait4), the median wall time, the
+// failures and the median CPU time (a few slow rounds move the mean by a millisecond, not it). Taking
 // the variants in turn spreads the load of a shared machine over all of them alike, which
 // hyperfine's one-command-after-another does not.
 //   cputime ROUNDS [--purge DIR] NAME -- CMD... ;; [--purge DIR] NAME -- CMD... ;; ...
@@ -19,7 +20,7 @@
 struct variant {
   const char *name, *purge;
   char **argv;
-  double cpu_ms, *wall_ms;
+  double cpu_ms, *wall_ms, *cpu_each_ms;
   int failures;
 };
 
@@ -52,6 +53,7 @@ int main(int argc, char **argv) {
     while (i < argc && strcmp(argv[i], ";;")) i++;
     if (i < argc) argv[i++] = NULL;
     v[n].wall_ms = calloc(rounds, sizeof(double));
+    v[n].cpu_each_ms = calloc(rounds, sizeof(double));
   }
   int devnull = open("/dev/null", O_RDWR);
   for (int r = 0; r < rounds; r++)
@@ -70,12 +72,16 @@ int main(int argc, char **argv) {
       if (pid < 0 || wait4(pid, &status, 0, &ru) != pid) return perror("cputime"), 1;
       clock_gettime(CLOCK_MONOTONIC, &t1);
       if (!WIFEXITED(status) || WEXITSTATUS(status)) v[k].failures++;
-      v[k].cpu_ms += ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 + ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
+      double cpu = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 + ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
+      v[k].cpu_ms += cpu;
+      v[k].cpu_each_ms[r] = cpu;
       v[k].wall_ms[r] = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
     }
   for (int k = 0; k < n; k++) {
     qsort(v[k].wall_ms, rounds, sizeof(double), cmp);
-    printf("%s\t%.2f\t%.2f\t%d\n", v[k].name, v[k].cpu_ms / rounds, v[k].wall_ms[rounds / 2], v[k].failures);
+    qsort(v[k].cpu_each_ms, rounds, sizeof(double), cmp);
+    printf("%s\t%.2f\t%.2f\t%d\t%.2f\n", v[k].name, v[k].cpu_ms / rounds, v[k].wall_ms[rounds / 2], v[k].failures,
+           v[k].cpu_each_ms[rounds / 2]);
   }
   return 0;
 }

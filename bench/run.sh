@@ -124,6 +124,7 @@ cc -O2 -Wall -o "$work/cycle" "$repo/bench/cycle.c" || die "building bench/cycle
 cc -O2 -Wall -o "$work/helper-exec" "$repo/bench/helper-exec.c" || die "building bench/helper-exec.c failed"
 
 # --- runtimes ---------------------------------------------------------------------------------------
+R() { local name=$1; shift; "${bin[$name]}" --root "${root[$name]}" "$@"; }
 add_runtime() { names+=("$1"); bin[$1]=$2; root[$1]=$work/root-$1; mkdir -p "${root[$1]}"; }
 probe() { # probe NAME: can it run the bundle? prints why not
   local id=${prefix}probe err=$out/probe-$1.err
@@ -155,19 +156,33 @@ else
   fi
 fi
 [ -n "$crun_note" ] && echo "$crun_note" >&2
-# Executables read back from disk, for every runtime alike: an executable that an install has just
-# written stays in the page cache in the small pieces it was written in, and maps slower than one
-# the kernel read back (Node right after `npm ci`: 2.6 ms more per start here). A running host
-# has read its runtimes from disk; GNU dd with iflag=nocache and count=0 drops a file's cached pages.
-drop_cached() { dd if="$1" iflag=nocache count=0 status=none 2>/dev/null; }
-for file in "$(readlink -f "$node")" "$repo/build/Release/tdrun-init" "$repo/build/Release/tdrun.node" \
-  "$(readlink -f "$runc_bin")" ${crun_bin:+"$(readlink -f "$crun_bin")"}; do
-  [ -f "$file" ] && drop_cached "$file"
-done
 measured=()
 for name in "${names[@]}"; do
   [ "$name" = tdrun ] && [ -n "$tdrun_missing" ] && continue
   measured+=("$name")
+done
+# Every command each runtime is measured with, called once, so that tdrun's V8 code caches (one
+# per command, written by its first call after a build) exist before the page cache is dropped.
+for name in "${measured[@]}"; do
+  id=${prefix}warm
+  {
+    R "$name" --version
+    R "$name" run --bundle "$bundle" "$id"
+    R "$name" create --bundle "$work/bundle-sleep" "$id" && R "$name" state "$id" && R "$name" start "$id" &&
+      R "$name" exec "$id" /bin/true && R "$name" kill "$id" KILL
+    R "$name" delete --force "$id"
+  } </dev/null >/dev/null 2>&1
+done
+# Files read back from disk, for every runtime alike: a file that an install or a build has just
+# written stays in the page cache in the small pieces it was written in. An executable maps slower
+# then (Node right after `npm ci`: 2.6 ms more per start here), and two tdrun checkouts built
+# minutes apart differed by 5 ms per call until both were read back. A running host has read its
+# runtimes from disk; GNU dd with iflag=nocache and count=0 drops a file's cached pages.
+drop_cached() { dd if="$1" iflag=nocache count=0 status=none 2>/dev/null; }
+tdrun_dir=$(cd "$(dirname "$(readlink -f "$tdrun_bin")")/.." 2>/dev/null && pwd)
+for file in "$(readlink -f "$node")" "$(readlink -f "$runc_bin")" ${crun_bin:+"$(readlink -f "$crun_bin")"} \
+  "$tdrun_dir"/bin/tdrun "$tdrun_dir"/dist/*.cjs "$tdrun_dir"/build/Release/tdrun* "$tdrun_dir"/build/v8-cache/*.bin; do
+  [ -f "$file" ] && drop_cached "$file"
 done
 
 version_line() { "$1" --version 2>/dev/null | head -n 1; }
@@ -193,7 +208,6 @@ hf() {
   fi
 }
 
-R() { local name=$1; shift; "${bin[$name]}" --root "${root[$name]}" "$@"; }
 # start-detached NAME ID BUNDLE [start]: create (and start) a container whose stdio is /dev/null.
 make_container() {
   R "$1" create --bundle "$3" "$2" </dev/null >/dev/null 2>"$out/make.$1.err" || return 1
@@ -294,6 +308,42 @@ for name in "${measured[@]}"; do
 done
 [ -n "$tdrun_missing" ] && record all tdrun err "$tdrun_missing"
 
+# What an attached run and exec keep resident while the container runs (tdrun hands the wait to
+# tdrun-supervise after 100 ms, src/container/supervise.ts): VmRSS of the caller's child 1 s in.
+attached_rss() { # NAME
+  local name=$1 id=${prefix}rss-$1 pid epid rss
+  # started directly, not through R (a function): $! must be the runtime, not a subshell
+  "${bin[$name]}" --root "${root[$name]}" run --bundle "$work/bundle-sleep" "$id" </dev/null >/dev/null 2>&1 &
+  pid=$!
+  sleep 1
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+  if [ -n "$rss" ]; then record rss_run "$name" num "$rss"; else record rss_run "$name" err "no run process 1 s in"; fi
+  "${bin[$name]}" --root "${root[$name]}" exec "$id" /bin/sleep 1000 </dev/null >/dev/null 2>&1 &
+  epid=$!
+  sleep 1
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$epid/status" 2>/dev/null)
+  if [ -n "$rss" ]; then record rss_exec "$name" num "$rss"; else record rss_exec "$name" err "no exec process 1 s in"; fi
+  R "$name" delete --force "$id" >/dev/null 2>&1
+  wait "$pid" "$epid" 2>/dev/null
+}
+for name in "${measured[@]}"; do attached_rss "$name"; done
+
+# What the engines' default seccomp profile costs `run` (bench/seccomp.sh; its own table follows
+# the main one, whose seccomp row takes the difference of CPU medians from it).
+seccomp_md=$out/seccomp.md
+if [ -n "$tdrun_missing" ]; then
+  echo "seccomp: skipped ($tdrun_missing)" >"$seccomp_md"
+elif [ ! -f /usr/share/containers/seccomp.json ]; then
+  echo "seccomp: skipped (/usr/share/containers/seccomp.json missing: apt-get install golang-github-containers-common)" >"$seccomp_md"
+  record seccomp tdrun err "podman's default profile is missing"
+elif bash "$repo/bench/seccomp.sh" --tdrun "$tdrun_bin" --runs "$((runs * 2))" --results "$out/seccomp.tsv" >"$seccomp_md" 2>&1; then
+  cpu_median() { awk -F '\t' -v n="$1" '$1 == n {print $5}' "$out/seccomp.tsv"; }
+  record seccomp tdrun num "$(awk -v a="$(cpu_median tdrun-warm)" -v b="$(cpu_median tdrun-plain)" 'BEGIN {printf "%.2f", a - b}')"
+  record seccomp runc num "$(awk -v a="$(cpu_median runc-profile)" -v b="$(cpu_median runc-plain)" 'BEGIN {printf "%.2f", a - b}')"
+else
+  record seccomp tdrun err "bench/seccomp.sh failed: $(last_line "$seccomp_md")"
+fi
+
 {
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "nproc=$(nproc)"
@@ -322,38 +372,5 @@ done
 echo
 "$work/helper-exec" "$repo/build/Release/tdrun-init" | tee -a "$work/results.md"
 
-# What an attached run and exec keep resident while the container runs (tdrun hands the wait to
-# tdrun-supervise after 100 ms, src/container/supervise.ts): VmRSS of the caller's child 1 s in.
-attached_rss() { # NAME: prints "run-KiB exec-KiB"
-  local name=$1 id=${prefix}rss-$1 pid epid rss_run rss_exec
-  # started directly, not through R (a function): $! must be the runtime, not a subshell
-  "${bin[$name]}" --root "${root[$name]}" run --bundle "$work/bundle-sleep" "$id" </dev/null >/dev/null 2>&1 &
-  pid=$!
-  sleep 1
-  rss_run=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-  "${bin[$name]}" --root "${root[$name]}" exec "$id" /bin/sleep 1000 </dev/null >/dev/null 2>&1 &
-  epid=$!
-  sleep 1
-  rss_exec=$(awk '/VmRSS/ {print $2}' "/proc/$epid/status" 2>/dev/null)
-  R "$name" delete --force "$id" >/dev/null 2>&1
-  wait "$pid" "$epid" 2>/dev/null
-  echo "${rss_run:-?} ${rss_exec:-?}"
-}
 echo
-{
-  echo "| attached, while the container runs | tdrun | runc |"
-  echo "|---|---:|---:|"
-  read -r t_run t_exec < <(attached_rss tdrun)
-  read -r r_run r_exec < <(attached_rss runc)
-  echo "| \`run\` RSS (KiB) | $t_run | $r_run |"
-  echo "| \`exec\` RSS (KiB) | $t_exec | $r_exec |"
-} | tee -a "$work/results.md"
-
-# What the engines' default seccomp profile costs `run` (bench/seccomp.sh, its own table).
-echo
-if [ -f /usr/share/containers/seccomp.json ]; then
-  bash "$repo/bench/seccomp.sh" --tdrun "$tdrun_bin" --runs "$runs" | tee -a "$work/results.md"
-else
-  echo "seccomp: skipped (/usr/share/containers/seccomp.json missing: apt-get install golang-github-containers-common)" |
-    tee -a "$work/results.md"
-fi
+tee -a "$work/results.md" <"$seccomp_md"

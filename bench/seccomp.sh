@@ -3,19 +3,22 @@
 # profile podman sends (bench/default-profile.mts), side by side in one run. tdrun is measured
 # twice with the profile: with its compiled-filter cache cold (emptied before every run, so each
 # run compiles) and warm. CPU time (user+sys of the runtime and everything it waited for) is the
-# number that counts on a shared machine; wall medians are printed beside it.
-#   bench/seccomp.sh [--tdrun PATH] [--runs N]
+# number that counts on a shared machine: its median, which a few slow rounds do not move, judges
+# issue 15's target (the profile costs a warm `run` at most 1 ms); the mean and the wall median
+# are printed beside it. --results FILE keeps the raw numbers (bench/cputime.c's columns).
+#   bench/seccomp.sh [--tdrun PATH] [--runs N] [--results FILE]
 set -uo pipefail
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 work=$repo/bench/.work/seccomp
 node=$repo/node_modules/node/bin/node
 tdrun_bin=${TDRUN:-$repo/bin/tdrun}
-runs=60
+runs=60 results=
 while [ $# -gt 0 ]; do
   case $1 in
     --tdrun) tdrun_bin=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    *) echo "usage: bench/seccomp.sh [--tdrun PATH] [--runs N]" >&2; exit 2 ;;
+    --results) results=$2; shift 2 ;;
+    *) echo "usage: bench/seccomp.sh [--tdrun PATH] [--runs N] [--results FILE]" >&2; exit 2 ;;
   esac
 done
 die() { echo "bench: $*" >&2; exit 1; }
@@ -62,16 +65,18 @@ run() { echo "$1" -- "$2" --root "$work/root-$3" run --bundle "$work/$4" "$id" '
 
 "$node" -e 'const fs = require("fs"); const [file, runs] = process.argv.slice(1);
   const r = Object.fromEntries(fs.readFileSync(file, "utf8").trim().split("\n").map((l) => {
-    const [name, cpu, wall, failures] = l.split("\t"); return [name, { cpu: +cpu, wall: +wall, failures: +failures }]; }));
+    const [name, cpu, wall, failures, cpuMedian] = l.split("\t");
+    return [name, { cpu: +cpu, wall: +wall, failures: +failures, cpuMedian: +cpuMedian }]; }));
   const f = (v) => v.toFixed(2);
   const bad = (n) => (r[n].failures ? ` (${r[n].failures} failed)` : "");
-  console.log(`| run of /bin/true, ${runs} rounds, variants in turn | CPU user+sys, mean (ms) | wall, median (ms) |`);
-  console.log("|---|---:|---:|");
+  console.log(`| run of /bin/true, ${runs} rounds, variants in turn | CPU user+sys, median (ms) | CPU, mean (ms) | wall, median (ms) |`);
+  console.log("|---|---:|---:|---:|");
   for (const [label, n] of [["tdrun, no seccomp", "tdrun-plain"], ["tdrun, default profile, cache cold (compiles)", "tdrun-cold"],
     ["tdrun, default profile, cache warm", "tdrun-warm"], ["runc, no seccomp", "runc-plain"], ["runc, default profile", "runc-profile"]])
-    console.log(`| ${label}${bad(n)} | ${f(r[n].cpu)} | ${f(r[n].wall)} |`);
+    console.log(`| ${label}${bad(n)} | ${f(r[n].cpuMedian)} | ${f(r[n].cpu)} | ${f(r[n].wall)} |`);
   for (const [label, a, b] of [["tdrun: profile, cache warm − none", "tdrun-warm", "tdrun-plain"],
     ["tdrun: profile, cache cold − none", "tdrun-cold", "tdrun-plain"], ["runc: profile − none", "runc-profile", "runc-plain"]])
-    console.log(`| **${label}** | **${f(r[a].cpu - r[b].cpu)}** | ${f(r[a].wall - r[b].wall)} |`);' \
+    console.log(`| **${label}** | **${f(r[a].cpuMedian - r[b].cpuMedian)}** | ${f(r[a].cpu - r[b].cpu)} | ${f(r[a].wall - r[b].wall)} |`);' \
   "$work/out/results.tsv" "$runs" | tee "$repo/bench/.work/seccomp.md"
 echo "load at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)" | tee -a "$repo/bench/.work/seccomp.md"
+[ -z "$results" ] || cp "$work/out/results.tsv" "$results"

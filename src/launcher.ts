@@ -42,8 +42,9 @@ function loadBundle(key: string): void {
   } catch {
     // not made yet: written below when this call succeeds
   }
-  // the CommonJS wrapper, so that the bundle sees the module variables it would under require()
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  // the bundle is stored inside the CommonJS wrapper (src/build/build.ts), so that it sees the
+  // module variables it would under require()
+  const script = new Script(source, {
     filename: TDRUN_BUNDLE,
     cachedData,
   });
@@ -53,8 +54,9 @@ function loadBundle(key: string): void {
     });
   }
   const module = { exports: {} };
-  // the launcher's own require serves: the bundle asks only for Node's built-ins and for files
-  // by absolute path (node:module, for createRequire, would cost more to load than it saves)
+  // the launcher's own require serves: the bundle takes Node's built-ins from
+  // process.getBuiltinModule and requires only files by absolute path (node:module, for
+  // createRequire, would cost more to load than it saves)
   script.runInThisContext()(module.exports, require, module, TDRUN_BUNDLE, dirname(TDRUN_BUNDLE));
 }
 

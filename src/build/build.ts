@@ -7,7 +7,7 @@
 //   3. bundle src/launcher.ts into bin/tdrun, whose shebang names that Node 24 by absolute path,
 //      so engines can call tdrun by path with a minimal environment and no PATH lookup of `node`.
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeConfigValidator } from './validator.ts';
 import { versionText } from './version.ts';
@@ -27,9 +27,11 @@ const common = {
   target: 'node20',
   minifySyntax: true,
   // V8 parses the source again for every function missing from the code cache and for the
-  // source positions of a stack trace: half the bytes made `run` faster (bench/README.md).
-  // Names stay, so stack traces still read.
+  // source positions of a stack trace, and every call reads the whole file: fewer bytes made every
+  // call faster (bench/README.md). Short names too: tdrun's errors are one line and never a stack
+  // trace; one read with its names comes from a build with minifyIdentifiers off.
   minifyWhitespace: true,
+  minifyIdentifiers: true,
   legalComments: 'none',
   logLevel: 'warning',
 } as const;
@@ -42,10 +44,18 @@ await build({
   outfile: resolve(root, 'dist/yargs.cjs'),
 });
 
+// Node's built-ins through process.getBuiltinModule rather than require(): require() goes through
+// the CommonJS loader (resolution, its diagnostics channels), whose code runs cold in every call
+// (bench/README.md has what it costs).
+function builtinsWithoutRequire(code: string): string {
+  return code.replace(/\brequire\("(node:[a-z_/]+)"\)/g, 'process.getBuiltinModule("$1")');
+}
+
+const bundlePath = resolve(root, 'dist/tdrun.cjs');
 await build({
   ...common,
   entryPoints: [resolve(root, 'src/cli.ts')],
-  outfile: resolve(root, 'dist/tdrun.cjs'),
+  outfile: bundlePath,
   define: { 'import.meta.dirname': '__dirname', TDRUN_VERSION_TEXT: JSON.stringify(versionText(root)) },
   plugins: [
     {
@@ -71,6 +81,13 @@ await build({
   ],
 });
 
+// The bundle is stored inside the CommonJS wrapper the launcher runs it in (src/launcher.ts), so
+// the launcher need not copy 340 KB of source into a wrapped string in every call.
+writeFileSync(
+  bundlePath,
+  `(function (exports, require, module, __filename, __dirname) {${builtinsWithoutRequire(readFileSync(bundlePath, 'utf8'))}\n})`,
+);
+
 // bin/tdrun: src/launcher.ts behind a shebang that names our Node 24 by absolute path.
 // --no-rehash-snapshot: by default V8 draws a fresh hash secret at every start and rehashes the
 // strings of Node's startup snapshot with it, in every call (mostly a primality test in
@@ -95,5 +112,6 @@ await build({
     TDRUN_BUNDLE: JSON.stringify(resolve(root, 'dist/tdrun.cjs')),
   },
 });
+writeFileSync(launcherTmp, builtinsWithoutRequire(readFileSync(launcherTmp, 'utf8')));
 chmodSync(launcherTmp, 0o755);
 renameSync(launcherTmp, resolve(root, 'bin/tdrun'));

@@ -18,7 +18,9 @@ export function writeConfigValidator(): void {
 }
 
 export function compileConfigValidator(): string {
-  const ajv = new Ajv({ code: { source: true, esm: false }, allErrors: false, strict: false });
+  // inlineRefs off: each definition a function of its own, compiled by V8 only when called
+  // (the sections most configs leave out, src/spec/schema.ts)
+  const ajv = new Ajv({ code: { source: true, esm: false }, allErrors: false, strict: false, inlineRefs: false });
   const validate = ajv.compile(configSchema);
   return trimErrorObjects(standaloneCode(ajv, validate));
 }

@@ -100,11 +100,11 @@ describe('schema.ts and types.ts', () => {
     const changed = structuredClone(configSchema) as Schema;
     changed.properties!.root.properties!.extra = { type: 'string' };
     changed.properties!.root.required = [];
-    changed.properties!.linux.properties!.resources.properties!.memory.properties!.limit = { type: 'string' };
+    changed.properties!.linux.properties!.resources.properties!.pids.properties!.limit = { type: 'string' };
     expect(differences(changed, specType(), '')).toEqual([
       '/root/path: optional in the schema, not in types.ts',
       '/root/extra: in the schema, not in types.ts',
-      '/linux/resources/memory/limit: string in the schema, number in types.ts',
+      '/linux/resources/pids/limit: string in the schema, number in types.ts',
     ]);
   });
 });

@@ -98,6 +98,10 @@ const definitions = {
   },
 };
 
+function ref(name: keyof typeof sections): { $ref: string } {
+  return { $ref: `#/definitions/${name}` };
+}
+
 const process = {
   type: 'object',
   required: ['cwd'],
@@ -145,51 +149,9 @@ const process = {
     apparmorProfile: string,
     oomScoreAdj: { type: 'integer', minimum: -1000, maximum: 1000 },
     selinuxLabel: string,
-    ioPriority: {
-      type: 'object',
-      required: ['class'],
-      properties: {
-        class: { type: 'string', enum: ['IOPRIO_CLASS_RT', 'IOPRIO_CLASS_BE', 'IOPRIO_CLASS_IDLE'] },
-        priority: int32,
-      },
-    },
-    scheduler: {
-      type: 'object',
-      required: ['policy'],
-      properties: {
-        policy: {
-          type: 'string',
-          enum: ['SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED_ISO', 'SCHED_IDLE', 'SCHED_DEADLINE'],
-        },
-        nice: { type: 'integer', minimum: -20, maximum: 19 },
-        priority: int32,
-        flags: {
-          type: 'array',
-          items: {
-            type: 'string',
-            enum: [
-              'SCHED_FLAG_RESET_ON_FORK',
-              'SCHED_FLAG_RECLAIM',
-              'SCHED_FLAG_DL_OVERRUN',
-              'SCHED_FLAG_KEEP_POLICY',
-              'SCHED_FLAG_KEEP_PARAMS',
-              'SCHED_FLAG_UTIL_CLAMP_MIN',
-              'SCHED_FLAG_UTIL_CLAMP_MAX',
-            ],
-          },
-        },
-        runtime: uint64,
-        deadline: uint64,
-        period: uint64,
-      },
-    },
-    execCPUAffinity: {
-      type: 'object',
-      properties: {
-        initial: { type: 'string', pattern: '^[0-9, -]*$' },
-        final: { type: 'string', pattern: '^[0-9, -]*$' },
-      },
-    },
+    ioPriority: ref('IOPriority'),
+    scheduler: ref('Scheduler'),
+    execCPUAffinity: ref('ExecCPUAffinity'),
   },
 };
 
@@ -197,69 +159,13 @@ const resources = {
   type: 'object',
   properties: {
     devices: { type: 'array', items: { $ref: '#/definitions/DeviceCgroup' } },
-    memory: {
-      type: 'object',
-      properties: {
-        limit: int64,
-        reservation: int64,
-        swap: int64,
-        kernel: int64,
-        kernelTCP: int64,
-        swappiness: { type: 'integer', minimum: 0, maximum: 100 },
-        disableOOMKiller: boolean,
-        useHierarchy: boolean,
-        checkBeforeUpdate: boolean,
-      },
-    },
-    cpu: {
-      type: 'object',
-      properties: {
-        shares: uint64,
-        quota: int64,
-        burst: uint64,
-        period: uint64,
-        realtimeRuntime: int64,
-        realtimePeriod: uint64,
-        cpus: { type: 'string', pattern: '^[0-9,\\- ]*$' },
-        mems: { type: 'string', pattern: '^[0-9,\\- ]*$' },
-        idle: int64,
-      },
-    },
+    memory: ref('Memory'),
+    cpu: ref('CPU'),
     pids: { type: 'object', required: ['limit'], properties: { limit: int64 } },
-    blockIO: {
-      type: 'object',
-      properties: {
-        weight: uint16,
-        leafWeight: uint16,
-        weightDevice: { type: 'array', items: { $ref: '#/definitions/WeightDevice' } },
-        throttleReadBpsDevice: { $ref: '#/definitions/ThrottleDevices' },
-        throttleWriteBpsDevice: { $ref: '#/definitions/ThrottleDevices' },
-        throttleReadIOPSDevice: { $ref: '#/definitions/ThrottleDevices' },
-        throttleWriteIOPSDevice: { $ref: '#/definitions/ThrottleDevices' },
-      },
-    },
-    hugepageLimits: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['pageSize', 'limit'],
-        properties: { pageSize: { type: 'string', pattern: '^[0-9]+[KMG]B$' }, limit: uint64 },
-      },
-    },
-    network: {
-      type: 'object',
-      properties: {
-        classID: uint32,
-        priorities: {
-          type: 'array',
-          items: { type: 'object', required: ['name', 'priority'], properties: { name: string, priority: uint32 } },
-        },
-      },
-    },
-    rdma: {
-      type: 'object',
-      additionalProperties: { type: 'object', properties: { hcaHandles: uint32, hcaObjects: uint32 } },
-    },
+    blockIO: ref('BlockIO'),
+    hugepageLimits: ref('HugepageLimits'),
+    network: ref('Network'),
+    rdma: ref('Rdma'),
     unified: stringMap,
   },
 };
@@ -280,10 +186,7 @@ const linux = {
     },
     uidMappings: { $ref: '#/definitions/IDMappings' },
     gidMappings: { $ref: '#/definitions/IDMappings' },
-    timeOffsets: {
-      type: 'object',
-      additionalProperties: { type: 'object', properties: { secs: int64, nanosecs: uint32 } },
-    },
+    timeOffsets: ref('TimeOffsets'),
     devices: { type: 'array', items: { $ref: '#/definitions/Device' } },
     netDevices: { type: 'object', additionalProperties: { type: 'object', properties: { name: string } } },
     cgroupsPath: string,
@@ -292,57 +195,182 @@ const linux = {
       type: 'string',
       enum: ['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable'],
     },
-    seccomp: {
-      type: 'object',
-      required: ['defaultAction'],
-      properties: {
-        defaultAction: { $ref: '#/definitions/SeccompAction' },
-        defaultErrnoRet: uint32,
-        architectures: { type: 'array', items: { type: 'string', pattern: '^SCMP_ARCH_[A-Z0-9_]+$' } },
-        flags: {
-          type: 'array',
-          items: {
-            type: 'string',
-            enum: [
-              'SECCOMP_FILTER_FLAG_TSYNC',
-              'SECCOMP_FILTER_FLAG_LOG',
-              'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
-              'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
-            ],
-          },
+    seccomp: ref('Seccomp'),
+    sysctl: stringMap,
+    maskedPaths: strings,
+    readonlyPaths: strings,
+    mountLabel: string,
+    intelRdt: ref('IntelRdt'),
+    personality: ref('Personality'),
+    memoryPolicy: ref('MemoryPolicy'),
+  },
+};
+
+// Sections most configs leave out, as definitions behind a $ref: the validator is compiled with
+// inlineRefs off (src/build/validator.ts), so each is a function of its own, which V8 compiles
+// only in a call whose config has that section; the code cache of a plain `run` stays without them.
+const sections = {
+  IOPriority: {
+    type: 'object',
+    required: ['class'],
+    properties: {
+      class: { type: 'string', enum: ['IOPRIO_CLASS_RT', 'IOPRIO_CLASS_BE', 'IOPRIO_CLASS_IDLE'] },
+      priority: int32,
+    },
+  },
+  Scheduler: {
+    type: 'object',
+    required: ['policy'],
+    properties: {
+      policy: {
+        type: 'string',
+        enum: ['SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED_ISO', 'SCHED_IDLE', 'SCHED_DEADLINE'],
+      },
+      nice: { type: 'integer', minimum: -20, maximum: 19 },
+      priority: int32,
+      flags: {
+        type: 'array',
+        items: {
+          type: 'string',
+          enum: [
+            'SCHED_FLAG_RESET_ON_FORK',
+            'SCHED_FLAG_RECLAIM',
+            'SCHED_FLAG_DL_OVERRUN',
+            'SCHED_FLAG_KEEP_POLICY',
+            'SCHED_FLAG_KEEP_PARAMS',
+            'SCHED_FLAG_UTIL_CLAMP_MIN',
+            'SCHED_FLAG_UTIL_CLAMP_MAX',
+          ],
         },
-        listenerPath: string,
-        listenerMetadata: string,
-        syscalls: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['names', 'action'],
-            properties: {
-              names: { type: 'array', items: string, minItems: 1 },
-              action: { $ref: '#/definitions/SeccompAction' },
-              errnoRet: uint32,
-              args: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['index', 'value', 'op'],
-                  properties: {
-                    index: uint32,
-                    value: uint64,
-                    valueTwo: uint64,
-                    op: {
-                      type: 'string',
-                      enum: [
-                        'SCMP_CMP_NE',
-                        'SCMP_CMP_LT',
-                        'SCMP_CMP_LE',
-                        'SCMP_CMP_EQ',
-                        'SCMP_CMP_GE',
-                        'SCMP_CMP_GT',
-                        'SCMP_CMP_MASKED_EQ',
-                      ],
-                    },
+      },
+      runtime: uint64,
+      deadline: uint64,
+      period: uint64,
+    },
+  },
+  ExecCPUAffinity: {
+    type: 'object',
+    properties: {
+      initial: { type: 'string', pattern: '^[0-9, -]*$' },
+      final: { type: 'string', pattern: '^[0-9, -]*$' },
+    },
+  },
+  Memory: {
+    type: 'object',
+    properties: {
+      limit: int64,
+      reservation: int64,
+      swap: int64,
+      kernel: int64,
+      kernelTCP: int64,
+      swappiness: { type: 'integer', minimum: 0, maximum: 100 },
+      disableOOMKiller: boolean,
+      useHierarchy: boolean,
+      checkBeforeUpdate: boolean,
+    },
+  },
+  CPU: {
+    type: 'object',
+    properties: {
+      shares: uint64,
+      quota: int64,
+      burst: uint64,
+      period: uint64,
+      realtimeRuntime: int64,
+      realtimePeriod: uint64,
+      cpus: { type: 'string', pattern: '^[0-9,\\- ]*$' },
+      mems: { type: 'string', pattern: '^[0-9,\\- ]*$' },
+      idle: int64,
+    },
+  },
+  BlockIO: {
+    type: 'object',
+    properties: {
+      weight: uint16,
+      leafWeight: uint16,
+      weightDevice: { type: 'array', items: { $ref: '#/definitions/WeightDevice' } },
+      throttleReadBpsDevice: { $ref: '#/definitions/ThrottleDevices' },
+      throttleWriteBpsDevice: { $ref: '#/definitions/ThrottleDevices' },
+      throttleReadIOPSDevice: { $ref: '#/definitions/ThrottleDevices' },
+      throttleWriteIOPSDevice: { $ref: '#/definitions/ThrottleDevices' },
+    },
+  },
+  HugepageLimits: {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['pageSize', 'limit'],
+      properties: { pageSize: { type: 'string', pattern: '^[0-9]+[KMG]B$' }, limit: uint64 },
+    },
+  },
+  Network: {
+    type: 'object',
+    properties: {
+      classID: uint32,
+      priorities: {
+        type: 'array',
+        items: { type: 'object', required: ['name', 'priority'], properties: { name: string, priority: uint32 } },
+      },
+    },
+  },
+  Rdma: {
+    type: 'object',
+    additionalProperties: { type: 'object', properties: { hcaHandles: uint32, hcaObjects: uint32 } },
+  },
+  TimeOffsets: {
+    type: 'object',
+    additionalProperties: { type: 'object', properties: { secs: int64, nanosecs: uint32 } },
+  },
+  Seccomp: {
+    type: 'object',
+    required: ['defaultAction'],
+    properties: {
+      defaultAction: { $ref: '#/definitions/SeccompAction' },
+      defaultErrnoRet: uint32,
+      architectures: { type: 'array', items: { type: 'string', pattern: '^SCMP_ARCH_[A-Z0-9_]+$' } },
+      flags: {
+        type: 'array',
+        items: {
+          type: 'string',
+          enum: [
+            'SECCOMP_FILTER_FLAG_TSYNC',
+            'SECCOMP_FILTER_FLAG_LOG',
+            'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
+            'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
+          ],
+        },
+      },
+      listenerPath: string,
+      listenerMetadata: string,
+      syscalls: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['names', 'action'],
+          properties: {
+            names: { type: 'array', items: string, minItems: 1 },
+            action: { $ref: '#/definitions/SeccompAction' },
+            errnoRet: uint32,
+            args: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['index', 'value', 'op'],
+                properties: {
+                  index: uint32,
+                  value: uint64,
+                  valueTwo: uint64,
+                  op: {
+                    type: 'string',
+                    enum: [
+                      'SCMP_CMP_NE',
+                      'SCMP_CMP_LT',
+                      'SCMP_CMP_LE',
+                      'SCMP_CMP_EQ',
+                      'SCMP_CMP_GE',
+                      'SCMP_CMP_GT',
+                      'SCMP_CMP_MASKED_EQ',
+                    ],
                   },
                 },
               },
@@ -351,49 +379,56 @@ const linux = {
         },
       },
     },
-    sysctl: stringMap,
-    maskedPaths: strings,
-    readonlyPaths: strings,
-    mountLabel: string,
-    intelRdt: {
-      type: 'object',
-      properties: {
-        closID: string,
-        l3CacheSchema: string,
-        memBwSchema: string,
-        schemata: { anyOf: [string, strings] },
-        enableMonitoring: boolean,
-        enableCMT: boolean,
-        enableMBM: boolean,
+  },
+  IntelRdt: {
+    type: 'object',
+    properties: {
+      closID: string,
+      l3CacheSchema: string,
+      memBwSchema: string,
+      schemata: { anyOf: [string, strings] },
+      enableMonitoring: boolean,
+      enableCMT: boolean,
+      enableMBM: boolean,
+    },
+  },
+  Personality: {
+    type: 'object',
+    required: ['domain'],
+    properties: { domain: { type: 'string', enum: ['LINUX', 'LINUX32'] }, flags: strings },
+  },
+  MemoryPolicy: {
+    type: 'object',
+    required: ['mode'],
+    properties: {
+      mode: {
+        type: 'string',
+        enum: [
+          'MPOL_DEFAULT',
+          'MPOL_BIND',
+          'MPOL_INTERLEAVE',
+          'MPOL_WEIGHTED_INTERLEAVE',
+          'MPOL_PREFERRED',
+          'MPOL_PREFERRED_MANY',
+          'MPOL_LOCAL',
+        ],
+      },
+      nodes: string,
+      flags: {
+        type: 'array',
+        items: { type: 'string', enum: ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'] },
       },
     },
-    personality: {
-      type: 'object',
-      required: ['domain'],
-      properties: { domain: { type: 'string', enum: ['LINUX', 'LINUX32'] }, flags: strings },
-    },
-    memoryPolicy: {
-      type: 'object',
-      required: ['mode'],
-      properties: {
-        mode: {
-          type: 'string',
-          enum: [
-            'MPOL_DEFAULT',
-            'MPOL_BIND',
-            'MPOL_INTERLEAVE',
-            'MPOL_WEIGHTED_INTERLEAVE',
-            'MPOL_PREFERRED',
-            'MPOL_PREFERRED_MANY',
-            'MPOL_LOCAL',
-          ],
-        },
-        nodes: string,
-        flags: {
-          type: 'array',
-          items: { type: 'string', enum: ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'] },
-        },
-      },
+  },
+  HookSet: {
+    type: 'object',
+    properties: {
+      prestart: { $ref: '#/definitions/Hooks' },
+      createRuntime: { $ref: '#/definitions/Hooks' },
+      createContainer: { $ref: '#/definitions/Hooks' },
+      startContainer: { $ref: '#/definitions/Hooks' },
+      poststart: { $ref: '#/definitions/Hooks' },
+      poststop: { $ref: '#/definitions/Hooks' },
     },
   },
 };
@@ -403,7 +438,7 @@ export const configSchema = {
   $id: 'https://tdrun.invalid/schema/config.json',
   type: 'object',
   required: ['ociVersion'],
-  definitions,
+  definitions: { ...definitions, ...sections },
   properties: {
     ociVersion: string,
     root: {
@@ -415,17 +450,7 @@ export const configSchema = {
     process,
     hostname: string,
     domainname: string,
-    hooks: {
-      type: 'object',
-      properties: {
-        prestart: { $ref: '#/definitions/Hooks' },
-        createRuntime: { $ref: '#/definitions/Hooks' },
-        createContainer: { $ref: '#/definitions/Hooks' },
-        startContainer: { $ref: '#/definitions/Hooks' },
-        poststart: { $ref: '#/definitions/Hooks' },
-        poststop: { $ref: '#/definitions/Hooks' },
-      },
-    },
+    hooks: ref('HookSet'),
     annotations: stringMap,
     linux,
   },
