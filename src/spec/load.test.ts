@@ -90,6 +90,23 @@ describe('loadConfig', () => {
     expect(loadError(JSON.stringify(c))).toMatch(/^config\.json \/linux\/seccomp\/syscalls\/0\/action: must be equal to one of the allowed values$/);
   });
 
+  it("leaves linux.seccomp out of the schema check only when its cached program says it passed before", () => {
+    // a schema error in the profile, and a rule error (seccompProfile) only in the second
+    const badSchema = config((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: 'mkdir', action: 'SCMP_ACT_ERRNO' }] }));
+    const badRule = config((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }));
+    const asked: unknown[] = [];
+    const cached = (hit: boolean) => (profile: object) => (asked.push(profile), hit);
+    expect(() => checkConfig(badSchema, undefined, 'config.json', cached(false))).toThrow('config.json /linux/seccomp/syscalls/0/names:');
+    expect(asked).toEqual([badSchema.linux.seccomp]);
+    expect(checkConfig(badSchema, undefined, 'config.json', cached(true)).linux!.seccomp).toBe(badSchema.linux.seccomp);
+    // the cross-field rules run on a hit too (and their warnings are printed)
+    expect(() => checkConfig(badRule, undefined, 'config.json', cached(true))).toThrow('config.json /linux/seccomp/defaultAction:');
+    // what is not an object is never looked up
+    asked.length = 0;
+    expect(() => checkConfig(config((c) => (c.linux.seccomp = 'x')), undefined, 'config.json', cached(true))).toThrow('/linux/seccomp');
+    expect(asked).toEqual([]);
+  });
+
   it('prints warnings and goes on', () => {
     const write = vi.spyOn(stdio, 'err').mockImplementation(() => {});
     try {
