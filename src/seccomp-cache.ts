@@ -23,10 +23,10 @@ export interface SeccompCacheEntry {
   directory: number;
 }
 
-/** Looks `profile` (linux.seccomp as config.json has it) up; null when the files the key is made
- *  of are missing (no cache then). */
-export function lookupSeccompProgram(root: string, profile: object): SeccompCacheEntry | null {
-  return native().seccompCache(join(root, '@seccomp'), MADE_BY, JSON.stringify(profile));
+/** Looks a profile up by its JSON text (JSON.stringify of linux.seccomp as config.json has it);
+ *  null when the files the key is made of are missing (no cache then). */
+export function lookupSeccompProgram(root: string, profileText: string): SeccompCacheEntry | null {
+  return native().seccompCache(join(root, '@seccomp'), MADE_BY, profileText);
 }
 
 export function isCached(entry: SeccompCacheEntry | null): boolean {

@@ -76,10 +76,11 @@ type Undo = (() => void | Promise<void>)[];
 function checkCreate(opts: CreateOptions) {
   validateId(opts.id);
   const bundle = resolve(opts.bundle);
-  const seccomp: { cache: SeccompCacheEntry | null } = { cache: null };
+  const seccomp: { text: string; cache: SeccompCacheEntry | null } = { text: '', cache: null };
   try {
     const spec = loadConfig(bundle, { noPivot: opts.noPivot }, (profile) => {
-      seccomp.cache = lookupSeccompProgram(opts.root, profile);
+      seccomp.text = JSON.stringify(profile);
+      seccomp.cache = lookupSeccompProgram(opts.root, seccomp.text);
       // A hit leaves the profile out of the schema check, and tdrun-init compiles nothing: only
       // tdrun-init writes that directory (root's own, closed to everyone else; the addon checks
       // it and the file), and only with a program compiled from this very text, which passed
@@ -103,7 +104,7 @@ function checkCreate(opts: CreateOptions) {
       process_.env = [...(process_.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
     }
     const ownConsole = opts.ownConsole && terminal && !opts.consoleSocket;
-    return { spec, bundle, resctrl, ownConsole, preserveFds: listen + opts.preserveFds, seccompCache: seccomp.cache };
+    return { spec, bundle, resctrl, ownConsole, preserveFds: listen + opts.preserveFds, seccompText: seccomp.text, seccompCache: seccomp.cache };
   } catch (err) {
     closeSeccompCache(seccomp.cache);
     throw err;
@@ -119,7 +120,7 @@ function cgroupsFor(spec: Spec, opts: CreateOptions): CgroupManager {
 }
 
 /** The record written before the helper starts. */
-function creatingRecord(spec: Spec, opts: CreateOptions, bundle: string, execFifo: string, cgroups: CgroupManager): ContainerRecord {
+function creatingRecord(spec: Spec, opts: CreateOptions, bundle: string, execFifo: string, cgroups: CgroupManager, seccompText: string): ContainerRecord {
   return {
     ociVersion: spec.ociVersion,
     id: opts.id,
@@ -137,7 +138,7 @@ function creatingRecord(spec: Spec, opts: CreateOptions, bundle: string, execFif
     hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
     namespaces: (spec.linux?.namespaces ?? []).map((ns) => (ns.path ? { type: ns.type, path: ns.path } : { type: ns.type })),
     process: spec.process,
-    ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}),
+    ...(seccompText ? { seccomp: seccompText } : {}),
   };
 }
 
@@ -247,7 +248,7 @@ async function untilReady(c: Creating): Promise<{ initPid: number; initStartTime
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const { root, id } = opts;
-  const { spec, bundle, resctrl, ownConsole, preserveFds, seccompCache: looked } = checkCreate(opts);
+  const { spec, bundle, resctrl, ownConsole, preserveFds, seccompText, seccompCache: looked } = checkCreate(opts);
   let seccompCache = looked;
 
   const undo: Undo = [];
@@ -259,14 +260,14 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     undo.push(() => removeContainerDir(root, id));
     // a root made just now had no cache directory to open when the config was checked
     if (seccompCache && seccompCache.program < 0 && seccompCache.directory < 0)
-      seccompCache = lookupSeccompProgram(root, spec.linux!.seccomp!);
+      seccompCache = lookupSeccompProgram(root, seccompText);
     const seccomp = planCache(seccompCache);
     const dir = containerDir(root, id);
     const execFifo = opts.startAtOnce ? '' : join(dir, 'exec.fifo');
     if (execFifo) native().mkfifo(execFifo, 0o600);
 
     const cgroups = cgroupsFor(spec, opts);
-    const record = creatingRecord(spec, opts, bundle, execFifo, cgroups);
+    const record = creatingRecord(spec, opts, bundle, execFifo, cgroups, seccompText);
     writeRecord(root, record);
     debug(`create ${id}: state written`);
     const made: MadeCgroups = {};

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { native } from '../native.ts';
 import { TdrunError } from '../errors.ts';
-import type { Process } from '../spec/types.ts';
+import type { Process, Seccomp } from '../spec/types.ts';
 import { compileExecPlan } from '../plan.ts';
 import { tasksFile } from './intel-rdt.ts';
 import type { LinuxNamespace } from '../spec/types.ts';
@@ -50,16 +50,17 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
       const record = readRecord(opts.root, opts.id);
       const status = requireStatus(opts.ignorePaused ? 'exec --ignore-paused' : 'exec', record);
       // the container's profile, checked at create; a hit spares tdrun-init its compile
-      if (record.seccomp) seccompCache = lookupSeccompProgram(opts.root, record.seccomp);
+      const profile = typeof record.seccomp === 'string' ? (JSON.parse(record.seccomp) as Seccomp) : record.seccomp;
+      if (profile) seccompCache = lookupSeccompProgram(opts.root, typeof record.seccomp === 'string' ? record.seccomp : JSON.stringify(profile));
       const seccomp = planCache(seccompCache);
       const plan = compileExecPlan(opts.processOf(record), {
         id: opts.id,
         initPid: record.pid,
         namespaces: record.namespaces as LinuxNamespace[],
-        ...(record.seccomp
+        ...(profile
           ? {
               seccomp: {
-                profile: record.seccomp,
+                profile,
                 state: {
                   ociVersion: record.ociVersion,
                   id: record.id,

@@ -35,8 +35,12 @@ export interface ContainerRecord {
   /** config.json's process as validated at create: the base of `exec` without --process (as runc
    *  keeps it in its state), so editing the bundle later changes nothing */
   process?: Process;
-  /** config.json's linux.seccomp: exec'd processes get the container's filter, as with runc */
-  seccomp?: Seccomp;
+  /** config.json's linux.seccomp: exec'd processes get the container's filter, as with runc. As
+   *  JSON text (its key in the compiled-program cache is made from it, src/seccomp-cache.ts):
+   *  only exec reads it, and every other command that parses the record would otherwise build
+   *  a docker-sized profile's objects for nothing (~0.1 ms). Records of earlier builds hold the
+   *  object. */
+  seccomp?: string | Seccomp;
   /** linux.netDevices moved into the container, for delete to give back */
   netDevices?: MovedNetDevices;
   /** linux.intelRdt's resctrl groups, for update and delete */
