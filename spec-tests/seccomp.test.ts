@@ -2,7 +2,7 @@
 // every action, operator and flag of the spec; runtime.md#containerProcessState for the listener.
 // The probe's `try` verb makes syscalls and reports their errno (spec-tests/probe/probe.cc).
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -443,6 +443,24 @@ describe.skipIf(!!why)('config-linux.md#seccomp through the compiled-program cac
     writeFileSync(file, whole.subarray(0, whole.length - 3), { mode: 0o600 });
     expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
     expect(readFileSync(file).equals(whole)).toBe(true);
+  });
+
+  it('a program that another build of tdrun-init compiled is refused with a clear error, never loaded', async () => {
+    // tdrun keys the file by tdrun-init's own file; the header says which build compiled it
+    const file = join(cacheDir(), mkdirFile);
+    const { lines, program } = parts(mkdirFile);
+    writeFileSync(file, Buffer.concat([Buffer.from([lines[0], 'another build', ...lines.slice(2), ''].join('\n')), program]), { mode: 0o600 });
+    try {
+      const id = crt.id('maker');
+      const b = makeBundle(crt, id, (c) => (c.linux.seccomp = denyMkdir));
+      const r = await crt.run(['run', '-b', b.dir, id]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/seccomp: the cached program [0-9a-f]{64} was compiled by another tdrun-init \(another build\)/);
+      expect(existsSync(join(crt.root, id))).toBe(false);
+    } finally {
+      unlinkSync(file);
+    }
+    expect(await errnos(denyMkdir)).toMatchObject({ mkdir: EPERM, rmdir: EFAULT });
   });
 
   it("exec takes the container's program from the cache, from a record of this build or of an earlier one", async () => {

@@ -79,13 +79,19 @@ export class InitHelper {
     this.console = -1;
   }
 
-  send(type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0)): void {
-    sendMessage(this.sync, type, value, payload);
+  send(type: Msg, value = 0, payload: Buffer | string = Buffer.alloc(0), fds: number[] = []): void {
+    try {
+      sendMessage(this.sync, type, value, payload, fds);
+    } catch (err) {
+      // tdrun-init is gone, and its Error message, still to be read, says why
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') this.next();
+      throw err;
+    }
   }
 
   /** `fds`: what plan.seccomp.cache names (tdrun-init gets its own copies). */
   sendPlan(plan: Plan, fds: number[] = []): void {
-    sendMessage(this.sync, Msg.Plan, 0, JSON.stringify(plan), fds);
+    this.send(Msg.Plan, 0, JSON.stringify(plan), fds);
   }
 
   /** Next message, with Error turned into a throw, Warning logged and skipped, EOF into null. */
