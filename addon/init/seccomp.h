@@ -32,9 +32,10 @@ struct Filter {
 // must have compiled; or the directory the program compiled from the rules goes into.
 Status takeCache(const plan::Seccomp& s, int passed, Filter& out);
 
-// Builds the program (unless takeCache had it; a new one goes into the cache) and checks its actions and flags against this kernel, so that a filter that
-// could not be installed fails `create` rather than `start`. Connects to the listener's socket:
-// call it while the host's filesystem is still visible.
+// Builds the program (unless takeCache had it; a new one goes into the cache) and checks its
+// actions and flags against this kernel, so that a filter that could not be installed fails
+// `create` rather than `start`. Connects to the listener's socket: call it while the host's
+// filesystem is still visible.
 Status compile(const plan::Seccomp& s, Filter& out);
 
 // Installs the filter on the calling process. With a listener, sends it the notify fd and the
