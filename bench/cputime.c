@@ -1,9 +1,12 @@
 // Runs several commands in turn, round after round, and prints for each the mean CPU time (user +
 // sys of the command and of everything it waited for, from wait4), the median wall time, the
-// failures and the median CPU time (a few slow rounds move the mean by a millisecond, not it). Taking
+// failures and the median CPU time (a few slow rounds move the mean by a millisecond, not it).
+// Odd rounds take the variants in reverse order, so that no variant always follows the same one
+// (a variant right after a heavy one measured ~1 ms slower). --raw FILE writes every run as
+// "round name cpu-ms wall-ms", for differences paired within a round. Taking
 // the variants in turn spreads the load of a shared machine over all of them alike, which
 // hyperfine's one-command-after-another does not.
-//   cputime ROUNDS [--purge DIR] NAME -- CMD... ;; [--purge DIR] NAME -- CMD... ;; ...
+//   cputime ROUNDS [--raw FILE] [--purge DIR] NAME -- CMD... ;; [--purge DIR] NAME -- CMD... ;; ...
 // --purge DIR: the files in DIR are removed before each run of that command (not timed).
 #include <dirent.h>
 #include <fcntl.h>
@@ -40,12 +43,17 @@ static int cmp(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: cputime ROUNDS [--purge DIR] NAME -- CMD... ;; ...\n");
+    fprintf(stderr, "usage: cputime ROUNDS [--raw FILE] [--purge DIR] NAME -- CMD... ;; ...\n");
     return 2;
   }
-  int rounds = atoi(argv[1]), n = 0;
+  int rounds = atoi(argv[1]), n = 0, first = 2;
+  FILE *raw = NULL;
+  if (!strcmp(argv[first], "--raw")) {
+    if (!(raw = fopen(argv[first + 1], "w"))) return perror("cputime: --raw"), 1;
+    first += 2;
+  }
   struct variant v[MAX_VARIANTS] = {0};
-  for (int i = 2; i < argc && n < MAX_VARIANTS; n++) {
+  for (int i = first; i < argc && n < MAX_VARIANTS; n++) {
     if (!strcmp(argv[i], "--purge")) v[n].purge = argv[i + 1], i += 2;
     v[n].name = argv[i++];
     if (i >= argc || strcmp(argv[i++], "--")) return fprintf(stderr, "cputime: %s: expected --\n", v[n].name), 2;
@@ -57,7 +65,8 @@ int main(int argc, char **argv) {
   }
   int devnull = open("/dev/null", O_RDWR);
   for (int r = 0; r < rounds; r++)
-    for (int k = 0; k < n; k++) {
+    for (int j = 0; j < n; j++) {
+      int k = r % 2 ? n - 1 - j : j;
       if (v[k].purge) purge(v[k].purge);
       struct timespec t0, t1;
       clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -76,7 +85,9 @@ int main(int argc, char **argv) {
       v[k].cpu_ms += cpu;
       v[k].cpu_each_ms[r] = cpu;
       v[k].wall_ms[r] = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+      if (raw) fprintf(raw, "%d\t%s\t%.3f\t%.3f\n", r, v[k].name, cpu, v[k].wall_ms[r]);
     }
+  if (raw && fclose(raw) != 0) return perror("cputime: --raw"), 1;
   for (int k = 0; k < n; k++) {
     qsort(v[k].wall_ms, rounds, sizeof(double), cmp);
     qsort(v[k].cpu_each_ms, rounds, sizeof(double), cmp);

@@ -329,7 +329,7 @@ attached_rss() { # NAME
 for name in "${measured[@]}"; do attached_rss "$name"; done
 
 # What the engines' default seccomp profile costs `run` (bench/seccomp.sh; its own table follows
-# the main one, whose seccomp row takes the difference of CPU medians from it).
+# the main one, whose seccomp row takes the median of the per-round CPU differences from it).
 seccomp_md=$out/seccomp.md
 if [ -n "$tdrun_missing" ]; then
   echo "seccomp: skipped ($tdrun_missing)" >"$seccomp_md"
@@ -337,9 +337,9 @@ elif [ ! -f /usr/share/containers/seccomp.json ]; then
   echo "seccomp: skipped (/usr/share/containers/seccomp.json missing: apt-get install golang-github-containers-common)" >"$seccomp_md"
   record seccomp tdrun err "podman's default profile is missing"
 elif bash "$repo/bench/seccomp.sh" --tdrun "$tdrun_bin" --runs "$((runs * 2))" --results "$out/seccomp.tsv" >"$seccomp_md" 2>&1; then
-  cpu_median() { awk -F '\t' -v n="$1" '$1 == n {print $5}' "$out/seccomp.tsv"; }
-  record seccomp tdrun num "$(awk -v a="$(cpu_median tdrun-warm)" -v b="$(cpu_median tdrun-plain)" 'BEGIN {printf "%.2f", a - b}')"
-  record seccomp runc num "$(awk -v a="$(cpu_median runc-profile)" -v b="$(cpu_median runc-plain)" 'BEGIN {printf "%.2f", a - b}')"
+  cost() { awk -F '\t' -v n="$1" '$1 == n {print $2}' "$out/seccomp.tsv"; }
+  record seccomp tdrun num "$(cost tdrun_warm)"
+  record seccomp runc num "$(cost runc)"
 else
   record seccomp tdrun err "bench/seccomp.sh failed: $(last_line "$seccomp_md")"
 fi
