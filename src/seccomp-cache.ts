@@ -4,7 +4,7 @@
 // addon applies them). On a hit tdrun-init gets the open file with the plan and compiles nothing,
 // and the profile's rules never reach it; on a miss it gets the open directory and writes the
 // program it compiles there. Hashing in the addon: loading node:crypto costs about a millisecond.
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { closeQuietly } from './files.ts';
 import { native } from './native.ts';
 import { initHelperPath, projectRoot } from './paths.ts';
@@ -12,7 +12,7 @@ import type { PlanSeccomp } from './plan-types.ts';
 
 /** tdrun-init, into which libseccomp is linked, and the bundle, whose schema and compileSeccomp
  *  (src/plan.ts) make the rules it compiles: a rebuild of either is another key. */
-const MADE_BY = [initHelperPath, resolve(projectRoot, 'dist/tdrun.cjs')];
+const MADE_BY = [initHelperPath, `${projectRoot}/dist/tdrun.cjs`];
 
 export interface SeccompCacheEntry {
   key: string;
