@@ -75,21 +75,53 @@ const ratio = (metric: string): number | undefined => {
 };
 
 const nodeMs = num(get('node', 'ref'));
-const floorMs = num(get('node', 'floor'));
 
 interface Row {
   label: string;
   metric: string;
   unit: Unit;
   detail?: boolean;
-  /** how many tdrun calls the measure holds: its own time is the time less that many Node floors */
+  /** how many tdrun calls the measure holds: its own time is its time less that many Node floors of the same round */
   calls?: number;
   target: string;
   met?: () => boolean | undefined;
 }
-const ownTime = (metric: string, calls: number): number | undefined => {
-  const t = num(get(metric, 'tdrun'));
-  return t === undefined || floorMs === undefined ? undefined : t - calls * floorMs;
+// tdrun's own time (run.sh: its calls, the floor and runc's run in turn, round after round):
+// per round, a call's wall time less the floor's (three floors in create → start → delete).
+const ownRuns = new Map<string, number[]>();
+const ownCell = get('own', 'tdrun');
+const ownFailed = readOwnSummaryFailures();
+if (ownCell && 'value' in ownCell && !ownFailed) {
+  for (const line of readFileSync(join(out, 'own.tsv'), 'utf8').trim().split('\n')) {
+    const [round, name, , wall] = line.split('\t');
+    if (!ownRuns.has(name)) ownRuns.set(name, []);
+    ownRuns.get(name)![Number(round)] = Number(wall);
+  }
+}
+function readOwnSummaryFailures(): string {
+  try {
+    const failed = readFileSync(join(out, 'own-summary.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'))
+      .filter((f) => Number(f[3]) > 0);
+    return failed.map((f) => `${f[0]}: ${f[3]} failed`).join(', ');
+  } catch {
+    return '';
+  }
+}
+const median = (values: number[]): number => {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const ownTime = (name: string, calls: number): number | undefined => {
+  const runs = ownRuns.get(name);
+  const floor = ownRuns.get('floor');
+  return runs && floor ? median(runs.map((w, i) => w - calls * floor[i])) : undefined;
+};
+const ownMedian = (name: string): number | undefined => {
+  const runs = ownRuns.get(name);
+  return runs ? median(runs) : undefined;
 };
 const atMost = (metric: string, limit: number) => () => {
   const t = num(get(metric, 'tdrun'));
@@ -203,12 +235,15 @@ for (const row of rows) {
       `${own === undefined ? '—' : fmt(own, 'ms')} | ${row.target} | ${verdict(row.met)} |`,
   );
 }
-// issue 15: what tdrun adds to Node's start, against all that runc takes
+// issue 15: what tdrun adds to Node's start, against all that runc takes (the same rounds)
 const runOwn = ownTime('run', 1);
-const runcRun = num(get('run', 'runc'));
+const runcRun = ownMedian('runc-run');
 const ownShare = runOwn === undefined || runcRun === undefined ? undefined : runOwn / runcRun;
+const ownColumns = runtimes.map((rt) =>
+  rt === 'tdrun' && runOwn !== undefined ? fmt(runOwn, 'ms') : rt === 'runc' && runcRun !== undefined ? fmt(runcRun, 'ms') : '—',
+);
 lines.push(
-  `| \`run\` own time (tdrun less the Node floor) against runc's whole \`run\` | ${runtimes.map((rt) => (rt === 'tdrun' && runOwn !== undefined ? fmt(runOwn, 'ms') : rt === 'runc' && runcRun !== undefined ? fmt(runcRun, 'ms') : '—')).join(' | ')} | ` +
+  `| \`run\` own time (tdrun less the Node floor) against runc's whole \`run\` (medians, same rounds) | ${ownColumns.join(' | ')} | ` +
     `${ownShare === undefined ? '—' : `${ownShare.toFixed(2)}x`} | — | ≤ 0.5x | ${verdict(() => (ownShare === undefined ? undefined : ownShare <= 0.5))} |`,
 );
 lines.push('');
@@ -217,8 +252,14 @@ lines.push(
     (nodeMs === undefined ? show(get('node', 'ref'), 'node', 'ms', false) : `${nodeMs.toFixed(1)} ms`) +
     `; with bin/tdrun's flag (\`--no-rehash-snapshot\`), the floor of any tdrun call: ` +
     show(get('node', 'floor'), 'node', 'ms', false) +
-    ". tdrun's own time is its time less one floor per tdrun call (three in create → start → delete).",
+    ". tdrun's own time: its calls, the floor and runc's `run` taken in turn for " +
+    (ownRuns.size ? `${ownRuns.get('floor')!.length} rounds` : 'some rounds') +
+    ', each call less the floor of its round (three floors in create → start → delete), median' +
+    (ownRuns.size ? ` (the floor there: ${fmt(ownMedian('floor')!, 'ms')})` : '') +
+    '.',
 );
+if (ownFailed) lines.push(`- own time not reported: ${ownFailed}`);
+else if (ownCell && 'error' in ownCell) lines.push(`- own time not measured: ${ownCell.error}`);
 for (const rt of runtimes) {
   const mem = get('memmin', rt);
   if (mem && 'value' in mem && mem.detail) lines.push(`- ${rt}, next smaller memory limit: ${mem.detail}`);

@@ -121,6 +121,7 @@ for kib in "${mem_sizes[@]}"; do
 done
 
 cc -O2 -Wall -o "$work/cycle" "$repo/bench/cycle.c" || die "building bench/cycle.c failed"
+cc -O2 -Wall -o "$work/cputime" "$repo/bench/cputime.c" || die "building bench/cputime.c failed"
 cc -O2 -Wall -o "$work/helper-exec" "$repo/bench/helper-exec.c" || die "building bench/helper-exec.c failed"
 
 # --- runtimes ---------------------------------------------------------------------------------------
@@ -308,6 +309,34 @@ for name in "${measured[@]}"; do
 done
 [ -n "$tdrun_missing" ] && record all tdrun err "$tdrun_missing"
 
+# tdrun's own time: its calls, Node's floor and runc's `run` taken in turn, round after round
+# (bench/cputime.c), each call's wall time less the floor's of the same round, median over the
+# rounds. The hyperfine series above run minutes apart, and this VM's speed moves by a third
+# between them: a floor from another minute is no floor.
+own_rounds=$((state_runs * 2))
+if [ -z "$tdrun_missing" ]; then
+  sid=${prefix}own-created eid=${prefix}own-exec
+  if make_container tdrun "$sid" "$bundle" && make_container tdrun "$eid" "$work/bundle-sleep" start; then
+    t=${bin[tdrun]} tr=${root[tdrun]}
+    if "$work/cputime" "$own_rounds" --raw "$out/own.tsv" \
+      floor -- "$node" --no-rehash-snapshot -e 0 ';;' \
+      run -- "$t" --root "$tr" run --bundle "$bundle" "${prefix}own-run" ';;' \
+      runc-run -- "${bin[runc]}" --root "${root[runc]}" run --bundle "$bundle" "${prefix}own-run" ';;' \
+      cycle -- "$work/cycle" "$t" "$tr" "$bundle" "${prefix}own-c" "$work/pids" ';;' \
+      state -- "$t" --root "$tr" state "$sid" ';;' \
+      version -- "$t" --version ';;' \
+      exec -- "$t" --root "$tr" exec "$eid" /bin/true >"$out/own-summary.tsv" 2>"$out/own.err"; then
+      record own tdrun num "$own_rounds"
+    else
+      record own tdrun err "interleaved calls failed: $(last_line "$out/own.err")"
+    fi
+  else
+    record own tdrun err "create: $(last_line "$out/make.tdrun.err")"
+  fi
+  R tdrun delete --force "$sid" >/dev/null 2>&1
+  R tdrun delete --force "$eid" >/dev/null 2>&1
+fi
+
 # What an attached run and exec keep resident while the container runs (tdrun hands the wait to
 # tdrun-supervise after 100 ms, src/container/supervise.ts): VmRSS of the caller's child 1 s in.
 attached_rss() { # NAME
@@ -336,7 +365,7 @@ if [ -n "$tdrun_missing" ]; then
 elif [ ! -f /usr/share/containers/seccomp.json ]; then
   echo "seccomp: skipped (/usr/share/containers/seccomp.json missing: apt-get install golang-github-containers-common)" >"$seccomp_md"
   record seccomp tdrun err "podman's default profile is missing"
-elif bash "$repo/bench/seccomp.sh" --tdrun "$tdrun_bin" --runs "$((runs * 2))" --results "$out/seccomp.tsv" >"$seccomp_md" 2>&1; then
+elif bash "$repo/bench/seccomp.sh" --tdrun "$tdrun_bin" --runs "$((runs * 4))" --results "$out/seccomp.tsv" >"$seccomp_md" 2>&1; then
   cost() { awk -F '\t' -v n="$1" '$1 == n {print $2}' "$out/seccomp.tsv"; }
   record seccomp tdrun num "$(cost tdrun_warm)"
   record seccomp runc num "$(cost runc)"
@@ -369,8 +398,8 @@ fi
 "$node" "$repo/bench/report.mts" "$out" | tee "$work/results.md"
 
 # What running tdrun-init from a read-only mount (or a sealed memfd) costs against the plain file.
-echo
+echo | tee -a "$work/results.md"
 "$work/helper-exec" "$repo/build/Release/tdrun-init" | tee -a "$work/results.md"
 
-echo
+echo | tee -a "$work/results.md"
 tee -a "$work/results.md" <"$seccomp_md"
