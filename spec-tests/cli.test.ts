@@ -234,6 +234,36 @@ describe.skipIf(!!why)('cli', () => {
     expect(existsSync(cache), 'a full call writes the cache').toBe(true);
   });
 
+  it('a call with a seccomp profile writes its command a cache with that code too, which calls then prefer (src/code-cache.ts)', async () => {
+    const built = statSync(join(projectRoot, 'dist/tdrun.cjs'));
+    const base = join(v8CacheDir, `tdrun-run-${built.size}-${Math.trunc(built.mtimeMs)}`);
+    const [plainCache, seccompCache] = [`${base}.bin`, `${base}+seccomp.bin`];
+    const id = rt.id('cache-seccomp');
+    const plain = makeBundle(rt, `${id}-plain`, (c) => (c.process.args = ['/bin/true']));
+    const profiled = makeBundle(rt, `${id}-seccomp`, (c) => {
+      c.process.args = ['/bin/true'];
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['bpf'], action: 'SCMP_ACT_ERRNO' }] };
+    });
+    await rt.ok(['run', '-b', plain.dir, `${id}-1`]);
+    expect(existsSync(plainCache), 'a plain run writes the plain cache').toBe(true);
+    await rt.ok(['run', '-b', profiled.dir, `${id}-2`]);
+    expect(existsSync(seccompCache), 'a run with a profile writes the other').toBe(true);
+    // Loaded in preference, the other is never read: a damaged plain cache stays as it is, where
+    // a launcher that read it would have rejected and replaced it.
+    const damaged = Buffer.alloc(64, 0x5a);
+    writeFileSync(plainCache, damaged);
+    try {
+      await rt.ok(['run', '-b', plain.dir, `${id}-3`]);
+      expect(readFileSync(plainCache).equals(damaged)).toBe(true);
+      // and a damaged cache with the profile's code is rejected and replaced like any other
+      writeFileSync(seccompCache, damaged);
+      await rt.ok(['run', '-b', profiled.dir, `${id}-4`]);
+      expect(readFileSync(seccompCache).equals(damaged)).toBe(false);
+    } finally {
+      rmSync(plainCache, { force: true });
+    }
+  });
+
   it('exec --process and exec with a command keep code caches of their own (src/launcher.ts)', async () => {
     const built = statSync(join(projectRoot, 'dist/tdrun.cjs'));
     const cacheOf = (key: string) => join(v8CacheDir, `tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}.bin`);

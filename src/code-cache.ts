@@ -1,5 +1,5 @@
 // The bundle's V8 code caches, written at run time (src/launcher.ts).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { writeFileAtomically } from './atomic-file.ts';
 import { dirname } from 'node:path';
 
@@ -28,4 +28,28 @@ export function markThinCall(): void {
 
 export function isThinCall(): boolean {
   return (process as unknown as Record<symbol, boolean>)[THIN_CALL] === true;
+}
+
+// A call with a seccomp profile runs functions (the compiled-program cache's lookup, the profile's
+// rules) that a cache made by a call without one lacks, and would compile them in every call: such
+// a call writes the command's cache again, under a name of its own, which the launcher prefers.
+// Engines send a profile with every container; a `run` by hand may well come first.
+const SECCOMP_PATH = Symbol.for('tdrun.seccomp-path');
+
+export function markSeccompPath(): void {
+  (process as unknown as Record<symbol, boolean>)[SECCOMP_PATH] = true;
+}
+
+export function ranSeccompPath(): boolean {
+  return (process as unknown as Record<symbol, boolean>)[SECCOMP_PATH] === true;
+}
+
+/** Removes a cache V8 rejected that no call would replace (false when it could not). */
+export function removeCodeCache(path: string): boolean {
+  try {
+    rmSync(path, { force: true });
+    return true;
+  } catch {
+    return false;
+  }
 }

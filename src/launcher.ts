@@ -7,19 +7,22 @@
 // cache made once the command has run holds the bytecode of every function that ran. One cache
 // per command, since `state` runs other code than `run`. The first call of a command (or the
 // first after a rebuild or with other V8 flags, which V8 detects and rejects) writes its cache on
-// a successful exit, unless it succeeded early (src/code-cache.ts).
+// a successful exit, unless it succeeded early; the first with a seccomp profile writes one more
+// that also holds the profile's code, which calls prefer (src/code-cache.ts).
 import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import { commandWord } from './commands/flags.ts';
 import { native } from './native.ts';
-import { isThinCall, writeCodeCache } from './code-cache.ts';
+import { isThinCall, ranSeccompPath, removeCodeCache, writeCodeCache } from './code-cache.ts';
 import { v8CacheDir } from './paths.ts';
 
 /** Replaced at build time by the bundle's absolute path (esbuild `define`). */
 declare const TDRUN_BUNDLE: string;
 
-function loadBundle(key: string): void {
+/** `mayRunSeccomp`: the command may load a seccomp profile (create, run, exec), so that a cache
+ *  with the profile's code may exist. */
+function loadBundle(key: string, mayRunSeccomp: boolean): void {
   let source: string;
   let built: Stats;
   try {
@@ -35,12 +38,19 @@ function loadBundle(key: string): void {
     process.stderr.write(`tdrun: cannot load ${TDRUN_BUNDLE}: ${(err as Error).message} (npm run build)\n`);
     process.exit(1);
   }
-  const cachePath = `${v8CacheDir}/tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}.bin`;
+  const base = `${v8CacheDir}/tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}`;
+  const plainPath = `${base}.bin`;
+  const seccompPath = `${base}+seccomp.bin`;
+  let loadedPath: string | undefined;
   let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cachePath);
-  } catch {
-    // not made yet: written below when this call succeeds
+  for (const path of mayRunSeccomp ? [seccompPath, plainPath] : [plainPath]) {
+    try {
+      cachedData = readFileSync(path);
+      loadedPath = path;
+      break;
+    } catch {
+      // not made yet: written below when this call succeeds
+    }
   }
   // the bundle is stored inside the CommonJS wrapper (src/build/build.ts), so that it sees the
   // module variables it would under require()
@@ -48,11 +58,21 @@ function loadBundle(key: string): void {
     filename: TDRUN_BUNDLE,
     cachedData,
   });
-  if (!cachedData || script.cachedDataRejected) {
-    process.on('exit', (code) => {
-      if (code === 0 && !isThinCall()) writeCodeCache(cachePath, script.createCachedData());
-    });
-  }
+  const usable = loadedPath !== undefined && !script.cachedDataRejected;
+  if (usable && loadedPath === seccompPath) return runBundle(script);
+  process.on('exit', (code) => {
+    if (code !== 0 || isThinCall()) return;
+    const seccomp = ranSeccompPath();
+    if (usable && !seccomp) return;
+    // a rejected cache with the profile's code that this call cannot replace would be read, and
+    // rejected, by every call
+    if (loadedPath === seccompPath && !seccomp) removeCodeCache(seccompPath);
+    writeCodeCache(seccomp ? seccompPath : plainPath, script.createCachedData());
+  });
+  runBundle(script);
+}
+
+function runBundle(script: Script): void {
   const module = { exports: {} };
   // the launcher's own require serves: the bundle takes Node's built-ins from
   // process.getBuiltinModule and requires only files by absolute path (node:module, for
@@ -79,4 +99,4 @@ if (command === 'create' || command === 'run' || command === 'exec') {
     // an addon that does not load is reported, as one line, by the command itself
   }
 }
-loadBundle(key);
+loadBundle(key, command === 'create' || command === 'run' || command === 'exec');

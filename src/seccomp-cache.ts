@@ -5,6 +5,7 @@
 // and the profile's rules never reach it; on a miss it gets the open directory and writes the
 // program it compiles there. Hashing in the addon: loading node:crypto costs about a millisecond.
 import { join } from 'node:path';
+import { markSeccompPath } from './code-cache.ts';
 import { closeQuietly } from './files.ts';
 import { native } from './native.ts';
 import { initHelperPath, projectRoot } from './paths.ts';
@@ -26,6 +27,7 @@ export interface SeccompCacheEntry {
 /** Looks a profile up by its JSON text (JSON.stringify of linux.seccomp as config.json has it);
  *  null when the files the key is made of are missing (no cache then). */
 export function lookupSeccompProgram(root: string, profileText: string): SeccompCacheEntry | null {
+  markSeccompPath();
   return native().seccompCache(join(root, '@seccomp'), MADE_BY, profileText);
 }
 
