@@ -234,49 +234,67 @@ describe.skipIf(!!why)('cli', () => {
     expect(existsSync(cache), 'a full call writes the cache').toBe(true);
   });
 
-  it('a call with a seccomp profile writes its command a cache with that code too, which calls then prefer (src/code-cache.ts)', async () => {
+  // These use caches of their own (TDRUN_CODE_CACHE_DIR): other test files write the shared ones
+  // at the same time.
+  const ownCaches = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tdrun-code-cache-'));
     const built = statSync(join(projectRoot, 'dist/tdrun.cjs'));
-    const base = join(v8CacheDir, `tdrun-run-${built.size}-${Math.trunc(built.mtimeMs)}`);
-    const [plainCache, seccompCache] = [`${base}.bin`, `${base}+seccomp.bin`];
+    return {
+      env: { ...process.env, TDRUN_CODE_CACHE_DIR: dir },
+      cacheOf: (key: string) => join(dir, `tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}.bin`),
+      remove: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  };
+
+  it('a call with a seccomp profile writes its command a cache with that code too, which calls then prefer (src/code-cache.ts)', async () => {
+    const { env, cacheOf, remove } = ownCaches();
+    const [plainCache, seccompCache] = [cacheOf('run'), cacheOf('run').replace(/\.bin$/, '+seccomp.bin')];
     const id = rt.id('cache-seccomp');
     const plain = makeBundle(rt, `${id}-plain`, (c) => (c.process.args = ['/bin/true']));
     const profiled = makeBundle(rt, `${id}-seccomp`, (c) => {
       c.process.args = ['/bin/true'];
       c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['bpf'], action: 'SCMP_ACT_ERRNO' }] };
     });
-    await rt.ok(['run', '-b', plain.dir, `${id}-1`]);
-    expect(existsSync(plainCache), 'a plain run writes the plain cache').toBe(true);
-    await rt.ok(['run', '-b', profiled.dir, `${id}-2`]);
-    expect(existsSync(seccompCache), 'a run with a profile writes the other').toBe(true);
-    // Loaded in preference, the other is never read: a damaged plain cache stays as it is, where
-    // a launcher that read it would have rejected and replaced it.
-    const damaged = Buffer.alloc(64, 0x5a);
-    writeFileSync(plainCache, damaged);
     try {
-      await rt.ok(['run', '-b', plain.dir, `${id}-3`]);
+      await rt.ok(['run', '-b', plain.dir, `${id}-1`], { env });
+      expect(existsSync(plainCache), 'a plain run writes the plain cache').toBe(true);
+      expect(existsSync(seccompCache)).toBe(false);
+      await rt.ok(['run', '-b', profiled.dir, `${id}-2`], { env });
+      expect(existsSync(seccompCache), 'a run with a profile writes the other').toBe(true);
+      // Loaded in preference, the other is never read: a damaged plain cache stays as it is, where
+      // a launcher that read it would have rejected and replaced it.
+      const damaged = Buffer.alloc(64, 0x5a);
+      writeFileSync(plainCache, damaged);
+      await rt.ok(['run', '-b', plain.dir, `${id}-3`], { env });
       expect(readFileSync(plainCache).equals(damaged)).toBe(true);
-      // and a damaged cache with the profile's code is rejected and replaced like any other
+      // a damaged cache with the profile's code is rejected; a call with a profile replaces it...
       writeFileSync(seccompCache, damaged);
-      await rt.ok(['run', '-b', profiled.dir, `${id}-4`]);
+      await rt.ok(['run', '-b', profiled.dir, `${id}-4`], { env });
       expect(readFileSync(seccompCache).equals(damaged)).toBe(false);
+      // ...and a call without one, which cannot, removes it and writes its own
+      writeFileSync(seccompCache, damaged);
+      await rt.ok(['run', '-b', plain.dir, `${id}-5`], { env });
+      expect(existsSync(seccompCache)).toBe(false);
+      expect(readFileSync(plainCache).equals(damaged)).toBe(false);
     } finally {
-      rmSync(plainCache, { force: true });
+      remove();
     }
   });
 
   it('exec --process and exec with a command keep code caches of their own (src/launcher.ts)', async () => {
-    const built = statSync(join(projectRoot, 'dist/tdrun.cjs'));
-    const cacheOf = (key: string) => join(v8CacheDir, `tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}.bin`);
-    for (const key of ['exec', 'exec-process']) rmSync(cacheOf(key), { force: true });
-    const b = await startSleeper(rt);
-    await rt.ok(['exec', b.id, '/bin/true']);
-    expect(existsSync(cacheOf('exec'))).toBe(true);
-    // (that the command exec made no exec-process cache cannot be asserted: every other test file
-    // running `exec --process` at the same time, the engines' included, writes it)
-    const processJson = join(b.dir, 'true.json');
-    writeFileSync(processJson, JSON.stringify({ args: ['/bin/true'], cwd: '/', user: { uid: 0, gid: 0 } }));
-    await rt.ok(['exec', '--process', processJson, b.id]);
-    expect(existsSync(cacheOf('exec-process'))).toBe(true);
+    const { env, cacheOf, remove } = ownCaches();
+    try {
+      const b = await startSleeper(rt);
+      await rt.ok(['exec', b.id, '/bin/true'], { env });
+      expect(existsSync(cacheOf('exec'))).toBe(true);
+      expect(existsSync(cacheOf('exec-process')), 'exec with a command makes no exec-process cache').toBe(false);
+      const processJson = join(b.dir, 'true.json');
+      writeFileSync(processJson, JSON.stringify({ args: ['/bin/true'], cwd: '/', user: { uid: 0, gid: 0 } }));
+      await rt.ok(['exec', '--process', processJson, b.id], { env });
+      expect(existsSync(cacheOf('exec-process'))).toBe(true);
+    } finally {
+      remove();
+    }
   });
 
   it('tdrun started by a Node with options of its own exits through Node, so --cpu-prof still writes its profile', () => {

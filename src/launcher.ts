@@ -38,7 +38,9 @@ function loadBundle(key: string, mayRunSeccomp: boolean): void {
     process.stderr.write(`tdrun: cannot load ${TDRUN_BUNDLE}: ${(err as Error).message} (npm run build)\n`);
     process.exit(1);
   }
-  const base = `${v8CacheDir}/tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}`;
+  // TDRUN_CODE_CACHE_DIR: caches of one's own, for a test that must see which ones a call writes
+  // while other calls write the shared ones
+  const base = `${process.env.TDRUN_CODE_CACHE_DIR || v8CacheDir}/tdrun-${key}-${built.size}-${Math.trunc(built.mtimeMs)}`;
   const plainPath = `${base}.bin`;
   const seccompPath = `${base}+seccomp.bin`;
   let loadedPath: string | undefined;
