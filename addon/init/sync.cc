@@ -1,5 +1,7 @@
 #include "sync.h"
 
+#include "scm_rights.h"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -70,28 +72,8 @@ namespace {
 // The header's first bytes by recvmsg, which takes the fd sent with them; the rest by readAll.
 ssize_t readHeader(int fd, proto::Header& h, int* passed) {
   if (!passed) return readAll(fd, reinterpret_cast<char*>(&h), sizeof h);
-  *passed = -1;
-  iovec iov{&h, sizeof h};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
+  ssize_t n = recvWithFd(fd, &h, sizeof h, passed);
   if (n < 0) return -1;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-      memcpy(passed, CMSG_DATA(c), sizeof(int));
-  if (msg.msg_flags & MSG_CTRUNC) {
-    // more fds than the one a message may carry: the kernel closed those it could not pass
-    if (*passed >= 0) close(*passed);
-    *passed = -1;
-    errno = EBADMSG;
-    return -1;
-  }
   if (n == 0 || static_cast<size_t>(n) == sizeof h) return n;
   ssize_t rest = readAll(fd, reinterpret_cast<char*>(&h) + n, sizeof h - n);
   return rest < 0 ? -1 : n + rest;

@@ -10,6 +10,7 @@
 #include "node/device_filter.h"
 #include "node/netdev.h"
 #include "fd.h"
+#include "scm_rights.h"
 #include "seccomp_cache.h"
 
 #include <atomic>
@@ -407,27 +408,16 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sock = info[0].As<Napi::Number>().Int32Value();
   char byte;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
+  int fd;
+  ssize_t n = recvWithFd(sock, &byte, 1, &fd);
   if (n < 0) {
     throwErrno(env, errno, "recvmsg");
     return env.Undefined();
   }
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  if (n == 0 || !cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) {
+  if (fd < 0) {
     throwErrno(env, EBADMSG, "recvmsg (no fd received)");
     return env.Undefined();
   }
-  int fd;
-  memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
   return Napi::Number::New(env, fd);
 }
 
