@@ -9,7 +9,7 @@
 // first after a rebuild or with other V8 flags, which V8 detects and rejects) writes its cache on
 // a successful exit, unless it succeeded early; the first with a seccomp profile writes one more
 // that also holds the profile's code, which calls prefer (src/code-cache.ts).
-import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import { commandWord } from './commands/flags.ts';
@@ -45,7 +45,9 @@ function loadBundle(key: string, mayRunSeccomp: boolean): void {
   const seccompPath = `${base}+seccomp.bin`;
   let loadedPath: string | undefined;
   let cachedData: Buffer | undefined;
-  for (const path of mayRunSeccomp ? [seccompPath, plainPath] : [plainPath]) {
+  // existsSync first: a missing +seccomp cache, the usual case without profiles, costs no thrown
+  // error on every create, run and exec
+  for (const path of mayRunSeccomp && existsSync(seccompPath) ? [seccompPath, plainPath] : [plainPath]) {
     try {
       cachedData = readFileSync(path);
       loadedPath = path;
