@@ -1,5 +1,6 @@
 // linux.seccomp. The filter is built with libseccomp (linked statically) while the container is
-// set up, checked against the kernel, exported as BPF and given an ENOSYS stub in front; the
+// set up, checked against the kernel, exported as BPF and given an ENOSYS stub in front, its
+// choice by syscall number rewritten as ranges (bpf_program.h); the
 // process then installs it with one seccomp(2) call at the point main.cc picks.
 #pragma once
 #include <linux/filter.h>
