@@ -365,7 +365,7 @@ if [ -n "$tdrun_missing" ]; then
 elif [ ! -f /usr/share/containers/seccomp.json ]; then
   echo "seccomp: skipped (/usr/share/containers/seccomp.json missing: apt-get install golang-github-containers-common)" >"$seccomp_md"
   record seccomp tdrun err "podman's default profile is missing"
-elif bash "$repo/bench/seccomp.sh" --tdrun "$tdrun_bin" --runs "$((runs * 2))" --pair-rounds "$((runs * 10))" --results "$out/seccomp.tsv" >"$seccomp_md" 2>&1; then
+elif bash "$repo/bench/seccomp.sh" --tdrun "$tdrun_bin" --runs "$((runs * 2))" --pair-rounds "$((runs * 30))" --results "$out/seccomp.tsv" >"$seccomp_md" 2>&1; then
   cost() { awk -F '\t' -v n="$1" '$1 == n {print $2}' "$out/seccomp.tsv"; }
   record seccomp tdrun num "$(cost tdrun_warm)"
   record seccomp runc num "$(cost runc)"

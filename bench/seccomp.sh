@@ -5,7 +5,7 @@
 # run compiles) and warm. CPU time (user+sys of the runtime and everything it waited for) is the
 # number that counts on a shared machine. What the profile costs is the median over the rounds of
 # the variant with it less the one without, run back to back. The warm one, which judges issue
-# 15's target (at most 1 ms), gets M more rounds of its own pair (300): single runs differ by ~5 ms
+# 15's target (at most 1 ms), gets M more rounds of its own pair (900): single runs differ by ~5 ms
 # here, which leaves the median of 60 differences ±0.5 ms. --results FILE gets the costs as
 # "tdrun_warm|tdrun_cold|runc<TAB>ms".
 #   bench/seccomp.sh [--tdrun PATH] [--runs N] [--pair-rounds M] [--results FILE]
@@ -14,7 +14,7 @@ repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 work=$repo/bench/.work/seccomp
 node=$repo/node_modules/node/bin/node
 tdrun_bin=${TDRUN:-$repo/bin/tdrun}
-runs=60 pair_rounds=300 results=
+runs=60 pair_rounds=900 results=
 while [ $# -gt 0 ]; do
   case $1 in
     --tdrun) tdrun_bin=$2; shift 2 ;;
