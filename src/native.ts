@@ -57,6 +57,11 @@ export interface Native {
    *  a hit; on a miss the directory's fd, where it may be trusted; null when a file of `madeBy`
    *  cannot be stat'ed. The fds are close-on-exec. */
   seccompCache(dir: string, madeBy: string[], profileText: string): { key: string; program: number; directory: number } | null;
+  /** [begin, end) of each value along `path` (keys from the top) in the JSON text of an object, as
+   *  JSON.parse reads it (the last of duplicate keys wins), null where that key is not there; null
+   *  for the whole when the text is not well-formed, or an object on the path has a key written
+   *  with an escape (addon/node/json_member.h). */
+  jsonMemberSpans(text: string, path: string[]): ([number, number] | null)[] | null;
   /** Receive one fd sent with SCM_RIGHTS on a unix socket (blocking). */
   recvFd(socketFd: number): number;
   /** ioctl(TIOCSWINSZ). */

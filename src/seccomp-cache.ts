@@ -24,8 +24,8 @@ export interface SeccompCacheEntry {
   directory: number;
 }
 
-/** Looks a profile up by its JSON text (JSON.stringify of linux.seccomp as config.json has it);
- *  null when the files the key is made of are missing (no cache then). */
+/** Looks a profile up by its JSON text (linux.seccomp's text as config.json has it: src/spec/
+ *  load.ts cuts it out); null when the files the key is made of are missing (no cache then). */
 export function lookupSeccompProgram(root: string, profileText: string): SeccompCacheEntry | null {
   markSeccompPath();
   return native().seccompCache(join(root, '@seccomp'), MADE_BY, profileText);

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "node/device_filter.h"
+#include "node/json_member.h"
 #include "node/netdev.h"
 #include "fd.h"
 #include "scm_rights.h"
@@ -637,6 +638,29 @@ Napi::Value SeccompCache(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value JsonMemberSpans(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::u16string text = info[0].As<Napi::String>().Utf16Value();
+  Napi::Array pathArray = info[1].As<Napi::Array>();
+  std::vector<std::u16string> keys;
+  for (uint32_t i = 0; i < pathArray.Length(); i++) keys.push_back(pathArray.Get(i).As<Napi::String>().Utf16Value());
+  auto spans = json_member::find(text, std::vector<std::u16string_view>(keys.begin(), keys.end()));
+  if (!spans) return env.Null();
+  Napi::Array out = Napi::Array::New(env, spans->size());
+  for (uint32_t i = 0; i < spans->size(); i++) {
+    auto& span = (*spans)[i];
+    if (!span) {
+      out.Set(i, env.Null());
+      continue;
+    }
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, Napi::Number::New(env, static_cast<double>(span->begin)));
+    pair.Set(1u, Napi::Number::New(env, static_cast<double>(span->end)));
+    out.Set(i, pair);
+  }
+  return out;
+}
+
 // One write of `data` on a stream socket with `fds` attached (SCM_RIGHTS) to its first byte.
 Napi::Value SendWithFds(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -689,6 +713,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("sendWithFds", Napi::Function::New(env, SendWithFds));
   exports.Set("seccompCache", Napi::Function::New(env, SeccompCache));
+  exports.Set("jsonMemberSpans", Napi::Function::New(env, JsonMemberSpans));
   exports.Set("oomEventFd", Napi::Function::New(env, OomEventFd));
   exports.Set("moveNetDevice", Napi::Function::New(env, MoveNetDevice));
   exports.Set("pinNamespace", Napi::Function::New(env, PinNamespace));

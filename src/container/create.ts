@@ -78,14 +78,14 @@ function checkCreate(opts: CreateOptions) {
   const bundle = resolve(opts.bundle);
   const seccomp: { text: string; cache: SeccompCacheEntry | null } = { text: '', cache: null };
   try {
-    const spec = loadConfig(bundle, { noPivot: opts.noPivot }, (profile) => {
-      seccomp.text = JSON.stringify(profile);
+    const spec = loadConfig(bundle, { noPivot: opts.noPivot }, (profileText) => {
+      seccomp.text = profileText;
       seccomp.cache = lookupSeccompProgram(opts.root, seccomp.text);
-      // A hit leaves the profile out of the schema check, and tdrun-init compiles nothing: only
-      // tdrun-init writes that directory (root's own, closed to everyone else; the addon checks
-      // it and the file), and only with a program compiled from this very text, which passed
-      // this check (of this build: the key names the bundle) and libseccomp's before. The
-      // cross-field rules (seccompProfile) still run: they are cheap, and they warn.
+      // A hit leaves the profile out of the schema check and of seccompProfile's errors, and
+      // tdrun-init compiles nothing: only tdrun-init writes that directory (root's own, closed to
+      // everyone else; the addon checks it and the file), and only with a program compiled from
+      // this very text, which passed these checks (of this build: the key names the bundle) and
+      // libseccomp's before. seccompProfile still gives its warning where a listener is set.
       return isCached(seccomp.cache);
     });
     debug(`create ${opts.id}: config.json checked`);

@@ -362,7 +362,7 @@ describe('cross-field rules', () => {
         { names: ['write', 'sendmsg'], action: 'SCMP_ACT_NOTIFY' },
       ],
     };
-    expect(r.seccompProfile(s).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
+    expect(r.seccompProfile(s, { noPivot: false }).map((p) => `${p.pointer}: ${p.message}`)).toEqual([
       '/linux/seccomp/defaultAction: SCMP_ACT_NOTIFY cannot be the default action',
       '/linux/seccomp/defaultErrnoRet: only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE',
       '/linux/seccomp/listenerPath: "relative.sock" is not an absolute path',
@@ -376,7 +376,7 @@ describe('cross-field rules', () => {
   it('seccomp: NOTIFY without a listener is an error; a listener without NOTIFY a warning', () => {
     const s = base();
     s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
-    expect(r.seccompProfile(s)).toEqual([
+    expect(r.seccompProfile(s, { noPivot: false })).toEqual([
       { pointer: '/linux/seccomp/syscalls/0/action', message: 'SCMP_ACT_NOTIFY needs /linux/seccomp/listenerPath' },
     ]);
     s.linux!.seccomp = {
@@ -385,12 +385,31 @@ describe('cross-field rules', () => {
       flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
       syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }],
     };
-    expect(r.seccompProfile(s)).toEqual([
+    expect(r.seccompProfile(s, { noPivot: false })).toEqual([
       { pointer: '/linux/seccomp/listenerPath', message: 'no syscall has the action SCMP_ACT_NOTIFY: the listener gets nothing', warning: true },
       { pointer: '/linux/seccomp/flags/0', message: 'needs a syscall with the action SCMP_ACT_NOTIFY' },
     ]);
     s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 38, syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_ALLOW' }] };
-    expect(r.seccompProfile(s)).toEqual([]);
+    expect(r.seccompProfile(s, { noPivot: false })).toEqual([]);
+  });
+
+  it('seccomp: a profile that passed before (its program is cached) is not read again, but for the listener warning', () => {
+    const s = base();
+    const passed = { noPivot: false, seccompPassed: true };
+    const profile = { defaultAction: 'SCMP_ACT_ALLOW' as const };
+    Object.defineProperty(profile, 'syscalls', {
+      enumerable: true,
+      get: () => {
+        throw new Error('syscalls read');
+      },
+    });
+    s.linux!.seccomp = profile;
+    expect(r.seccompProfile(s, passed)).toEqual([]);
+    expect(() => r.seccompProfile(s, { noPivot: false })).toThrow('syscalls read');
+    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/l.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+    expect(r.seccompProfile(s, passed)).toEqual([
+      { pointer: '/linux/seccomp/listenerPath', message: 'no syscall has the action SCMP_ACT_NOTIFY: the listener gets nothing', warning: true },
+    ]);
   });
 
   it('processRules checks a bare process (for exec)', () => {
