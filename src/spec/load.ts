@@ -88,8 +88,9 @@ export function loadConfig(bundle: string, ctx: RuleContext = { noPivot: false }
   const text = readText(join(bundle, 'config.json'), 'config.json');
   if (!seccompLookup) return checkConfig(parseObject(text, 'config.json'), ctx);
   // linux.seccomp cut out of the text: no serializing it again for the lookup, and on a hit its
-  // syscalls (nearly all of a docker-sized profile) are parsed only if something reads them
-  const spans = native().jsonMemberSpans(text, ['linux', 'seccomp', 'syscalls']);
+  // syscalls (nearly all of a docker-sized profile) are parsed only if something reads them. A
+  // text without the word has no profile, or one under an escaped key that the slow way finds.
+  const spans = text.includes('"seccomp"') ? native().jsonMemberSpans(text, ['linux', 'seccomp', 'syscalls']) : null;
   const profile = spans?.[1];
   if (profile && text[profile[0]] === '{') {
     const passed = seccompLookup(text.slice(profile[0], profile[1]));
