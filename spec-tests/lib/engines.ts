@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { tdrunBin, waitFor } from './runtime.ts';
 import { addRootlessUser, type RootlessUser } from './rootless-user.ts';
+import { ensurePackages, which } from './packages.ts';
 
 /** Where everything of this run's engines lives. */
 export const enginesDir = `/tmp/tdrun-engines-${process.pid}`;
@@ -25,13 +26,6 @@ export interface Outcome {
   stderr: string;
 }
 
-function which(cmd: string): string | null {
-  for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
-    if (existsSync(join(dir, cmd))) return join(dir, cmd);
-  }
-  return null;
-}
-
 export function runtimePath(name: RuntimeName): string {
   return name === 'tdrun' ? tdrunBin : which('runc')!;
 }
@@ -39,22 +33,7 @@ export function runtimePath(name: RuntimeName): string {
 /** Installs the engines from Debian's packages when they are missing; null, or why they cannot be had. */
 export function ensureEngines(): string | null {
   if (process.getuid?.() !== 0) return 'engines need root';
-  if (COMMANDS.every((c) => which(c))) return null;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...PACKAGES], { env, stdio: 'pipe', timeout: 600_000 });
-  try {
-    try {
-      install();
-    } catch {
-      execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'pipe', timeout: 300_000 });
-      install();
-    }
-  } catch (err) {
-    return `apt-get install ${PACKAGES.join(' ')} failed: ${String((err as { stderr?: Buffer }).stderr ?? err).trim().split('\n').at(-1)}`;
-  }
-  const missing = COMMANDS.filter((c) => !which(c));
-  return missing.length ? `still missing after apt-get install: ${missing.join(', ')}` : null;
+  return ensurePackages(PACKAGES, COMMANDS);
 }
 
 async function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<Outcome> {

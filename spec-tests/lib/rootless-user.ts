@@ -4,6 +4,7 @@ import { execFileSync, spawn, type SpawnOptions } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { which } from './packages.ts';
 import { collect, projectRoot, tdrunBin, type Result } from './runtime.ts';
 
 export interface IdRange {
@@ -38,6 +39,8 @@ function rangeOf(file: string, name: string): IdRange | null {
 
 /** A fresh user named for `tag` (useradd gives it a 65536-id subordinate range). */
 export function addRootlessUser(tag: string): RootlessUser {
+  // global-setup.ts installs them
+  if (!which('newuidmap') || !which('newgidmap')) throw new Error('newuidmap/newgidmap are missing (apt-get install uidmap)');
   const name = `tdrl-${tag}-${process.pid}`.slice(0, 32);
   execFileSync('useradd', ['--create-home', '--user-group', '--shell', '/bin/sh', name]);
   const removeUser = () => execFileSync('userdel', ['--remove', name], { stdio: 'ignore' });
