@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBundle, type Config } from './lib/bundle.ts';
 import { waitStatus } from './lib/containers.ts';
+import { ensurePackages } from './lib/packages.ts';
 import { Runtime, skipReason } from './lib/runtime.ts';
 
 const why = skipReason();
@@ -28,7 +29,8 @@ function withNetDevices(c: Config, devices: Record<string, { name?: string }>): 
 
 beforeAll(() => {
   if (why) return;
-  if (spawnSync('ip', ['-V']).status !== 0) execFileSync('apt-get', ['install', '-y', 'iproute2'], { stdio: 'ignore' });
+  const missing = ensurePackages(['iproute2'], ['ip']);
+  if (missing) throw new Error(missing);
   spawnSync('ip', ['link', 'del', HOST]);
   execFileSync('ip', ['link', 'add', HOST, 'type', 'veth', 'peer', 'name', PEER]);
   execFileSync('ip', ['addr', 'add', '10.231.7.1/24', 'dev', HOST]);

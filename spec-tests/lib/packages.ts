@@ -1,5 +1,5 @@
 // Debian packages the suites need beyond what bin/quickstart installs (the engines, uidmap for
-// the rootless user's id ranges): installed when missing, as CI's machine may be new.
+// the rootless user's id ranges, iproute2): installed when missing, as CI's machine may be new.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
